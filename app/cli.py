@@ -1,0 +1,309 @@
+"""`quillcast`: run the whole system, or one process of it.
+
+`quillcast run` starts web + worker + beat (and embedded PostgreSQL / Redis when DATABASE_URL /
+REDIS_URL are unset) and stops every one of them on Ctrl-C. The single-process commands are what
+production (Dockerfile, compose.yaml) runs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import IO
+
+import typer
+
+from app.core.config import ROOT
+
+cli = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+BIN = Path(sys.executable).parent
+COLOURS = {"web": "\033[36m", "worker": "\033[35m", "beat": "\033[33m"}
+
+
+def say(message: str) -> None:
+    typer.echo(f"quillcast | {message}", err=True)
+
+
+def fail(message: str) -> None:
+    """One clear line naming the problem and the fix; no traceback."""
+    typer.secho(f"quillcast | error: {message}", err=True, fg=typer.colors.RED)
+    raise typer.Exit(1)
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    from pydantic import ValidationError
+
+    from app.core.config import get_settings
+
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        fail("; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors()))
+
+
+def _child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # The venv's Node/bun first: Reflex must not find an older system Node.
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
+    env.setdefault("REFLEX_CHECK_LATEST_VERSION", "false")
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+def web_argv(port: int, dev: bool = False) -> list[str]:
+    if dev:
+        return [str(BIN / "reflex"), "run", "--frontend-port", str(port), "--backend-port", str(port + 1)]
+    return [
+        str(BIN / "reflex"), "run", "--env", "prod", "--single-port",
+        "--frontend-port", str(port), "--backend-port", str(port),
+    ]
+
+
+def worker_argv(concurrency: int, queues: str = "publish,email,maintenance") -> list[str]:
+    return [
+        str(BIN / "celery"), "-A", "tasks", "worker", "--loglevel", _celery_level(), "-Q", queues,
+        "--concurrency", str(concurrency), "--without-gossip", "--without-mingle",
+        "--hostname", "quillcast@%h",
+    ]
+
+
+def _celery_level() -> str:
+    # Celery logs every task at INFO; with a dispatcher tick each second that drowns everything else.
+    return os.environ.get("CELERY_LOG_LEVEL", "WARNING")
+
+
+def beat_argv(data_dir: Path) -> list[str]:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return [
+        str(BIN / "celery"), "-A", "tasks", "beat", "--loglevel", _celery_level(),
+        "--schedule", str(data_dir / "celerybeat-schedule"),
+    ]
+
+
+def _require(var: str, value: str | None) -> None:
+    if not value:
+        fail(f"{var} is not set: set it, or start the whole system with `quillcast run`")
+
+
+def _exec(argv: list[str]) -> None:
+    os.execve(argv[0], argv, _child_env())  # noqa: S606 - replaces this process, as Docker expects
+
+
+@cli.command()
+def web(port: int = typer.Option(None, help="Port for UI and API (default WEB_PORT or 3000)"),
+        dev: bool = typer.Option(False, help="Hot-reloading dev server on two ports")) -> None:
+    """Start the web process: the Reflex UI and the REST API under /api."""
+    settings = _settings()
+    _require("DATABASE_URL", settings.database_url)
+    _require("REDIS_URL", settings.redis_url)
+    _exec(web_argv(port or settings.web_port, dev))
+
+
+@cli.command()
+def worker(concurrency: int = typer.Option(None, help="Worker processes (default WORKER_CONCURRENCY)"),
+           queues: str = typer.Option("publish,email,maintenance", help="Queues to consume")) -> None:
+    """Start a Celery worker (publishing, e-mail, maintenance)."""
+    settings = _settings()
+    _require("DATABASE_URL", settings.database_url)
+    _require("REDIS_URL", settings.redis_url)
+    _exec(worker_argv(concurrency or settings.worker_concurrency, queues))
+
+
+@cli.command()
+def beat() -> None:
+    """Start Celery beat (the dispatcher tick). Run exactly one."""
+    settings = _settings()
+    _require("REDIS_URL", settings.redis_url)
+    _exec(beat_argv(settings.data_dir))
+
+
+@cli.command()
+def migrate() -> None:
+    """Bring the database schema to the latest migration."""
+    settings = _settings()
+    _require("DATABASE_URL", settings.database_url)
+    _migrate()
+
+
+@cli.command()
+def check() -> None:
+    """Print the readiness of each part (the same as GET /api/ready)."""
+    from app.services import system
+
+    ok = True
+    for c in system.readiness():
+        ok &= c.ok
+        typer.echo(f"{'ok  ' if c.ok else 'DOWN'} {c.name:<9} {c.detail}")
+    raise typer.Exit(0 if ok else 1)
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001
+        return "<unparseable URL>"
+
+
+def _preflight() -> None:
+    """Reach the database and Redis before starting anything, with a message that says what to fix."""
+    from app.core import db
+    from app.core.config import get_settings
+    from app.core.redis import get_redis
+
+    settings = get_settings()
+    try:
+        db.ping()
+    except Exception as exc:  # noqa: BLE001
+        reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+        fail(f"cannot reach PostgreSQL at {_redact(settings.sqlalchemy_database_url)} ({reason}): "
+             "fix DATABASE_URL, or unset it to use the embedded PostgreSQL")
+    try:
+        get_redis().ping()
+    except Exception as exc:  # noqa: BLE001
+        fail(f"cannot reach Redis at {_redact(settings.redis_url or '')} ({str(exc)[:160]}): "
+             "fix REDIS_URL, or unset it to use the embedded Redis")
+
+
+def _migrate() -> None:
+    from alembic.util.exc import CommandError
+
+    from app.core import migrations
+
+    try:
+        migrations.upgrade()
+    except CommandError as exc:
+        fail(f"migration failed: {exc}. The database was migrated by a newer Quillcast, or a migration "
+             "file is missing: update this checkout (git pull) and run `quillcast migrate`")
+    say(f"database schema at {migrations.head_revision()}")
+
+
+class Child:
+    def __init__(self, name: str, argv: list[str], env: dict[str, str]) -> None:
+        self.name = name
+        self.process = subprocess.Popen(  # noqa: S603 - our own argv
+            argv, env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        threading.Thread(target=self._pump, args=(self.process.stdout,), daemon=True).start()
+
+    def _pump(self, stream: IO[bytes] | None) -> None:
+        colour, reset = (COLOURS.get(self.name, ""), "\033[0m") if sys.stderr.isatty() else ("", "")
+        assert stream is not None
+        for raw in iter(stream.readline, b""):
+            line = raw.decode("utf-8", "replace").rstrip()
+            sys.stderr.write(f"{colour}{self.name:<9}|{reset} {line}\n")
+
+    def stop(self, timeout: float = 15) -> None:
+        if self.process.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)  # the whole group: reflex spawns granian, etc.
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        except ProcessLookupError:
+            pass
+
+
+def _wait_until_up(url: str, children: list[Child], timeout: float) -> bool:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for child in children:
+            if child.process.poll() is not None:
+                return False
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    return False
+
+
+def _raise_interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@cli.command()
+def run(port: int = typer.Option(None, help="Port for UI and API (default WEB_PORT or 3000)")) -> None:
+    """Start everything: embedded services if needed, migrations, web, worker and beat."""
+    from app.core import embedded
+    from app.core.config import get_settings
+
+    settings = _settings()
+    port = port or settings.web_port
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    stoppers: list = []  # type: ignore[type-arg]
+    children: list[Child] = []
+    code = 0
+    try:
+        if not embedded.port_free(port):
+            fail(f"port {port} is taken: stop what uses it, or choose another with WEB_PORT=<port>")
+        if not settings.database_url:
+            say(f"starting embedded PostgreSQL in {settings.data_dir / 'postgres'}")
+            pg = embedded.start_postgres(settings.data_dir)
+            stoppers.append(pg.stop)
+            os.environ["DATABASE_URL"] = pg.url
+        if not settings.redis_url:
+            say(f"starting embedded Redis on 127.0.0.1:{settings.embedded_redis_port}")
+            rd = embedded.start_redis(settings.data_dir, settings.embedded_redis_port)
+            stoppers.append(rd.stop)
+            os.environ["REDIS_URL"] = rd.url
+        get_settings.cache_clear()
+        settings = _settings()
+        _preflight()
+        _migrate()
+        env = _child_env()
+        for name, argv in (
+            ("worker", worker_argv(settings.worker_concurrency)),
+            ("beat", beat_argv(settings.data_dir)),
+            ("web", web_argv(port)),
+        ):
+            children.append(Child(name, argv, env))
+        url = settings.public_url or f"http://127.0.0.1:{port}"
+        say("building and starting the web app (the first start compiles the UI: about a minute)")
+        if not _wait_until_up(f"http://127.0.0.1:{port}/api/health", children, timeout=600):
+            dead = [c.name for c in children if c.process.poll() is not None]
+            fail(f"{', '.join(dead) or 'web'} stopped during start-up: see its lines above")
+        say(f"Quillcast is running at {url}  (API docs: {url}/api/docs). Ctrl-C stops everything.")
+        while True:
+            for child in children:
+                if child.process.poll() is not None:
+                    fail(f"{child.name} exited with code {child.process.returncode}: "
+                         "see its lines above; everything else was stopped")
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        say("stopping")
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except embedded.EmbeddedError as exc:
+        typer.secho(f"quillcast | error: {exc}", err=True, fg=typer.colors.RED)
+        code = 1
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not orphan children
+        for child in reversed(children):
+            child.stop()
+        for stop in reversed(stoppers):
+            stop()
+        if children or stoppers:
+            say("stopped: no process left running")
+    raise typer.Exit(code)
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

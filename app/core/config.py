@@ -1,0 +1,108 @@
+"""The one settings object. Everything reads configuration from `get_settings()`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[2]
+PLACEHOLDER_SECRETS = {"", "changethis", "change-me", "secret", "dev-secret-not-for-production"}
+
+
+def with_redis_db(url: str, db: int) -> str:
+    """The same Redis server at another db number (Celery, Reflex state and caches stay apart)."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))
+
+
+def redis_db_of(url: str) -> int:
+    path = urlsplit(url).path.strip("/")
+    return int(path) if path.isdigit() else 0
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Accept the usual `postgresql://` / `postgres://` spellings; SQLAlchemy needs the driver named."""
+    for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=ROOT / ".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Literal["development", "test", "production"] = "development"
+    # Unset means "start the embedded server under data_dir" (the `make run` default).
+    database_url: str | None = None
+    redis_url: str | None = None
+    secret_key: str = "dev-secret-not-for-production"  # noqa: S105 - refused in production
+    data_dir: Path = ROOT / "data"
+    web_port: int = Field(default=3000, ge=1, le=65535)
+    public_url: str | None = None
+    embedded_redis_port: int = Field(default=6390, ge=1, le=65535)
+    log_level: str = "INFO"
+    log_json: bool = True
+    # Celery worker sizing; the publish queue is the latency-critical one.
+    worker_concurrency: int = Field(default=4, ge=1, le=256)
+    dispatcher_interval_seconds: float = Field(default=1.0, gt=0, le=60)
+    dispatcher_batch_size: int = Field(default=500, ge=1, le=10_000)
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_in_production(self) -> Settings:
+        if self.environment != "production":
+            return self
+        if self.secret_key.strip() in PLACEHOLDER_SECRETS or len(self.secret_key) < 32:
+            raise ValueError(
+                "SECRET_KEY is missing or a placeholder: set SECRET_KEY to at least 32 random "
+                "characters, e.g. the output of "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+            )
+        if not self.database_url:
+            raise ValueError("DATABASE_URL is not set: production needs an external PostgreSQL")
+        if not self.redis_url:
+            raise ValueError("REDIS_URL is not set: production needs an external Redis")
+        return self
+
+    # --- derived values: one place decides how the Redis server is shared ---
+    @property
+    def sqlalchemy_database_url(self) -> str:
+        if not self.database_url:
+            raise RuntimeError("DATABASE_URL is not set (the runner sets it for embedded PostgreSQL)")
+        return sqlalchemy_url(self.database_url)
+
+    def _redis(self) -> str:
+        if not self.redis_url:
+            raise RuntimeError("REDIS_URL is not set (the runner sets it for embedded Redis)")
+        return self.redis_url
+
+    @property
+    def broker_url(self) -> str:
+        return self._redis()
+
+    @property
+    def state_redis_url(self) -> str:
+        """Reflex UI state: the next db number after the broker's."""
+        url = self._redis()
+        return with_redis_db(url, redis_db_of(url) + 1)
+
+    @property
+    def cache_redis_url(self) -> str:
+        """Caches, sessions, rate limits and circuit breakers."""
+        url = self._redis()
+        return with_redis_db(url, redis_db_of(url) + 2)
+
+    @property
+    def url(self) -> str:
+        return self.public_url or f"http://127.0.0.1:{self.web_port}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

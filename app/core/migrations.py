@@ -1,0 +1,28 @@
+"""Alembic, driven from code (the runner, tests and readiness share it)."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+
+from app.core.config import ROOT, get_settings
+
+
+def alembic_config(database_url: str | None = None) -> Config:
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.attributes["database_url"] = database_url or get_settings().sqlalchemy_database_url
+    return cfg
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config("postgresql+psycopg://unused")).get_current_head()
+
+
+def upgrade(database_url: str | None = None, revision: str = "head") -> None:
+    command.upgrade(alembic_config(database_url), revision)
+
+
+def downgrade(database_url: str | None = None, revision: str = "base") -> None:
+    command.downgrade(alembic_config(database_url), revision)

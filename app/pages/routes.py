@@ -1,0 +1,19 @@
+"""Route constants and the navigation: a link appears here only when its page exists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+HOME = "/"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    route: str
+    icon: str
+
+
+NAV: list[NavItem] = [
+    NavItem("Status", HOME, "activity"),
+]

@@ -1,0 +1,47 @@
+"""Home: is Quillcast ready to publish?"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from components.shell import shell
+from components.status import check_row
+from state.status import StatusState
+
+
+def status_page() -> rx.Component:
+    summary = rx.cond(
+        StatusState.all_ok,
+        rx.callout("Every part is up: scheduled posts will go out on time.", icon="circle-check",
+                   color_scheme="green"),
+        rx.callout("A part is down: scheduled posts wait until it is back. The row below says what to do.",
+                   icon="triangle-alert", color_scheme="red"),
+    )
+    return shell(
+        rx.cond(StatusState.checks.length() > 0, summary, rx.fragment()),
+        rx.card(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("Part"),
+                        rx.table.column_header_cell("State"),
+                        rx.table.column_header_cell("Detail"),
+                        rx.table.column_header_cell("Took"),
+                    )
+                ),
+                rx.table.body(rx.foreach(StatusState.checks, check_row)),
+                width="100%",
+                aria_label="System status",
+            ),
+            width="100%",
+        ),
+        rx.hstack(
+            rx.button(rx.icon("refresh-cw", size=16), "Check again", on_click=StatusState.refresh,
+                      loading=StatusState.loading),
+            rx.text(rx.cond(StatusState.checked_at != "", "Checked at " + StatusState.checked_at, ""),
+                    color_scheme="gray", size="2"),
+            align="center",
+            spacing="3",
+        ),
+        title="System status",
+    )

@@ -1,0 +1,99 @@
+"""Posts, their per-channel targets, and every publish attempt."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from models.base import (
+    created_at_field,
+    fk_field,
+    id_field,
+    json_field,
+    one_of,
+    timestamp_field,
+    updated_at_field,
+)
+
+POST_STATUSES = (
+    "draft", "awaiting_approval", "changes_requested", "scheduled", "publishing",
+    "published", "partially_published", "failed", "cancelled",
+)
+TARGET_STATUSES = (
+    "draft", "awaiting_approval", "scheduled", "queued", "publishing", "published",
+    "retrying", "failed", "unknown", "cancelled",
+)
+ATTEMPT_OUTCOMES = ("published", "transient_error", "permanent_error", "unknown", "already_published")
+
+
+class Post(SQLModel, table=True):
+    __tablename__ = "posts"
+    __table_args__ = (one_of("status", POST_STATUSES, "ck_posts_status"),)
+
+    id: uuid.UUID = id_field()
+    workspace_id: uuid.UUID = fk_field("workspaces.id")
+    author_id: uuid.UUID | None = fk_field("users.id", nullable=True, ondelete="SET NULL")
+    status: str = Field(default="draft", max_length=24)
+    body: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    approval_comment: str | None = Field(default=None, sa_column=Column(Text))
+    approved_by_id: uuid.UUID | None = fk_field("users.id", nullable=True, ondelete="SET NULL")
+    created_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
+
+
+class PostTarget(SQLModel, table=True):
+    """One post on one channel: the unit that is scheduled, published and retried."""
+
+    __tablename__ = "post_targets"
+    __table_args__ = (
+        UniqueConstraint("post_id", "channel_id", name="uq_post_targets_post_channel"),
+        one_of("status", TARGET_STATUSES, "ck_post_targets_status"),
+        # The dispatcher's query: due targets in scheduled_at order (partial: only waiting rows).
+        Index("ix_post_targets_due", "scheduled_at", postgresql_where=text("status = 'scheduled'")),
+        Index("ix_post_targets_retry", "next_attempt_at", postgresql_where=text("status = 'retrying'")),
+        Index(
+            "ix_post_targets_lease",
+            "lease_expires_at",
+            postgresql_where=text("status = 'publishing'"),
+        ),
+    )
+
+    id: uuid.UUID = id_field()
+    workspace_id: uuid.UUID = fk_field("workspaces.id")
+    post_id: uuid.UUID = fk_field("posts.id")
+    channel_id: uuid.UUID = fk_field("channels.id")
+    # None means "inherit the post's body".
+    body: str | None = Field(default=None, sa_column=Column(Text))
+    options: dict[str, Any] = json_field()  # thread parts, first comment, media order
+    scheduled_at: datetime | None = timestamp_field()
+    status: str = Field(default="draft", max_length=20)
+    attempts: int = Field(default=0, ge=0)
+    next_attempt_at: datetime | None = timestamp_field()
+    lease_expires_at: datetime | None = timestamp_field()
+    idempotency_key: str = Field(max_length=64, unique=True)
+    remote_id: str | None = Field(default=None, max_length=512)
+    remote_url: str | None = Field(default=None, max_length=2048)
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    published_at: datetime | None = timestamp_field()
+    created_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
+
+
+class PublishAttempt(SQLModel, table=True):
+    __tablename__ = "publish_attempts"
+    __table_args__ = (one_of("outcome", ATTEMPT_OUTCOMES, "ck_publish_attempts_outcome"),)
+
+    id: uuid.UUID = id_field()
+    workspace_id: uuid.UUID = fk_field("workspaces.id")
+    target_id: uuid.UUID = fk_field("post_targets.id")
+    number: int = Field(ge=1)
+    started_at: datetime = created_at_field()
+    finished_at: datetime | None = timestamp_field()
+    outcome: str = Field(max_length=20)
+    http_status: int | None = Field(default=None)
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    worker: str | None = Field(default=None, max_length=255)

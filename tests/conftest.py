@@ -1,0 +1,83 @@
+"""Session fixtures: a database of this run's own (migrated with Alembic), isolated Redis dbs,
+and on request a real Celery worker. Nothing is mocked."""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Iterator
+
+import pytest
+from sqlmodel import Session
+
+from tests import support
+
+os.environ["ENVIRONMENT"] = "test"
+os.environ.setdefault("LOG_JSON", "false")
+
+
+def _reset_clients() -> None:
+    from app.core import db, queue, redis
+    from app.core.config import get_settings
+
+    get_settings.cache_clear()
+    db.reset_engine()
+    redis.reset_redis()
+    queue.reset_producer()
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[support.Servers]:
+    s = support.start_servers()
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url(servers: support.Servers) -> Iterator[str]:
+    from app.core import migrations
+
+    name = support.unique_name("quillcast_test")
+    url = support.create_database(servers.pg_server_url, name)
+    migrations.upgrade(url)
+    yield url
+    from app.core import db
+
+    db.reset_engine()
+    support.drop_database(servers.pg_server_url, name)
+
+
+@pytest.fixture(scope="session")
+def redis_url(servers: support.Servers) -> str:
+    import redis
+
+    # Three consecutive dbs (broker, Reflex state, cache); a random base keeps parallel runs apart.
+    base = random.choice([4, 7, 10, 13])  # noqa: S311
+    url = f"{servers.redis_base_url}/{base}"
+    for offset in range(3):
+        redis.Redis.from_url(f"{servers.redis_base_url}/{base + offset}").flushdb()
+    return url
+
+
+@pytest.fixture(scope="session")
+def app_env(database_url: str, redis_url: str) -> dict[str, str]:
+    """The environment every process of this run (test, worker, web) reads its settings from."""
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["REDIS_URL"] = redis_url
+    _reset_clients()
+    return dict(os.environ)
+
+
+@pytest.fixture()
+def session(app_env: dict[str, str]) -> Iterator[Session]:
+    from app.core.db import get_engine
+
+    with Session(get_engine(), expire_on_commit=False) as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def celery_worker(app_env: dict[str, str]) -> Iterator[support.CeleryWorker]:
+    worker = support.CeleryWorker(app_env).start()
+    yield worker
+    worker.stop()

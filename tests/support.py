@@ -1,0 +1,126 @@
+"""Test infrastructure: real PostgreSQL, Redis and Celery worker processes, started per run."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def _admin_conninfo(url: str) -> str:
+    """libpq conninfo for the server's maintenance database (`postgres`)."""
+    u = make_url(url).set(drivername="postgresql", database="postgres")
+    return u.render_as_string(hide_password=False)
+
+
+def create_database(server_url: str, name: str) -> str:
+    with psycopg.connect(_admin_conninfo(server_url), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return make_url(server_url).set(drivername="postgresql+psycopg", database=name).render_as_string(
+        hide_password=False
+    )
+
+
+def drop_database(server_url: str, name: str) -> None:
+    with psycopg.connect(_admin_conninfo(server_url), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def unique_name(prefix: str) -> str:
+    return f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
+
+
+@dataclass
+class Servers:
+    """Where the test run's PostgreSQL server and Redis live, and what to stop afterwards."""
+
+    pg_server_url: str
+    redis_base_url: str
+    stoppers: list = field(default_factory=list)  # type: ignore[type-arg]
+
+    def stop(self) -> None:
+        for stop in reversed(self.stoppers):
+            stop()
+
+
+def start_servers() -> Servers:
+    from app.core import embedded
+
+    stoppers = []
+    pg_url = os.environ.get("TEST_DATABASE_URL")
+    if not pg_url:
+        pg = embedded.start_postgres(ROOT / "data" / "test", database="postgres")
+        stoppers.append(pg.stop)
+        pg_url = pg.url
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    if not redis_url:
+        port = free_port()
+        rd = embedded.start_redis(ROOT / "data" / "test", port)
+        stoppers.append(rd.stop)
+        redis_url = f"redis://127.0.0.1:{port}"
+    return Servers(pg_url, redis_url.rstrip("/"), stoppers)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class CeleryWorker:
+    """A real `celery worker` process consuming every queue, with this run's settings."""
+
+    def __init__(self, env: dict[str, str], concurrency: int = 2, name: str | None = None) -> None:
+        self.name = name or f"test-{secrets.token_hex(3)}@%h"
+        self.log = ROOT / "data" / "test" / f"worker-{secrets.token_hex(3)}.log"
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        self.env = env
+        self.concurrency = concurrency
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 30) -> CeleryWorker:
+        from app.core import queue
+
+        argv = [
+            str(BIN / "celery"), "-A", "tasks", "worker", "-Q", ",".join(queue.ALL_QUEUES),
+            "--concurrency", str(self.concurrency), "--without-gossip", "--without-mingle",
+            "--loglevel", "INFO", "--hostname", self.name,
+        ]
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(  # noqa: S603
+                argv, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"worker exited: {self.log.read_text()[-2000:]}")
+            if queue.workers_alive(timeout=0.5):
+                return self
+        raise RuntimeError(f"worker did not answer a ping in {timeout} s: {self.log.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, 15)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, 9)
+                self.process.wait()
+
+    def kill(self) -> None:
+        """SIGKILL the whole worker group: what a crashed machine looks like."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, 9)
+            self.process.wait()
