@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 
 from app.api import health
+from app.services.errors import DomainError, ErrorBody, Problem, RateLimited
 
 API_PREFIX = "/api"
 
@@ -22,4 +26,28 @@ def create_api() -> FastAPI:
         static_url=f"{API_PREFIX}/static-offline-docs",
     )
     api.include_router(health.router, prefix=API_PREFIX)
+    _install_error_handlers(api)
     return api
+
+
+def _install_error_handlers(api: FastAPI) -> None:
+    """Every 4xx has one shape: {code, message, problems: [{field, message, code}]}."""
+
+    @api.exception_handler(DomainError)
+    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        body = ErrorBody(exc.code, exc.message, exc.problems)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        if exc.status_code == 401:
+            headers = {"WWW-Authenticate": "Bearer"}
+        return JSONResponse(jsonable_encoder(body), status_code=exc.status_code, headers=headers)
+
+    @api.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            Problem(".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path")) or None,
+                    e["msg"], e["type"])
+            for e in exc.errors()
+        ]
+        message = "; ".join(f"{p.field}: {p.message}" if p.field else p.message for p in problems)
+        body = ErrorBody("validation_failed", message, problems)
+        return JSONResponse(jsonable_encoder(body), status_code=422)

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     redis_url: str | None = None
     secret_key: str = "dev-secret-not-for-production"  # noqa: S105 - refused in production
+    # Fernet keys, comma-separated, newest first; unset derives one from SECRET_KEY.
+    encryption_keys: str | None = None
     data_dir: Path = ROOT / "data"
     web_port: int = Field(default=3000, ge=1, le=65535)
     public_url: str | None = None

@@ -1,0 +1,120 @@
+"""The one small interface every network connector implements.
+
+Connectors are leaves: they know httpx and app.core, never services. The publishing engine hands them
+a `PublishRequest` built from a post target and gets back a result or one of the errors below.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    path: str  # local file path of the stored asset
+    content_type: str
+    alt_text: str = ""
+    width: int | None = None
+    height: int | None = None
+    size_bytes: int = 0
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    idempotency_key: str  # stable per post target: a repeat must not post twice
+    text: str
+    media: tuple[MediaItem, ...] = ()
+    thread: tuple[str, ...] = ()  # follow-up parts after `text`, posted as replies where supported
+    first_comment: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    remote_id: str
+    url: str | None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+class Presence(enum.Enum):
+    """What `lookup` learned about an earlier attempt."""
+
+    EXISTS = "exists"
+    ABSENT = "absent"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    presence: Presence
+    remote_id: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A content problem found before publishing, naming the network and the limit."""
+
+    network: str
+    field: str  # "text", "media", "media[0]", "thread[2]", ...
+    message: str  # e.g. "Bluesky allows 300 characters; this has 312. Shorten it by 12."
+    limit: int | None = None
+    actual: int | None = None
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_chars: int
+    max_media: int
+    max_image_bytes: int
+    image_types: tuple[str, ...]
+    max_video_bytes: int = 0
+    video_types: tuple[str, ...] = ()
+    supports_threads: bool = False
+    supports_first_comment: bool = False
+    supports_alt_text: bool = False
+    max_alt_text_chars: int = 0
+
+
+class ConnectorError(Exception):
+    def __init__(self, message: str, *, http_status: int | None = None, raw: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.http_status = http_status
+        self.raw = raw
+
+
+class TransientError(ConnectorError):
+    """Try again later: timeouts, 5xx, 429. `retry_after` (seconds) when the network said so."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+class PermanentError(ConnectorError):
+    """Retrying will not help: validation refused, content rejected. Shown to the user as is."""
+
+
+class AuthError(PermanentError):
+    """Credentials revoked or expired beyond refresh: the channel needs re-connecting."""
+
+
+class Connector(Protocol):
+    network: str
+
+    def limits(self) -> Limits: ...
+
+    def validate(self, request: PublishRequest) -> list[Problem]: ...
+
+    def publish(self, request: PublishRequest) -> PublishResult: ...
+
+    def lookup(self, idempotency_key: str) -> LookupResult: ...
+
+    def refresh_credentials(self) -> dict[str, Any] | None:
+        """New credentials to store (encrypted) when they were refreshed, else None."""
+        ...
+
+    def metrics(self, remote_id: str) -> dict[str, int]: ...
