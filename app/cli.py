@@ -53,6 +53,8 @@ def _child_env() -> dict[str, str]:
     env.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
     env.setdefault("REFLEX_CHECK_LATEST_VERSION", "false")
     env.setdefault("PYTHONUNBUFFERED", "1")
+    # Granian's default is 2 x cores + 1 web workers (~190 MiB each); two serve a team well.
+    env.setdefault("GRANIAN_WORKERS", "2")
     return env
 
 
