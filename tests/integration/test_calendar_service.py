@@ -1,0 +1,83 @@
+"""What the calendar shows: a workspace's targets in the visible range, filtered, never another's."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.services import calendar
+from app.services.errors import NotFound, ValidationFailed
+from models import Membership
+from tests.factories import make_channel, make_target, make_user, make_workspace
+
+START = datetime(2027, 3, 1, tzinfo=UTC)
+END = datetime(2027, 4, 1, tzinfo=UTC)
+
+
+@pytest.fixture()
+def world(session):
+    owner = make_user(session)
+    ws = make_workspace(session, owner=owner)
+    bsky = make_channel(session, ws, "bluesky", name="Studio Bluesky")
+    mx = make_channel(session, ws, "matrix", name="Team room")
+    return owner, ws, bsky, mx
+
+
+def test_shows_targets_in_range_with_network_and_status(session, world):
+    owner, ws, bsky, mx = world
+    inside = make_target(session, bsky, scheduled_at=START + timedelta(days=3, hours=9),
+                         body="Spring launch 🌱 — שלום <b>bold</b>")
+    make_target(session, mx, scheduled_at=END + timedelta(days=1))  # next month: not shown
+
+    events = calendar.events(session, owner.id, ws.id, START, END)
+
+    assert [e.id for e in events] == [str(inside.id)]
+    event = events[0]
+    assert event.title == "Bluesky · Spring launch 🌱 — שלום <b>bold</b>"  # text, rendered inert by the UI
+    assert event.status == "scheduled" and event.editable
+    assert event.as_fullcalendar()["backgroundColor"] == calendar.STATUS_COLOURS["scheduled"]
+
+
+def test_filters_by_channel_and_status(session, world):
+    owner, ws, bsky, mx = world
+    a = make_target(session, bsky, scheduled_at=START + timedelta(days=1))
+    b = make_target(session, mx, scheduled_at=START + timedelta(days=2), status="failed")
+
+    by_channel = calendar.events(session, owner.id, ws.id, START, END, channel_ids=[mx.id])
+    by_status = calendar.events(session, owner.id, ws.id, START, END, statuses=["scheduled"])
+    assert [e.id for e in by_channel] == [str(b.id)]
+    assert [e.id for e in by_status] == [str(a.id)]
+
+
+def test_long_text_is_shortened_in_the_title(session, world):
+    owner, ws, bsky, _ = world
+    make_target(session, bsky, scheduled_at=START + timedelta(days=5), body="word " * 500)
+    (event,) = calendar.events(session, owner.id, ws.id, START, END)
+    assert len(event.title) < 80 and event.title.endswith("…")
+
+
+def test_another_workspace_is_not_found(session, world):
+    _, ws, _, _ = world
+    stranger = make_user(session)
+    with pytest.raises(NotFound):
+        calendar.events(session, stranger.id, ws.id, START, END)
+
+
+def test_viewer_may_read(session, world):
+    _, ws, bsky, _ = world
+    viewer = make_user(session)
+    session.add(Membership(workspace_id=ws.id, user_id=viewer.id, role="viewer"))
+    session.commit()
+    make_target(session, bsky, scheduled_at=START + timedelta(days=1))
+    assert len(calendar.events(session, viewer.id, ws.id, START, END)) == 1
+
+
+@pytest.mark.parametrize("start,end,field", [
+    (START, START, "end"),
+    (START, START + timedelta(days=400), "end"),
+    (START.replace(tzinfo=None), END, "start"),
+])
+def test_bad_ranges_name_the_field(session, world, start, end, field):
+    owner, ws, _, _ = world
+    with pytest.raises(ValidationFailed) as err:
+        calendar.events(session, owner.id, ws.id, start, end)
+    assert err.value.field == field
