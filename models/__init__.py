@@ -4,6 +4,7 @@ from models.audit import AuditLog
 from models.channel import CHANNEL_STATUSES, NETWORKS, Channel
 from models.media import MediaAsset
 from models.post import ATTEMPT_OUTCOMES, POST_STATUSES, TARGET_STATUSES, Post, PostTarget, PublishAttempt
+from models.studio import IDEA_STATUSES, SNIPPET_KINDS, CalendarFeed, Idea, Link, LinkClick, Snippet
 from models.user import User
 from models.workspace import ROLES, Membership, Workspace
 
@@ -11,4 +12,5 @@ __all__ = [
     "ATTEMPT_OUTCOMES", "CHANNEL_STATUSES", "NETWORKS", "POST_STATUSES", "ROLES", "TARGET_STATUSES",
     "AuditLog", "Channel", "MediaAsset", "Membership", "Post", "PostTarget", "PublishAttempt",
     "User", "Workspace",
+    "IDEA_STATUSES", "SNIPPET_KINDS", "CalendarFeed", "Idea", "Link", "LinkClick", "Snippet",
 ]

@@ -11,7 +11,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
-PLACEHOLDER_SECRETS = {"", "changethis", "change-me", "secret", "dev-secret-not-for-production"}
+PLACEHOLDER_SECRETS = {"", "changethis", "change-me", "secret", "dev-secret-not-for-production-use-only"}
 
 
 def with_redis_db(url: str, db: int) -> str:
@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     # Unset means "start the embedded server under data_dir" (the `make run` default).
     database_url: str | None = None
     redis_url: str | None = None
-    secret_key: str = "dev-secret-not-for-production"  # noqa: S105 - refused in production
+    secret_key: str = "dev-secret-not-for-production-use-only"  # noqa: S105 - refused in production
     # Fernet keys, comma-separated, newest first; unset derives one from SECRET_KEY.
     encryption_keys: str | None = None
     data_dir: Path = ROOT / "data"
@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(default=4, ge=1, le=256)
     dispatcher_interval_seconds: float = Field(default=1.0, gt=0, le=60)
     dispatcher_batch_size: int = Field(default=500, ge=1, le=10_000)
+    # AI assist through any OpenAI-compatible chat-completions endpoint (OpenAI, Ollama, vLLM, ...).
+    ai_base_url: str | None = None  # e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1
+    ai_model: str | None = None
+    ai_api_key: str | None = None
+    ai_timeout_seconds: float = Field(default=30, gt=0, le=300)
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> Settings:
