@@ -10,9 +10,9 @@ import reflex as rx
 # Network look: accent colour, icon (lucide) and label; the frame stays neutral so themes work.
 NETWORK_STYLE: dict[str, tuple[str, str, str]] = {
     "bluesky": ("#0a7aff", "cloud", "Bluesky"),
-    "x": ("#0f1419", "twitter", "X"),
+    "x": ("#0f1419", "bird", "X"),
     "mastodon": ("#6364ff", "message-circle", "Mastodon"),
-    "linkedin": ("#0a66c2", "linkedin", "LinkedIn"),
+    "linkedin": ("#0a66c2", "briefcase-business", "LinkedIn"),
     "threads": ("#000000", "at-sign", "Threads"),
     "telegram": ("#229ed9", "send", "Telegram"),
     "discord": ("#5865f2", "message-square", "Discord"),
