@@ -133,8 +133,8 @@ ROLE_SQL = [
     # Tables of later migrations (made by the same migrating user) get the same grants.
     f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {APP_ROLE}",
     f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {APP_ROLE}",
-    # The schema's bookkeeping is the migrator's business only.
-    f"REVOKE ALL ON TABLE alembic_version FROM {APP_ROLE}",
+    # The app may read the schema version (readiness check); only the migrator changes it.
+    f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON TABLE alembic_version FROM {APP_ROLE}",
 ]
 
 UNGRANT_SQL = [
