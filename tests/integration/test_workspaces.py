@@ -85,7 +85,8 @@ def test_a_viewer_cannot_rename_and_an_outsider_is_told_nothing(team):
 def test_members_list_shows_names_and_roles(team):
     with as_user(team.vic) as s:
         members = workspaces.members(s, team.vic.id, team.ws.id)
-    assert [(m.display_name, m.role) for m in members] == [("Olga", "owner"), ("Ann", "admin"), ("Vic", "viewer")]
+    assert [(m.display_name, m.role) for m in members] == [
+        ("Olga", "owner"), ("Ann", "admin"), ("Vic", "viewer")]
 
 
 def test_admin_changes_roles_but_cannot_touch_the_owner(team):
@@ -191,7 +192,8 @@ def test_a_newer_invitation_replaces_the_older_and_tampered_tokens_are_refused(t
 
 
 def test_invite_refuses_bad_input_and_viewers(team, mailbox):
-    for email, message in (("", "enter the e-mail"), ("not-an-email", "email:"), ("a@" + "x" * 400, "at most")):
+    bad = (("", "enter the e-mail"), ("not-an-email", "email:"), ("a@" + "x" * 400, "at most"))
+    for email, message in bad:
         with pytest.raises(ValidationFailed, match=message):
             _invite(team, email)
     with pytest.raises(ValidationFailed, match="role"):
