@@ -70,9 +70,10 @@ def app_env(database_url: str, redis_url: str) -> dict[str, str]:
 
 @pytest.fixture()
 def session(app_env: dict[str, str]) -> Iterator[Session]:
-    from app.core.db import get_engine
+    from app.core.db import new_session
 
-    with Session(get_engine(), expire_on_commit=False) as s:
+    # The system's claims (Row Level Security lets them see every workspace), as tests set up rows.
+    with new_session() as s:
         yield s
 
 

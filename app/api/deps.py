@@ -11,7 +11,7 @@ from fastapi import Depends, Path
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
-from app.core.db import get_db
+from app.core.db import get_db, set_claims, user_claims
 from app.core.security import InvalidToken, decode_access_token
 from app.services import permissions
 from app.services.errors import NotAuthenticated
@@ -28,7 +28,10 @@ def get_current_user(
         raise NotAuthenticated("sign in first: send `Authorization: Bearer <access token>`")
     try:
         claims = decode_access_token(credentials.credentials)
-        user = session.get(User, uuid.UUID(claims["sub"]))
+        user_id = uuid.UUID(claims["sub"])
+        # From here on the request acts as this user: Row Level Security shows only their workspaces.
+        set_claims(session, user_claims(user_id))
+        user = session.get(User, user_id)
     except (InvalidToken, ValueError) as exc:
         raise NotAuthenticated("the access token is invalid or expired: refresh it or sign in again") from exc
     if user is None or not user.is_active:

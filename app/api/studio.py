@@ -8,8 +8,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
+from sqlmodel import Session
 
 from app.api.deps import SessionDep, WorkspaceContext, require
+from app.core.db import get_service_db
 from app.core.config import get_settings
 from app.services import assist, ical, ideas, links, snippets
 
@@ -18,6 +20,8 @@ public = APIRouter(include_in_schema=False)
 WS = "/workspaces/{workspace_id}"
 Reader = Annotated[WorkspaceContext, Depends(require("post:read"))]
 Writer = Annotated[WorkspaceContext, Depends(require("post:create"))]
+# Public routes act before anyone is known; the code or token itself decides what they may see.
+ServiceSession = Annotated[Session, Depends(get_service_db)]
 
 
 class LinkIn(BaseModel):
@@ -133,13 +137,13 @@ def run_assist(body: AssistIn, ctx: Writer) -> AssistOut:
 
 
 @public.get("/l/{code}")
-def follow_link(code: str, request: Request, session: SessionDep) -> RedirectResponse:
+def follow_link(code: str, request: Request, session: ServiceSession) -> RedirectResponse:
     """Short link redirect (public)."""
     return RedirectResponse(links.follow(session, code, request.headers.get("referer")), status_code=302)
 
 
 @public.get("/ical/{token}.ics")
-def ical_feed(token: str, session: SessionDep) -> Response:
+def ical_feed(token: str, session: ServiceSession) -> Response:
     """The private iCal feed (public URL, secret token)."""
     return Response(ical.render(session, token), media_type="text/calendar; charset=utf-8",
                     headers={"Cache-Control": "private, max-age=300"})

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.services.errors import NotFound, PermissionDenied
-from models import Membership
+from models import ROLES, Membership, User, Workspace
 
 # role -> permissions. Contributors write posts that need approval; viewers only read.
 _VIEWER = {"workspace:read", "post:read", "channel:read", "analytics:read"}
@@ -43,10 +43,32 @@ def require(session: Session, user_id: uuid.UUID, workspace_id: uuid.UUID, permi
     """The member's row when they may do `permission` in the workspace; raises otherwise.
 
     A non-member gets NotFound, not PermissionDenied: whether a workspace exists is not told to outsiders.
+    A workspace that requires two-factor refuses members without it (they are told how to fix it).
     """
-    m = membership(session, user_id, workspace_id)
-    if m is None:
+    if permission not in ALL_PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}")
+    row = session.exec(
+        select(Membership, Workspace.require_2fa)
+        .join(Workspace, col(Workspace.id) == col(Membership.workspace_id))
+        .where(Membership.user_id == user_id, Membership.workspace_id == workspace_id)
+    ).first()
+    if row is None:
         raise NotFound("workspace not found", field="workspace_id")
+    m, require_2fa = row
+    if require_2fa:
+        user = session.get(User, user_id)
+        if user is None or not user.totp_secret:
+            raise PermissionDenied("this workspace requires two-factor authentication: turn it on in your "
+                                   "account settings, then try again")
     if not can(m.role, permission):
         raise PermissionDenied(f"your role ({m.role}) cannot do this ({permission}); ask a workspace admin")
     return m
+
+
+def matrix_markdown() -> str:
+    """The matrix as the Markdown table in README.md (a test keeps the two the same)."""
+    roles = [r for r in ROLES if r in MATRIX]
+    lines = ["| permission | " + " | ".join(roles) + " |", "|---|" + "---|" * len(roles)]
+    for perm in sorted(ALL_PERMISSIONS):
+        lines.append(f"| `{perm}` | " + " | ".join("✓" if can(r, perm) else "" for r in roles) + " |")
+    return "\n".join(lines)

@@ -10,11 +10,25 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
+from app.core import rls
+
 
 revision: str = '0006'
 down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+
+# Members read; writers write. A calendar feed is personal: only its own user sees or changes it.
+STUDIO_TABLES = {"links": rls.WRITERS_ALL, "link_clicks": rls.WRITERS_ALL, "snippets": rls.WRITERS_ALL,
+                 "ideas": rls.WRITERS_ALL}
+OWN_FEED = f"user_id = quillcast_uid() AND {rls.in_workspaces()}"
+
+
+def _policies() -> list[str]:
+    stmts = [s for table, writers in STUDIO_TABLES.items() for s in rls.tenant_table_sql(table, writers)]
+    return stmts + rls.policies_sql("calendar_feeds", read=OWN_FEED, insert=OWN_FEED, update=OWN_FEED,
+                                    delete=OWN_FEED)
 
 
 def upgrade() -> None:
@@ -91,8 +105,14 @@ def upgrade() -> None:
     op.create_index(op.f('ix_link_clicks_link_id'), 'link_clicks', ['link_id'], unique=False)
     op.create_index(op.f('ix_link_clicks_workspace_id'), 'link_clicks', ['workspace_id'], unique=False)
 
+    for stmt in _policies():
+        op.execute(stmt)
+
 
 def downgrade() -> None:
+    for table in [*STUDIO_TABLES, "calendar_feeds"]:
+        for stmt in rls.drop_policies_sql(table):
+            op.execute(stmt)
     op.drop_index(op.f('ix_link_clicks_workspace_id'), table_name='link_clicks')
     op.drop_index(op.f('ix_link_clicks_link_id'), table_name='link_clicks')
     op.drop_table('link_clicks')

@@ -1,0 +1,235 @@
+"""Row Level Security: the SQL that migrations run, kept in one place so every tenant table gets the
+same rules.
+
+The app connects as its owner but switches to `APP_ROLE` (no BYPASSRLS, owns nothing) on every
+connection; each transaction then states who it acts for with
+`set_config('request.jwt.claims', '{"sub": "<user id>", "role": "authenticated"}', true)`. Policies read
+those claims the way Supabase's `auth.uid()` does, so the same schema runs on Supabase. Claims with
+`"role": "service_role"` are the system (workers, dispatcher, sign-in before a user is known): the
+policies let them through, as Supabase's service role is.
+
+A new table with a `workspace_id` column gets its policies in its own migration:
+`for stmt in rls.tenant_table_sql("my_table"): op.execute(stmt)`.
+
+Every statement here is built from constants in this module (table and role names), never from input;
+hence the `noqa: S608` marks.
+"""
+
+from __future__ import annotations
+
+APP_ROLE = "quillcast_app"
+
+# Roles (memberships.role) allowed to write each kind of row; everyone in the workspace may read.
+WRITERS_ALL = ("owner", "admin", "editor", "contributor")
+WRITERS_EDITORS = ("owner", "admin", "editor")
+WRITERS_ADMINS = ("owner", "admin")
+
+SERVICE = "quillcast_is_service()"
+
+
+def _roles(roles: tuple[str, ...] | None) -> str:
+    if roles is None:
+        return "NULL"
+    return "ARRAY[" + ", ".join(f"'{r}'" for r in roles) + "]::text[]"
+
+
+def in_workspaces(roles: tuple[str, ...] | None = None, column: str = "workspace_id") -> str:
+    """SQL: the row's workspace is one where the caller has a membership (with one of `roles`)."""
+    return f"{column} IN (SELECT quillcast_workspace_ids({_roles(roles)}))"
+
+
+# --- helper functions (created once per database) ---
+FUNCTIONS_SQL = [
+    # '' (a claim set earlier in the session and reset at commit) and NULL both mean "no claims".
+    """
+    CREATE OR REPLACE FUNCTION quillcast_claims() RETURNS jsonb
+    LANGUAGE sql STABLE AS $$
+      SELECT coalesce(nullif(current_setting('request.jwt.claims', true), ''), '{}')::jsonb
+    $$
+    """,
+    """
+    CREATE OR REPLACE FUNCTION quillcast_uid() RETURNS uuid
+    LANGUAGE sql STABLE AS $$
+      SELECT nullif(quillcast_claims() ->> 'sub', '')::uuid
+    $$
+    """,
+    """
+    CREATE OR REPLACE FUNCTION quillcast_is_service() RETURNS boolean
+    LANGUAGE sql STABLE AS $$
+      SELECT coalesce(quillcast_claims() ->> 'role' = 'service_role', false)
+    $$
+    """,
+    # Reading memberships from a memberships policy would recurse; this private function runs as the
+    # owner with service claims for its own duration (the SET clause restores them on exit, even on
+    # error), so the policies it meets let it through at once. Only the wrappers below may call it.
+    """
+    CREATE OR REPLACE FUNCTION quillcast_private_workspace_ids(uid uuid, roles text[]) RETURNS SETOF uuid
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = public, pg_temp
+    SET "request.jwt.claims" = '{"role": "service_role"}'
+    AS $$
+      SELECT m.workspace_id FROM memberships m
+      WHERE m.user_id = uid AND (roles IS NULL OR m.role = ANY (roles))
+    $$
+    """,
+    "REVOKE ALL ON FUNCTION quillcast_private_workspace_ids(uuid, text[]) FROM PUBLIC",
+    # The caller's own workspaces: the uid comes from the caller's claims, never from an argument,
+    # so nobody can list another person's workspaces.
+    """
+    CREATE OR REPLACE FUNCTION quillcast_workspace_ids(roles text[] DEFAULT NULL) RETURNS SETOF uuid
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = public, pg_temp
+    AS $$
+      SELECT quillcast_private_workspace_ids(quillcast_uid(), roles)
+    $$
+    """,
+    # Creating a workspace: its creator may add themself as owner while it has no member yet.
+    """
+    CREATE OR REPLACE FUNCTION quillcast_workspace_has_members(ws uuid) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = public, pg_temp
+    SET "request.jwt.claims" = '{"role": "service_role"}'
+    AS $$
+      SELECT EXISTS (SELECT 1 FROM memberships WHERE workspace_id = ws)
+    $$
+    """,
+]
+
+DROP_FUNCTIONS_SQL = [
+    "DROP FUNCTION IF EXISTS quillcast_workspace_has_members(uuid)",
+    "DROP FUNCTION IF EXISTS quillcast_workspace_ids(text[])",
+    "DROP FUNCTION IF EXISTS quillcast_private_workspace_ids(uuid, text[])",
+    "DROP FUNCTION IF EXISTS quillcast_is_service()",
+    "DROP FUNCTION IF EXISTS quillcast_uid()",
+    "DROP FUNCTION IF EXISTS quillcast_claims()",
+]
+
+# The role is cluster-wide (several databases may share it), so it is created if missing and never
+# dropped by a downgrade. The migrating user is made a member so the app can `SET ROLE` to it.
+ROLE_SQL = [
+    f"""
+    DO $$
+    BEGIN
+      IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
+        CREATE ROLE {APP_ROLE} NOLOGIN NOINHERIT NOBYPASSRLS;
+      END IF;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN
+      NULL;  -- another database's migration created it at the same moment
+    END
+    $$
+    """,  # noqa: S608
+    f"""
+    DO $$
+    BEGIN
+      IF NOT pg_has_role(current_user, '{APP_ROLE}', 'MEMBER') THEN
+        EXECUTE format('GRANT {APP_ROLE} TO %I', current_user);
+      END IF;
+    END
+    $$
+    """,
+    f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}",
+    f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}",
+    f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}",
+    # Tables of later migrations (made by the same migrating user) get the same grants.
+    f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {APP_ROLE}",
+    f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {APP_ROLE}",
+    # The app may read the schema version (readiness check); only the migrator changes it.
+    f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON TABLE alembic_version FROM {APP_ROLE}",
+]
+
+UNGRANT_SQL = [
+    "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
+    f"REVOKE SELECT, INSERT, UPDATE, DELETE ON TABLES FROM {APP_ROLE}",
+    f"ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE USAGE, SELECT ON SEQUENCES FROM {APP_ROLE}",  # noqa: S608
+    f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {APP_ROLE}",
+    f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {APP_ROLE}",
+    f"REVOKE ALL ON SCHEMA public FROM {APP_ROLE}",
+]
+
+
+def policies_sql(table: str, *, read: str, insert: str, update: str, delete: str) -> list[str]:
+    """ENABLE + FORCE RLS on `table` with one policy per command; the service role passes every one."""
+    def ok(expr: str) -> str:
+        return f"({SERVICE} OR ({expr}))"
+
+    return [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
+        f"CREATE POLICY {table}_select ON {table} FOR SELECT USING {ok(read)}",
+        f"CREATE POLICY {table}_insert ON {table} FOR INSERT WITH CHECK {ok(insert)}",
+        f"CREATE POLICY {table}_update ON {table} FOR UPDATE USING {ok(update)} WITH CHECK {ok(update)}",
+        f"CREATE POLICY {table}_delete ON {table} FOR DELETE USING {ok(delete)}",
+    ]
+
+
+def drop_policies_sql(table: str) -> list[str]:
+    return [
+        *(f"DROP POLICY IF EXISTS {table}_{cmd} ON {table}"
+          for cmd in ("select", "insert", "update", "delete")),
+        f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY",
+    ]
+
+
+def tenant_table_sql(table: str, writers: tuple[str, ...] = WRITERS_ALL) -> list[str]:
+    """A table whose rows belong to a workspace (`workspace_id`): members read, `writers` write."""
+    write = in_workspaces(writers)
+    return policies_sql(table, read=in_workspaces(), insert=write, update=write, delete=write)
+
+
+# table -> its policies. Tables that belong to a workspace first, then the ones that need their own rules.
+TENANT_TABLES: dict[str, tuple[str, ...]] = {
+    "channels": WRITERS_ADMINS,
+    "posts": WRITERS_ALL,
+    "post_targets": WRITERS_ALL,
+    "media_assets": WRITERS_ALL,
+    "publish_attempts": WRITERS_EDITORS,
+    "invitations": WRITERS_ADMINS,
+}
+
+
+def special_tables_sql() -> dict[str, list[str]]:
+    uid = "quillcast_uid()"
+    own_keys = f"user_id = {uid} AND {in_workspaces()}"
+    return {
+        "workspaces": policies_sql(
+            "workspaces",
+            read=in_workspaces(column="id"),
+            # Anyone signed in may create a workspace; the service then makes them its owner.
+            insert=f"{uid} IS NOT NULL",
+            update=in_workspaces(WRITERS_ADMINS, column="id"),
+            delete=in_workspaces(("owner",), column="id"),
+        ),
+        "memberships": policies_sql(
+            "memberships",
+            read=in_workspaces(),
+            insert=(f"{in_workspaces(WRITERS_ADMINS)} OR (user_id = {uid} AND role = 'owner' "
+                    "AND NOT quillcast_workspace_has_members(workspace_id))"),
+            update=in_workspaces(WRITERS_ADMINS),
+            delete=f"{in_workspaces(WRITERS_ADMINS)} OR user_id = {uid}",  # admins remove; anyone leaves
+        ),
+        "users": policies_sql(
+            "users",
+            # Yourself, and the people you share a workspace with (names in member lists).
+            read=(f"id = {uid} OR id IN (SELECT m.user_id FROM memberships m "  # noqa: S608
+                  f"WHERE {in_workspaces(column='m.workspace_id')})"),
+            insert="false",  # sign-up runs as the service
+            update=f"id = {uid}",
+            delete=f"id = {uid}",
+        ),
+        "api_keys": policies_sql(
+            "api_keys", read=own_keys, insert=own_keys, update=own_keys, delete=own_keys
+        ),
+        "refresh_tokens": policies_sql(
+            "refresh_tokens", read=f"user_id = {uid}", insert=f"user_id = {uid}",
+            update=f"user_id = {uid}", delete=f"user_id = {uid}",
+        ),
+        "audit_log": policies_sql(
+            "audit_log",
+            # Workspace admins read their workspace's log; everyone reads what they did themself.
+            read=f"actor_id = {uid} OR {in_workspaces(WRITERS_ADMINS)}",
+            insert=f"actor_id = {uid} AND (workspace_id IS NULL OR {in_workspaces()})",
+            update="false",  # the log is append-only for users
+            delete="false",
+        ),
+    }
