@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from app.api.deps import SessionDep, WorkspaceContext, require
-from app.core.db import get_service_db
 from app.core.config import get_settings
+from app.core.db import get_service_db
 from app.services import assist, ical, ideas, links, snippets
 
 router = APIRouter(tags=["studio"])
