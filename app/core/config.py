@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(default=4, ge=1, le=256)
     dispatcher_interval_seconds: float = Field(default=1.0, gt=0, le=60)
     dispatcher_batch_size: int = Field(default=500, ge=1, le=10_000)
+    # LinkedIn Posts API version (YYYYMM). LinkedIn supports each for a year; channels warn 60 days before.
+    linkedin_api_version: str = Field(default="202609", pattern=r"^\d{6}$")
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> Settings:
