@@ -8,6 +8,7 @@ the first event instead of a second message. Every event also carries the key in
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -234,10 +235,11 @@ class MatrixConnector:
                 self.credentials.get("user_id")
                 or self._call("GET", "/_matrix/client/v3/account/whoami")["user_id"]
             )
-            filter_ = '{"types":["m.room.message"],"senders":["%s"]}' % user  # noqa: UP031
+            filter_ = json.dumps({"types": ["m.room.message"], "senders": [user]})
             token: str | None = None
             scanned = 0
             day_ago_ms = (time.time() - 86_400) * 1000
+            found: dict[str, Any] | None = None  # a later part of the post; its first part is the answer
             while scanned < LOOKUP_SCAN_EVENTS:
                 params: dict[str, Any] = {"dir": "b", "limit": 100, "filter": filter_}
                 if token:
@@ -247,19 +249,24 @@ class MatrixConnector:
                 )
                 for event in page.get("chunk", []):
                     scanned += 1
-                    key = (event.get("content") or {}).get(KEY_FIELD, "")
-                    if key.startswith(f"{idempotency_key}:"):
-                        return LookupResult(
-                            Presence.EXISTS, remote_id=event["event_id"], url=self._url(event["event_id"])
-                        )
-                    if event.get("origin_server_ts", day_ago_ms) < day_ago_ms:
-                        return LookupResult(Presence.ABSENT)
+                    marker = (event.get("content") or {}).get(KEY_FIELD, "")
+                    if marker.startswith(f"{idempotency_key}:"):
+                        found = event
+                        if marker.endswith((":text", ":img0")):
+                            return self._exists(event)
+                    elif event.get("origin_server_ts", day_ago_ms) < day_ago_ms:
+                        return self._exists(found) if found else LookupResult(Presence.ABSENT)
                 token = page.get("end")
                 if not token or not page.get("chunk"):
-                    return LookupResult(Presence.ABSENT)
+                    return self._exists(found) if found else LookupResult(Presence.ABSENT)
+            if found:
+                return self._exists(found)
             return LookupResult(Presence.UNKNOWN)
         except ConnectorError:
             return LookupResult(Presence.UNKNOWN)
+
+    def _exists(self, event: dict[str, Any]) -> LookupResult:
+        return LookupResult(Presence.EXISTS, remote_id=event["event_id"], url=self._url(event["event_id"]))
 
     def metrics(self, remote_id: str) -> dict[str, int]:
         """Matrix has no public counters for a message."""
