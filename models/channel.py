@@ -6,9 +6,18 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.base import created_at_field, fk_field, id_field, json_field, one_of, updated_at_field
+from models.base import (
+    created_at_field,
+    fk_field,
+    id_field,
+    json_field,
+    one_of,
+    timestamp_field,
+    updated_at_field,
+)
 
 NETWORKS = ("bluesky", "matrix", "mastodon", "x", "linkedin", "telegram", "discord", "webhook")
 CHANNEL_STATUSES = ("active", "needs_reauth", "disabled")
@@ -19,6 +28,8 @@ class Channel(SQLModel, table=True):
     __table_args__ = (
         one_of("network", NETWORKS, "ck_channels_network"),
         one_of("status", CHANNEL_STATUSES, "ck_channels_status"),
+        # One row per account and network in a workspace: connecting it again re-connects that row.
+        UniqueConstraint("workspace_id", "network", "account", name="uq_channels_workspace_network_account"),
     )
 
     id: uuid.UUID = id_field()
@@ -29,5 +40,7 @@ class Channel(SQLModel, table=True):
     credentials: str = Field(default="")  # Fernet-encrypted JSON, never logged
     status: str = Field(default="active", max_length=20)
     settings: dict[str, Any] = json_field()  # endpoint, per-network limits read from the network
+    status_reason: str = Field(default="", max_length=500)  # why it needs re-connecting, in the network's words
+    last_verified_at: datetime | None = timestamp_field()  # last time the network accepted the credentials
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
