@@ -6,7 +6,6 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.base import (
@@ -28,8 +27,6 @@ class Channel(SQLModel, table=True):
     __table_args__ = (
         one_of("network", NETWORKS, "ck_channels_network"),
         one_of("status", CHANNEL_STATUSES, "ck_channels_status"),
-        # One row per account and network in a workspace: connecting it again re-connects that row.
-        UniqueConstraint("workspace_id", "network", "account", name="uq_channels_workspace_network_account"),
     )
 
     id: uuid.UUID = id_field()

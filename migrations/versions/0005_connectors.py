@@ -1,4 +1,4 @@
-"""connectors: channel status reason and verification time, one row per account, media dedupe
+"""connectors: channel status reason and verification time, media dedupe by sha256
 
 Revision ID: 0005
 Revises: 0004
@@ -19,13 +19,10 @@ def upgrade() -> None:
                                         server_default=""))
     op.alter_column("channels", "status_reason", server_default=None)
     op.add_column("channels", sa.Column("last_verified_at", sa.DateTime(timezone=True), nullable=True))
-    op.create_unique_constraint("uq_channels_workspace_network_account", "channels",
-                                ["workspace_id", "network", "account"])
     op.create_unique_constraint("uq_media_assets_workspace_sha256", "media_assets", ["workspace_id", "sha256"])
 
 
 def downgrade() -> None:
     op.drop_constraint("uq_media_assets_workspace_sha256", "media_assets", type_="unique")
-    op.drop_constraint("uq_channels_workspace_network_account", "channels", type_="unique")
     op.drop_column("channels", "last_verified_at")
     op.drop_column("channels", "status_reason")
