@@ -92,7 +92,7 @@ class MastodonConnector:
         self.instance = (self.credentials.get("instance") or settings.get("endpoint") or "").rstrip("/")
         if not self.instance.startswith(("https://", "http://")):
             raise AuthError("Mastodon needs the instance address, e.g. https://mastodon.social")
-        self._limits = _merge_limits(settings.get("limits") or {})
+        self._limits = merge_limits(settings.get("limits") or {})
         self._client = client or new_client(self.instance)
 
     def _call(self, method: str, path: str, **kw: Any) -> httpx.Response:
@@ -112,7 +112,7 @@ class MastodonConnector:
         account = self._call("GET", "/api/v1/accounts/verify_credentials").json()
         instance = self._call("GET", "/api/v1/instance").json()
         limits = limits_from_instance(instance)
-        self._limits = _merge_limits(limits)
+        self._limits = merge_limits(limits)
         host = self.instance.split("://", 1)[1]
         return VerifiedAccount(
             account=f"@{account['acct']}@{host}" if "@" not in account["acct"] else f"@{account['acct']}",
@@ -186,7 +186,7 @@ class MastodonConnector:
         }
 
 
-def _merge_limits(stored: dict[str, Any]) -> Limits:
+def merge_limits(stored: dict[str, Any]) -> Limits:
     d = DEFAULT_LIMITS
     return Limits(
         max_chars=int(stored.get("max_chars", d.max_chars)),

@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx
 
-from app.connectors import bluesky, discord, linkedin, mastodon, matrix, telegram, webhook, x
-from app.connectors.base import Connector, Limits
+from app.connectors import bluesky, checks, discord, linkedin, mastodon, matrix, telegram, text, webhook, x
+from app.connectors.base import Connector, Limits, Problem, PublishRequest
 from models import Channel
 
 Factory = Callable[..., Connector]
@@ -65,3 +65,30 @@ def connector_for(channel: Channel, credentials: dict[str, Any]) -> Connector:
     if channel.network == "matrix":
         settings.setdefault("room_id", channel.account)
     return build(channel.network, credentials, settings)
+
+
+# How each network counts characters (validation without credentials, e.g. while composing).
+COUNTERS: dict[str, Callable[[str], int]] = {
+    "bluesky": text.graphemes,
+    "mastodon": text.mastodon_length,
+    "x": text.x_weighted_length,
+    "telegram": text.utf16_units,
+}
+
+
+def limits_for(network: str, settings: dict[str, Any] | None = None) -> Limits:
+    """The network's limits, or a channel's own when it read them from its server (Mastodon)."""
+    if network not in NETWORK_LIMITS:
+        raise UnknownNetwork(f"unknown network {network!r}; choose one of: {', '.join(FACTORIES)}")
+    stored = (settings or {}).get("limits")
+    if network == "mastodon" and stored:
+        return mastodon.merge_limits(stored)
+    return NETWORK_LIMITS[network]
+
+
+def check(network: str, request: PublishRequest, settings: dict[str, Any] | None = None) -> list[Problem]:
+    """Every content problem for `network`, each naming the limit and the fix."""
+    limits = limits_for(network, settings)
+    return checks.text_problems(
+        network, limits, request, count=COUNTERS.get(network, text.code_points)
+    ) + checks.media_problems(network, limits, request.media)
