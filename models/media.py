@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.base import created_at_field, fk_field, id_field
@@ -12,6 +13,8 @@ from models.base import created_at_field, fk_field, id_field
 
 class MediaAsset(SQLModel, table=True):
     __tablename__ = "media_assets"
+    # The same file uploaded twice to a workspace is one asset (double submits do not pile up copies).
+    __table_args__ = (UniqueConstraint("workspace_id", "sha256", name="uq_media_assets_workspace_sha256"),)
 
     id: uuid.UUID = id_field()
     workspace_id: uuid.UUID = fk_field("workspaces.id")

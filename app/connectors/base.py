@@ -76,6 +76,17 @@ class Limits:
     supports_first_comment: bool = False
     supports_alt_text: bool = False
     max_alt_text_chars: int = 0
+    max_text_bytes: int = 0  # 0: no byte limit (Bluesky also caps the UTF-8 size at 3000 bytes)
+    max_caption_chars: int = 0  # 0: same as max_chars (Telegram captions on photos allow only 1024)
+
+
+@dataclass(frozen=True)
+class VerifiedAccount:
+    """What connecting a channel learned from the network: who it is and the credentials to keep."""
+
+    account: str  # handle / room / page as the network names it
+    credentials: dict[str, Any]
+    settings: dict[str, Any] = field(default_factory=dict)  # e.g. limits read from the instance
 
 
 class ConnectorError(Exception):
@@ -106,6 +117,10 @@ class Connector(Protocol):
     network: str
 
     def limits(self) -> Limits: ...
+
+    def verify(self) -> VerifiedAccount:
+        """Call the network with the credentials (e.g. Bluesky createSession); AuthError if refused."""
+        ...
 
     def validate(self, request: PublishRequest) -> list[Problem]: ...
 

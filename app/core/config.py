@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     ai_model: str | None = None
     ai_api_key: str | None = None
     ai_timeout_seconds: float = Field(default=30, gt=0, le=300)
+    # LinkedIn Posts API version (YYYYMM). LinkedIn supports each for a year; channels warn 60 days before.
+    linkedin_api_version: str = Field(default="202609", pattern=r"^\d{6}$")
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> Settings:

@@ -1,0 +1,422 @@
+"""Bluesky over the AT Protocol (plain httpx against the account's PDS).
+
+Exactly once: every post's record key (rkey) is a TID derived from the target's idempotency key, so
+a repeat of the same target is refused by the PDS and `getRecord` on that rkey tells whether an
+earlier attempt landed. Threads derive one rkey per part, so a resumed thread only adds what is missing.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import time
+import unicodedata
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from app.connectors.base import (
+    AuthError,
+    ConnectorError,
+    Limits,
+    LookupResult,
+    PermanentError,
+    Presence,
+    Problem,
+    PublishRequest,
+    PublishResult,
+    TransientError,
+    VerifiedAccount,
+)
+from app.connectors.checks import media_problems, text_problems
+from app.connectors.http import json_or_empty, new_client, raise_for_status, send
+from app.connectors.text import URL_RE, byte_offset, graphemes
+
+NETWORK = "bluesky"
+DEFAULT_SERVICE = "https://bsky.social"
+POST_COLLECTION = "app.bsky.feed.post"
+LIMITS = Limits(
+    max_chars=300,
+    max_text_bytes=3000,
+    max_media=4,
+    max_image_bytes=1_000_000,
+    image_types=("image/jpeg", "image/png", "image/webp", "image/gif"),
+    supports_threads=True,
+    supports_alt_text=True,
+    max_alt_text_chars=2000,
+)
+
+# --- record keys -------------------------------------------------------------------------------
+S32 = "234567abcdefghijklmnopqrstuvwxyz"
+_TID_EPOCH_US = 1_420_070_400_000_000  # 2015-01-01: derived TIDs land in the past, never the future
+
+
+def tid_for(key: str) -> str:
+    """A valid TID (13 chars, base32-sortable) that is a pure function of `key`.
+
+    A TID is microseconds << 10 | clock id with the top bit clear. 48 bits of the hash pick a time
+    in 2015-2023 and 10 more the clock id: 58 bits, so two targets collide with odds ~1 in 10^17.
+    """
+    h = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+    micros = _TID_EPOCH_US + (h >> 16) % (1 << 48)
+    value = (micros << 10) | (h & 0x3FF)
+    chars = []
+    for _ in range(13):
+        chars.append(S32[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+def part_key(idempotency_key: str, index: int) -> str:
+    return idempotency_key if index == 0 else f"{idempotency_key}#{index}"
+
+
+# --- rich text facets ----------------------------------------------------------------------------
+_MENTION_RE = re.compile(
+    r"(?:(?<=^)|(?<=[\s(]))@([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+)"
+)
+_TAG_RE = re.compile(r"(?:(?<=^)|(?<=\s))[#＃]([^\s#＃]+)")
+
+
+def _strip_trailing_punctuation(s: str) -> str:
+    while s and unicodedata.category(s[-1]).startswith("P"):
+        s = s[:-1]
+    return s
+
+
+def _span(text: str, start: int, end: int) -> dict[str, int]:
+    return {"byteStart": byte_offset(text, start), "byteEnd": byte_offset(text, end)}
+
+
+def find_facets(text: str, resolve_handle: Any) -> list[dict[str, Any]]:
+    """Links, mentions and hashtags with UTF-8 byte offsets; unresolvable mentions stay plain text."""
+    facets: list[dict[str, Any]] = []
+    taken: list[tuple[int, int]] = []
+    for m in URL_RE.finditer(text):
+        taken.append((m.start(), m.end()))
+        facets.append(
+            {
+                "index": _span(text, m.start(), m.end()),
+                "features": [{"$type": "app.bsky.richtext.facet#link", "uri": m.group(0)}],
+            }
+        )
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= a or start >= b for a, b in taken)
+
+    for m in _MENTION_RE.finditer(text):
+        handle = m.group(1).rstrip(".").lower()
+        start, end = m.start(), m.start() + 1 + len(handle)
+        if not free(start, end):
+            continue
+        did = resolve_handle(handle)
+        if did:
+            facets.append(
+                {
+                    "index": _span(text, start, end),
+                    "features": [{"$type": "app.bsky.richtext.facet#mention", "did": did}],
+                }
+            )
+    for m in _TAG_RE.finditer(text):
+        tag = _strip_trailing_punctuation(m.group(1))
+        start, end = m.start(), m.start() + 1 + len(tag)
+        if not tag or tag.isdigit() or len(tag) > 64 or not free(start, end):
+            continue
+        facets.append(
+            {
+                "index": _span(text, start, end),
+                "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": tag}],
+            }
+        )
+    facets.sort(key=lambda f: f["index"]["byteStart"])
+    return facets
+
+
+def _jwt_expiry(token: str) -> float | None:
+    try:
+        payload = token.split(".")[1]
+        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return float(data["exp"])
+    except (IndexError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _xrpc_message(body: Any) -> str | None:
+    if isinstance(body, dict) and (body.get("error") or body.get("message")):
+        return ": ".join(str(v) for v in (body.get("error"), body.get("message")) if v)
+    return None
+
+
+def _is_auth_error(_response: httpx.Response, body: Any) -> bool:
+    return _response.status_code == 401 or (
+        isinstance(body, dict)
+        and body.get("error") in ("ExpiredToken", "InvalidToken", "AuthenticationRequired", "AccountTakedown")
+    )
+
+
+class BlueskyConnector:
+    """Credentials: {identifier, app_password, service?} plus what the session adds (did, handle, jwts)."""
+
+    network = NETWORK
+
+    def __init__(
+        self,
+        credentials: dict[str, Any],
+        settings: dict[str, Any] | None = None,
+        client: httpx.Client | None = None,
+    ) -> None:
+        self.credentials = dict(credentials)
+        settings = settings or {}
+        self.service = (
+            self.credentials.get("service") or settings.get("endpoint") or DEFAULT_SERVICE
+        ).rstrip("/")
+        self.credentials["service"] = self.service
+        self._client = client or new_client(self.service)
+        self._changed = False
+        self._handles: dict[str, str | None] = {}
+
+    # --- session ----------------------------------------------------------------------------
+    def _create_session(self) -> None:
+        identifier, password = self.credentials.get("identifier"), self.credentials.get("app_password")
+        if not identifier or not password:
+            raise AuthError("Bluesky needs a handle and an app password; re-connect the channel")
+        r = send(
+            NETWORK,
+            self._client,
+            "POST",
+            f"{self.service}/xrpc/com.atproto.server.createSession",
+            json={"identifier": identifier, "password": password},
+        )
+        raise_for_status(
+            "Bluesky",
+            r,
+            message_of=_xrpc_message,
+            reset_headers=("ratelimit-reset",),
+            is_auth_error=_is_auth_error,
+        )
+        self._take_session(r.json())
+
+    def _take_session(self, body: dict[str, Any]) -> None:
+        self.credentials.update(
+            access_jwt=body["accessJwt"],
+            refresh_jwt=body["refreshJwt"],
+            did=body["did"],
+            handle=body.get("handle", self.credentials.get("handle")),
+        )
+        self._changed = True
+
+    def _refresh_session(self) -> None:
+        refresh = self.credentials.get("refresh_jwt")
+        if refresh:
+            r = send(
+                NETWORK,
+                self._client,
+                "POST",
+                f"{self.service}/xrpc/com.atproto.server.refreshSession",
+                headers={"Authorization": f"Bearer {refresh}"},
+            )
+            if r.is_success:
+                self._take_session(r.json())
+                return
+            if r.status_code == 429 or r.status_code >= 500:
+                raise_for_status("Bluesky", r, message_of=_xrpc_message, reset_headers=("ratelimit-reset",))
+        # The refresh token expired or was revoked: the app password makes a new session.
+        self._create_session()
+
+    def _ensure_session(self) -> None:
+        token = self.credentials.get("access_jwt")
+        if not token:
+            self._create_session()
+            return
+        exp = _jwt_expiry(token)
+        if exp is not None and exp - time.time() < 60:
+            self._refresh_session()
+
+    def _xrpc(self, method: str, nsid: str, *, auth: bool = True, **kw: Any) -> dict[str, Any]:
+        for attempt in (0, 1):
+            headers = dict(kw.pop("headers", {}) or {})
+            if auth:
+                self._ensure_session()
+                headers["Authorization"] = f"Bearer {self.credentials['access_jwt']}"
+            r = send(NETWORK, self._client, method, f"{self.service}/xrpc/{nsid}", headers=headers, **kw)
+            body = json_or_empty(r)
+            if (
+                auth
+                and attempt == 0
+                and isinstance(body, dict)
+                and body.get("error") in ("ExpiredToken", "InvalidToken")
+            ):
+                self._refresh_session()
+                kw["headers"] = {k: v for k, v in headers.items() if k != "Authorization"}
+                continue
+            raise_for_status(
+                "Bluesky",
+                r,
+                message_of=_xrpc_message,
+                reset_headers=("ratelimit-reset",),
+                is_auth_error=_is_auth_error,
+            )
+            return body if isinstance(body, dict) else {}
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # --- interface --------------------------------------------------------------------------
+    def limits(self) -> Limits:
+        return LIMITS
+
+    def verify(self) -> VerifiedAccount:
+        self._create_session()
+        return VerifiedAccount(
+            account=self.credentials["handle"],
+            credentials=dict(self.credentials),
+            settings={"endpoint": self.service, "did": self.credentials["did"]},
+        )
+
+    def refresh_credentials(self) -> dict[str, Any] | None:
+        self._ensure_session()
+        changed, self._changed = self._changed, False
+        return dict(self.credentials) if changed else None
+
+    def validate(self, request: PublishRequest) -> list[Problem]:
+        return text_problems(NETWORK, LIMITS, request, count=graphemes, unit="characters") + media_problems(
+            NETWORK, LIMITS, request.media
+        )
+
+    def resolve_handle(self, handle: str) -> str | None:
+        if handle not in self._handles:
+            r = send(
+                NETWORK,
+                self._client,
+                "GET",
+                f"{self.service}/xrpc/com.atproto.identity.resolveHandle",
+                params={"handle": handle},
+            )
+            self._handles[handle] = r.json().get("did") if r.is_success else None
+        return self._handles[handle]
+
+    def _upload_images(self, request: PublishRequest) -> dict[str, Any] | None:
+        if not request.media:
+            return None
+        images = []
+        for item in request.media:
+            blob = self._xrpc(
+                "POST",
+                "com.atproto.repo.uploadBlob",
+                content=Path(item.path).read_bytes(),
+                headers={"Content-Type": item.content_type},
+            )["blob"]
+            image: dict[str, Any] = {"alt": item.alt_text, "image": blob}
+            if item.width and item.height:
+                image["aspectRatio"] = {"width": item.width, "height": item.height}
+            images.append(image)
+        return {"$type": "app.bsky.embed.images", "images": images}
+
+    def _get_record(self, rkey: str) -> dict[str, Any] | None:
+        """The record at rkey, or None when the PDS says it does not exist."""
+        self._ensure_session()
+        r = send(
+            NETWORK,
+            self._client,
+            "GET",
+            f"{self.service}/xrpc/com.atproto.repo.getRecord",
+            params={"repo": self.credentials["did"], "collection": POST_COLLECTION, "rkey": rkey},
+        )
+        body = json_or_empty(r)
+        if r.status_code == 400 and isinstance(body, dict) and body.get("error") == "RecordNotFound":
+            return None
+        raise_for_status("Bluesky", r, message_of=_xrpc_message, reset_headers=("ratelimit-reset",))
+        return body if isinstance(body, dict) else None
+
+    def _create_once(self, rkey: str, record: dict[str, Any]) -> dict[str, Any]:
+        """createRecord at a fixed rkey; when it fails, an earlier attempt may already have landed."""
+        try:
+            return self._xrpc(
+                "POST",
+                "com.atproto.repo.createRecord",
+                json={
+                    "repo": self.credentials["did"],
+                    "collection": POST_COLLECTION,
+                    "rkey": rkey,
+                    "record": record,
+                },
+            )
+        except AuthError:
+            raise
+        except (TransientError, PermanentError):
+            existing = self._get_record(rkey)
+            if existing is not None:
+                return {"uri": existing["uri"], "cid": existing["cid"], "existed": True}
+            raise
+
+    def publish(self, request: PublishRequest) -> PublishResult:
+        problems = self.validate(request)
+        if problems:
+            raise PermanentError("; ".join(p.message for p in problems))
+        self._ensure_session()
+        parts = [request.text, *request.thread]
+        root: dict[str, Any] | None = None
+        parent: dict[str, Any] | None = None
+        created: list[dict[str, Any]] = []
+        for index, body in enumerate(parts):
+            record: dict[str, Any] = {
+                "$type": POST_COLLECTION,
+                "text": body,
+                "createdAt": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            }
+            facets = find_facets(body, self.resolve_handle)
+            if facets:
+                record["facets"] = facets
+            if index == 0:
+                embed = self._upload_images(request)
+                if embed:
+                    record["embed"] = embed
+            if request.options.get("langs"):
+                record["langs"] = list(request.options["langs"])
+            if root and parent:
+                record["reply"] = {
+                    "root": {"uri": root["uri"], "cid": root["cid"]},
+                    "parent": {"uri": parent["uri"], "cid": parent["cid"]},
+                }
+            out = self._create_once(tid_for(part_key(request.idempotency_key, index)), record)
+            created.append(out)
+            root = root or out
+            parent = out
+        assert root is not None
+        rkey = tid_for(request.idempotency_key)
+        return PublishResult(
+            remote_id=root["uri"],
+            url=self._web_url(rkey),
+            raw={
+                "uri": root["uri"],
+                "cid": root["cid"],
+                "thread": [c["uri"] for c in created],
+                "already_existed": bool(root.get("existed")),
+            },
+        )
+
+    def _web_url(self, rkey: str) -> str:
+        who = self.credentials.get("handle") or self.credentials.get("did")
+        return f"https://bsky.app/profile/{who}/post/{rkey}"
+
+    def lookup(self, idempotency_key: str) -> LookupResult:
+        """Whether the thread's first post exists (a thread cut short is completed by publishing again)."""
+        rkey = tid_for(idempotency_key)
+        try:
+            record = self._get_record(rkey)
+        except ConnectorError:
+            return LookupResult(Presence.UNKNOWN)
+        if record is None:
+            return LookupResult(Presence.ABSENT)
+        return LookupResult(Presence.EXISTS, remote_id=record["uri"], url=self._web_url(rkey))
+
+    def metrics(self, remote_id: str) -> dict[str, int]:
+        """Like/repost/reply/quote counts from app.bsky.feed.getPosts (the PDS proxies it to the AppView)."""
+        body = self._xrpc("GET", "app.bsky.feed.getPosts", params={"uris": remote_id})
+        posts = body.get("posts") or []
+        if not posts:
+            return {}
+        p = posts[0]
+        return {k: int(p.get(f"{k}Count", 0)) for k in ("like", "repost", "reply", "quote")}

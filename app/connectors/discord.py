@@ -1,0 +1,152 @@
+"""Discord through a channel webhook (no bot needed).
+
+POST {webhook}?wait=true makes Discord answer with the message (its id), instead of 204. Webhooks
+cannot reply, so threads are refused; there is no idempotency key, so `lookup` cannot tell.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from app.connectors.base import (
+    AuthError,
+    Limits,
+    LookupResult,
+    PermanentError,
+    Presence,
+    Problem,
+    PublishRequest,
+    PublishResult,
+    TransientError,
+    VerifiedAccount,
+)
+from app.connectors.checks import media_problems, text_problems
+from app.connectors.http import json_or_empty, new_client, raise_for_status, send
+
+NETWORK = "discord"
+LIMITS = Limits(
+    max_chars=2000,
+    max_media=10,
+    max_image_bytes=10 * 1024 * 1024,
+    image_types=("image/jpeg", "image/png", "image/webp", "image/gif"),
+    supports_threads=False,
+    supports_alt_text=True,
+    max_alt_text_chars=1024,
+)
+UNKNOWN_WEBHOOK = 10015
+
+
+def _message(body: Any) -> str | None:
+    if isinstance(body, dict) and body.get("message"):
+        errors = body.get("errors")
+        return str(body["message"]) + (f" ({json.dumps(errors)[:300]})" if errors else "")
+    return None
+
+
+def _is_auth(response: httpx.Response, body: Any) -> bool:
+    # A deleted webhook answers 404 with code 10015: the channel must be re-connected.
+    return response.status_code in (401, 403) or (
+        isinstance(body, dict) and body.get("code") == UNKNOWN_WEBHOOK
+    )
+
+
+class DiscordConnector:
+    """Credentials: {webhook_url} (https://discord.com/api/webhooks/{id}/{token})."""
+
+    network = NETWORK
+
+    def __init__(
+        self,
+        credentials: dict[str, Any],
+        settings: dict[str, Any] | None = None,
+        client: httpx.Client | None = None,
+    ) -> None:
+        self.credentials = dict(credentials)
+        self.settings = settings or {}
+        self.webhook_url = str(self.credentials.get("webhook_url") or "")
+        if not self.webhook_url.startswith("https://"):
+            raise AuthError("Discord needs the channel's webhook URL (https://discord.com/api/webhooks/...)")
+        self._client = client or new_client()
+
+    def _check(self, r: httpx.Response) -> Any:
+        body = json_or_empty(r)
+        if r.status_code == 429 and isinstance(body, dict) and body.get("retry_after") is not None:
+            raise TransientError(
+                f"Discord answered 429: {body.get('message')}",
+                retry_after=float(body["retry_after"]),
+                http_status=429,
+                raw=body,
+            )
+        raise_for_status(
+            "Discord",
+            r,
+            message_of=_message,
+            reset_headers=("x-ratelimit-reset-after",),
+            is_auth_error=_is_auth,
+        )
+        return body
+
+    def limits(self) -> Limits:
+        return LIMITS
+
+    def verify(self) -> VerifiedAccount:
+        hook = self._check(send(NETWORK, self._client, "GET", self.webhook_url))
+        return VerifiedAccount(
+            account=hook.get("name") or "Discord webhook",
+            credentials=dict(self.credentials),
+            settings={"guild_id": hook.get("guild_id"), "channel_id": hook.get("channel_id")},
+        )
+
+    def refresh_credentials(self) -> dict[str, Any] | None:
+        return None
+
+    def validate(self, request: PublishRequest) -> list[Problem]:
+        return text_problems(NETWORK, LIMITS, request) + media_problems(NETWORK, LIMITS, request.media)
+
+    def publish(self, request: PublishRequest) -> PublishResult:
+        problems = self.validate(request)
+        if problems:
+            raise PermanentError("; ".join(p.message for p in problems))
+        payload: dict[str, Any] = {"content": request.text, "allowed_mentions": {"parse": []}}
+        if request.media:
+            payload["attachments"] = [
+                {"id": i, "filename": Path(m.path).name, "description": m.alt_text}
+                for i, m in enumerate(request.media)
+            ]
+            files = {
+                f"files[{i}]": (Path(m.path).name, Path(m.path).read_bytes(), m.content_type)
+                for i, m in enumerate(request.media)
+            }
+            r = send(
+                NETWORK,
+                self._client,
+                "POST",
+                self.webhook_url,
+                params={"wait": "true"},
+                data={"payload_json": json.dumps(payload)},
+                files=files,
+            )
+        else:
+            r = send(NETWORK, self._client, "POST", self.webhook_url, params={"wait": "true"}, json=payload)
+        message = self._check(r)
+        guild = self.settings.get("guild_id")
+        url = (
+            f"https://discord.com/channels/{guild}/{message['channel_id']}/{message['id']}"
+            if guild and message.get("channel_id")
+            else None
+        )
+        return PublishResult(
+            remote_id=str(message["id"]),
+            url=url,
+            raw={"id": message["id"], "channel_id": message.get("channel_id")},
+        )
+
+    def lookup(self, idempotency_key: str) -> LookupResult:
+        return LookupResult(Presence.UNKNOWN)
+
+    def metrics(self, remote_id: str) -> dict[str, int]:
+        return {}

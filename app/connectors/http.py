@@ -1,0 +1,103 @@
+"""HTTP plumbing every connector shares: one way to turn a network's answer into our error types.
+
+429, 5xx and timeouts are transient (try later, honouring the network's own wait); 401 and revoked
+tokens are auth errors (the channel needs re-connecting); other 4xx are permanent and carry the
+network's own message so the user sees what the network said.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import httpx
+
+from app.connectors.base import AuthError, PermanentError, TransientError
+
+DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
+USER_AGENT = "Quillcast/0.1 (+self-hosted social media scheduler)"
+
+
+def new_client(base_url: str = "", **kw: Any) -> httpx.Client:
+    headers = {"User-Agent": USER_AGENT, **kw.pop("headers", {})}
+    return httpx.Client(base_url=base_url, timeout=kw.pop("timeout", DEFAULT_TIMEOUT), headers=headers, **kw)
+
+
+def retry_after_seconds(response: httpx.Response, reset_headers: Iterable[str] = ()) -> float | None:
+    """Seconds to wait, from Retry-After (seconds or HTTP date) or a network's reset header.
+
+    Reset headers hold either a unix timestamp (X: x-rate-limit-reset, Bluesky: ratelimit-reset) or
+    a number of seconds; anything above a day is read as a timestamp.
+    """
+    value = response.headers.get("retry-after")
+    if value:
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            parsed = email.utils.parsedate_to_datetime(value) if value else None
+            if parsed is not None:
+                return max(0.0, parsed.timestamp() - time.time())
+    for name in reset_headers:
+        raw = response.headers.get(name)
+        if not raw:
+            continue
+        try:
+            number = float(raw)
+        except ValueError:
+            continue
+        return max(0.0, number - time.time()) if number > 86_400 else max(0.0, number)
+    return None
+
+
+def json_or_empty(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return {}
+
+
+def raise_for_status(
+    network: str,
+    response: httpx.Response,
+    *,
+    message_of: Callable[[Any], str | None] | None = None,
+    reset_headers: Iterable[str] = (),
+    is_auth_error: Callable[[httpx.Response, Any], bool] | None = None,
+) -> None:
+    """Raise the matching ConnectorError for a non-2xx answer; return quietly on success."""
+    if response.is_success:
+        return
+    body = json_or_empty(response)
+    detail = (message_of(body) if message_of else None) or _generic_message(body) or response.reason_phrase
+    status = response.status_code
+    text = f"{network} answered {status}: {detail}"
+    if status == 429 or status >= 500 or status == 408:
+        raise TransientError(
+            text, retry_after=retry_after_seconds(response, reset_headers), http_status=status, raw=body
+        )
+    auth = is_auth_error(response, body) if is_auth_error else status == 401
+    if auth:
+        raise AuthError(f"{text} — re-connect the channel", http_status=status, raw=body)
+    raise PermanentError(text, http_status=status, raw=body)
+
+
+def _generic_message(body: Any) -> str | None:
+    if isinstance(body, dict):
+        for key in ("message", "error_description", "detail", "error", "description"):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                return value
+    return None
+
+
+def send(network: str, client: httpx.Client, method: str, url: str, **kw: Any) -> httpx.Response:
+    """One request; timeouts and unreachable networks become TransientError (the caller checks status)."""
+    try:
+        return client.request(method, url, **kw)
+    except httpx.TimeoutException as exc:
+        # The request may have landed: the engine asks `lookup` before trying again.
+        raise TransientError(f"{network} did not answer in time ({type(exc).__name__})") from exc
+    except httpx.TransportError as exc:
+        raise TransientError(f"{network} could not be reached ({type(exc).__name__})") from exc

@@ -1,0 +1,94 @@
+"""From a channel row to its connector. The publishing engine calls `connector_for`.
+
+Contract (other slices rely on it): `connector_for(channel, credentials) -> Connector` where
+`credentials` is the channel's decrypted credentials dict; `NETWORK_LIMITS[network] -> Limits` are the
+defaults before a channel has read its own (e.g. a Mastodon instance's maximum).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from app.connectors import bluesky, checks, discord, linkedin, mastodon, matrix, telegram, text, webhook, x
+from app.connectors.base import Connector, Limits, Problem, PublishRequest
+from models import Channel
+
+Factory = Callable[..., Connector]
+
+FACTORIES: dict[str, Factory] = {
+    "bluesky": bluesky.BlueskyConnector,
+    "matrix": matrix.MatrixConnector,
+    "mastodon": mastodon.MastodonConnector,
+    "x": x.XConnector,
+    "linkedin": linkedin.LinkedInConnector,
+    "telegram": telegram.TelegramConnector,
+    "discord": discord.DiscordConnector,
+    "webhook": webhook.WebhookConnector,
+}
+
+NETWORK_LIMITS: dict[str, Limits] = {
+    "bluesky": bluesky.LIMITS,
+    "matrix": matrix.LIMITS,
+    "mastodon": mastodon.DEFAULT_LIMITS,
+    "x": x.LIMITS,
+    "linkedin": linkedin.LIMITS,
+    "telegram": telegram.LIMITS,
+    "discord": discord.LIMITS,
+    "webhook": webhook.LIMITS,
+}
+
+
+class UnknownNetwork(ValueError):
+    pass
+
+
+def build(
+    network: str,
+    credentials: dict[str, Any],
+    settings: dict[str, Any] | None = None,
+    client: httpx.Client | None = None,
+) -> Connector:
+    """A connector for a network before any channel row exists (used when connecting)."""
+    try:
+        factory = FACTORIES[network]
+    except KeyError:
+        raise UnknownNetwork(f"unknown network {network!r}; choose one of: {', '.join(FACTORIES)}") from None
+    return factory(credentials, settings or {}, client=client)
+
+
+def connector_for(channel: Channel, credentials: dict[str, Any]) -> Connector:
+    """The connector that publishes to `channel` with its decrypted `credentials`."""
+    settings = dict(channel.settings or {})
+    if channel.network == "matrix":
+        settings.setdefault("room_id", channel.account)
+    return build(channel.network, credentials, settings)
+
+
+# How each network counts characters (validation without credentials, e.g. while composing).
+COUNTERS: dict[str, Callable[[str], int]] = {
+    "bluesky": text.graphemes,
+    "mastodon": text.mastodon_length,
+    "x": text.x_weighted_length,
+    "telegram": text.utf16_units,
+}
+
+
+def limits_for(network: str, settings: dict[str, Any] | None = None) -> Limits:
+    """The network's limits, or a channel's own when it read them from its server (Mastodon)."""
+    if network not in NETWORK_LIMITS:
+        raise UnknownNetwork(f"unknown network {network!r}; choose one of: {', '.join(FACTORIES)}")
+    stored = (settings or {}).get("limits")
+    if network == "mastodon" and stored:
+        return mastodon.merge_limits(stored)
+    return NETWORK_LIMITS[network]
+
+
+def check(network: str, request: PublishRequest, settings: dict[str, Any] | None = None) -> list[Problem]:
+    """Every content problem for `network`, each naming the limit and the fix."""
+    limits = limits_for(network, settings)
+    return checks.text_problems(
+        network, limits, request, count=COUNTERS.get(network, text.code_points)
+    ) + checks.media_problems(network, limits, request.media)

@@ -1,0 +1,160 @@
+"""Telegram Bot API: a bot posts to a channel or group it administers.
+
+Text up to 4096 and captions up to 1024 (UTF-16 units, as Telegram counts); one image goes out with
+sendPhoto, several with sendMediaGroup; thread parts become replies. The Bot API has no idempotency
+key and no search, so `lookup` cannot tell.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from app.connectors.base import (
+    AuthError,
+    Limits,
+    LookupResult,
+    PermanentError,
+    Presence,
+    Problem,
+    PublishRequest,
+    PublishResult,
+    TransientError,
+    VerifiedAccount,
+)
+from app.connectors.checks import media_problems, text_problems
+from app.connectors.http import json_or_empty, new_client, raise_for_status, send
+from app.connectors.text import utf16_units
+
+NETWORK = "telegram"
+API = "https://api.telegram.org"
+LIMITS = Limits(
+    max_chars=4096,
+    max_caption_chars=1024,
+    max_media=10,
+    max_image_bytes=10 * 1024 * 1024,
+    image_types=("image/jpeg", "image/png", "image/webp"),
+    supports_threads=True,
+)
+
+
+def _message(body: Any) -> str | None:
+    return str(body["description"]) if isinstance(body, dict) and body.get("description") else None
+
+
+class TelegramConnector:
+    """Credentials: {bot_token, chat_id} (chat_id: @channelusername or the numeric id)."""
+
+    network = NETWORK
+
+    def __init__(
+        self,
+        credentials: dict[str, Any],
+        settings: dict[str, Any] | None = None,
+        client: httpx.Client | None = None,
+    ) -> None:
+        self.credentials = dict(credentials)
+        self.settings = settings or {}
+        if not self.credentials.get("bot_token") or not self.credentials.get("chat_id"):
+            raise AuthError(
+                "Telegram needs the bot token and the chat (@channel or id); re-connect the channel"
+            )
+        self._client = client or new_client(API)
+
+    def _call(self, method: str, **kw: Any) -> Any:
+        r = send(NETWORK, self._client, "POST", f"{API}/bot{self.credentials['bot_token']}/{method}", **kw)
+        body = json_or_empty(r)
+        if r.status_code == 429:
+            wait = (body.get("parameters") or {}).get("retry_after") if isinstance(body, dict) else None
+            raise TransientError(
+                f"Telegram answered 429: {_message(body)}",
+                retry_after=float(wait) if wait else None,
+                http_status=429,
+                raw=body,
+            )
+        # 401: the token was revoked; 403: the bot was removed from the chat. Either needs a re-connect.
+        raise_for_status(
+            "Telegram", r, message_of=_message, is_auth_error=lambda resp, _b: resp.status_code in (401, 403)
+        )
+        if not (isinstance(body, dict) and body.get("ok")):
+            raise PermanentError(f"Telegram refused: {_message(body) or r.text[:200]}", raw=body)
+        return body["result"]
+
+    def limits(self) -> Limits:
+        return LIMITS
+
+    def verify(self) -> VerifiedAccount:
+        bot = self._call("getMe")
+        chat = self._call("getChat", json={"chat_id": self.credentials["chat_id"]})
+        name = f"@{chat['username']}" if chat.get("username") else chat.get("title") or str(chat["id"])
+        return VerifiedAccount(
+            account=name,
+            credentials=dict(self.credentials),
+            settings={
+                "bot": bot.get("username"),
+                "chat_username": chat.get("username"),
+                "chat_numeric_id": chat.get("id"),
+            },
+        )
+
+    def refresh_credentials(self) -> dict[str, Any] | None:
+        return None
+
+    def validate(self, request: PublishRequest) -> list[Problem]:
+        return text_problems(NETWORK, LIMITS, request, count=utf16_units) + media_problems(
+            NETWORK, LIMITS, request.media
+        )
+
+    def publish(self, request: PublishRequest) -> PublishResult:
+        problems = self.validate(request)
+        if problems:
+            raise PermanentError("; ".join(p.message for p in problems))
+        chat = self.credentials["chat_id"]
+        if len(request.media) == 1:
+            m = request.media[0]
+            first = self._call(
+                "sendPhoto",
+                data={"chat_id": chat, "caption": request.text},
+                files={"photo": (Path(m.path).name, Path(m.path).read_bytes(), m.content_type)},
+            )
+        elif request.media:
+            files = {
+                f"photo{i}": (Path(m.path).name, Path(m.path).read_bytes(), m.content_type)
+                for i, m in enumerate(request.media)
+            }
+            media = [
+                {
+                    "type": "photo",
+                    "media": f"attach://photo{i}",
+                    **({"caption": request.text} if i == 0 else {}),
+                }
+                for i in range(len(request.media))
+            ]
+            first = self._call(
+                "sendMediaGroup", data={"chat_id": chat, "media": json.dumps(media)}, files=files
+            )[0]
+        else:
+            first = self._call("sendMessage", json={"chat_id": chat, "text": request.text})
+        previous = first["message_id"]
+        for part in request.thread:
+            previous = self._call(
+                "sendMessage",
+                json={"chat_id": chat, "text": part, "reply_parameters": {"message_id": previous}},
+            )["message_id"]
+        username = (first.get("chat") or {}).get("username") or self.settings.get("chat_username")
+        url = f"https://t.me/{username}/{first['message_id']}" if username else None
+        return PublishResult(
+            remote_id=str(first["message_id"]),
+            url=url,
+            raw={"chat_id": chat, "message_id": first["message_id"]},
+        )
+
+    def lookup(self, idempotency_key: str) -> LookupResult:
+        return LookupResult(Presence.UNKNOWN)
+
+    def metrics(self, remote_id: str) -> dict[str, int]:
+        """The Bot API does not expose view counts of channel posts."""
+        return {}

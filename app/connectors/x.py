@@ -1,0 +1,195 @@
+"""X (Twitter) API v2 with an OAuth 2.0 user token (authorization code + PKCE).
+
+Access tokens live two hours; `refresh_credentials` swaps the refresh token (offline.access scope)
+for a new pair before they expire. X has no idempotency key: a repeat is caught by `lookup` being
+UNKNOWN (the engine asks the user) and by X refusing duplicate text.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from app.connectors.base import (
+    AuthError,
+    Limits,
+    LookupResult,
+    PermanentError,
+    Presence,
+    Problem,
+    PublishRequest,
+    PublishResult,
+    VerifiedAccount,
+)
+from app.connectors.checks import media_problems, text_problems
+from app.connectors.http import json_or_empty, new_client, raise_for_status, send
+from app.connectors.text import x_weighted_length
+
+NETWORK = "x"
+API = "https://api.x.com"
+TOKEN_URL = f"{API}/2/oauth2/token"
+RESET_HEADERS = ("x-rate-limit-reset",)
+LIMITS = Limits(
+    max_chars=280,
+    max_media=4,
+    max_image_bytes=5 * 1024 * 1024,
+    image_types=("image/jpeg", "image/png", "image/webp", "image/gif"),
+    supports_threads=True,
+    supports_alt_text=True,
+    max_alt_text_chars=1000,
+)
+REFRESH_MARGIN_SECONDS = 300
+
+
+def _message(body: Any) -> str | None:
+    """X answers problems as {title, detail} and older errors as {errors: [{message}]}."""
+    if not isinstance(body, dict):
+        return None
+    if body.get("detail"):
+        return str(body["detail"])
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        return str(errors[0].get("message") or errors[0].get("detail") or errors[0])
+    if body.get("error_description"):
+        return str(body["error_description"])
+    return None
+
+
+def _is_auth(response: httpx.Response, body: Any) -> bool:
+    return response.status_code == 401 or (isinstance(body, dict) and body.get("error") == "invalid_grant")
+
+
+class XConnector:
+    """Credentials: {access_token, refresh_token, expires_at (unix), client_id, client_secret?}."""
+
+    network = NETWORK
+
+    def __init__(
+        self,
+        credentials: dict[str, Any],
+        settings: dict[str, Any] | None = None,
+        client: httpx.Client | None = None,
+    ) -> None:
+        self.credentials = dict(credentials)
+        self._client = client or new_client(API)
+        self._changed = False
+
+    def _refresh(self) -> None:
+        refresh = self.credentials.get("refresh_token")
+        client_id = self.credentials.get("client_id")
+        if not refresh or not client_id:
+            raise AuthError("X access expired and there is no refresh token; re-connect the channel")
+        secret = self.credentials.get("client_secret")
+        # Confidential clients authenticate with HTTP Basic; public (PKCE-only) clients send client_id.
+        auth = httpx.BasicAuth(client_id, secret) if secret else None
+        r = send(
+            NETWORK,
+            self._client,
+            "POST",
+            TOKEN_URL,
+            auth=auth,
+            data={"grant_type": "refresh_token", "refresh_token": refresh, "client_id": client_id},
+        )
+        raise_for_status(
+            "X",
+            r,
+            message_of=_message,
+            reset_headers=RESET_HEADERS,
+            is_auth_error=lambda resp, b: resp.status_code in (400, 401),
+        )
+        body = r.json()
+        self.credentials.update(
+            access_token=body["access_token"],
+            refresh_token=body.get("refresh_token", refresh),
+            expires_at=time.time() + float(body.get("expires_in", 7200)),
+        )
+        self._changed = True
+
+    def _ensure_token(self) -> str:
+        expires_at = float(self.credentials.get("expires_at") or 0)
+        if not self.credentials.get("access_token") or (
+            expires_at and expires_at - time.time() < REFRESH_MARGIN_SECONDS
+        ):
+            self._refresh()
+        return str(self.credentials["access_token"])
+
+    def _call(self, method: str, url: str, **kw: Any) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {self._ensure_token()}", **kw.pop("headers", {})}
+        r = send(NETWORK, self._client, method, url, headers=headers, **kw)
+        raise_for_status("X", r, message_of=_message, reset_headers=RESET_HEADERS, is_auth_error=_is_auth)
+        body = json_or_empty(r)
+        return body if isinstance(body, dict) else {}
+
+    def limits(self) -> Limits:
+        return LIMITS
+
+    def verify(self) -> VerifiedAccount:
+        me = self._call("GET", f"{API}/2/users/me")["data"]
+        return VerifiedAccount(
+            account=f"@{me['username']}", credentials=dict(self.credentials), settings={"user_id": me["id"]}
+        )
+
+    def refresh_credentials(self) -> dict[str, Any] | None:
+        self._ensure_token()
+        changed, self._changed = self._changed, False
+        return dict(self.credentials) if changed else None
+
+    def validate(self, request: PublishRequest) -> list[Problem]:
+        return text_problems(NETWORK, LIMITS, request, count=x_weighted_length) + media_problems(
+            NETWORK, LIMITS, request.media
+        )
+
+    def _upload(self, path: str, content_type: str, alt: str) -> str:
+        body = self._call(
+            "POST",
+            f"{API}/2/media/upload",
+            files={"media": (Path(path).name, Path(path).read_bytes(), content_type)},
+            data={"media_category": "tweet_image", "media_type": content_type},
+        )
+        media_id = str(body["data"]["id"])
+        if alt:
+            self._call(
+                "POST",
+                f"{API}/2/media/metadata",
+                json={"id": media_id, "metadata": {"alt_text": {"text": alt}}},
+            )
+        return media_id
+
+    def publish(self, request: PublishRequest) -> PublishResult:
+        problems = self.validate(request)
+        if problems:
+            raise PermanentError("; ".join(p.message for p in problems))
+        media_ids = [self._upload(m.path, m.content_type, m.alt_text) for m in request.media]
+        first: dict[str, Any] | None = None
+        previous: str | None = None
+        for index, text in enumerate([request.text, *request.thread]):
+            payload: dict[str, Any] = {"text": text}
+            if index == 0 and media_ids:
+                payload["media"] = {"media_ids": media_ids}
+            if previous:
+                payload["reply"] = {"in_reply_to_tweet_id": previous}
+            data = self._call("POST", f"{API}/2/tweets", json=payload)["data"]
+            first = first or data
+            previous = str(data["id"])
+        assert first is not None
+        return PublishResult(
+            remote_id=str(first["id"]), url=f"https://x.com/i/web/status/{first['id']}", raw=first
+        )
+
+    def lookup(self, idempotency_key: str) -> LookupResult:
+        """X has no idempotency key and no way to find a post by one."""
+        return LookupResult(Presence.UNKNOWN)
+
+    def metrics(self, remote_id: str) -> dict[str, int]:
+        body = self._call("GET", f"{API}/2/tweets/{remote_id}", params={"tweet.fields": "public_metrics"})
+        m = (body.get("data") or {}).get("public_metrics") or {}
+        return {
+            "like": int(m.get("like_count", 0)),
+            "repost": int(m.get("retweet_count", 0)),
+            "reply": int(m.get("reply_count", 0)),
+            "quote": int(m.get("quote_count", 0)),
+            "impressions": int(m.get("impression_count", 0)),
+        }
