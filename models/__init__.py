@@ -3,12 +3,20 @@
 from models.audit import AuditLog
 from models.channel import CHANNEL_STATUSES, NETWORKS, Channel
 from models.media import MediaAsset
-from models.post import ATTEMPT_OUTCOMES, POST_STATUSES, TARGET_STATUSES, Post, PostTarget, PublishAttempt
+from models.post import (
+    ATTEMPT_OUTCOMES,
+    POST_STATUSES,
+    TARGET_STATUSES,
+    Post,
+    PostTarget,
+    PublishAttempt,
+    TimeSlot,
+)
 from models.user import User
 from models.workspace import ROLES, Membership, Workspace
 
 __all__ = [
     "ATTEMPT_OUTCOMES", "CHANNEL_STATUSES", "NETWORKS", "POST_STATUSES", "ROLES", "TARGET_STATUSES",
     "AuditLog", "Channel", "MediaAsset", "Membership", "Post", "PostTarget", "PublishAttempt",
-    "User", "Workspace",
+    "TimeSlot", "User", "Workspace",
 ]
