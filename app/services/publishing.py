@@ -284,7 +284,7 @@ def _finish(lease: _Lease, result: PublishResult | None, error: Exception | None
         else:
             # Unexpected: leave the lease to expire now so the reconciler asks the network what happened.
             attempt.outcome, attempt.error = "unknown", f"{type(error).__name__}: {error}"
-            if ours and target.attempts >= settings.publish_max_attempts:
+            if ours and attempts_used(target) >= settings.publish_max_attempts:
                 target.status, target.lease_expires_at = "unknown", None
                 target.last_error = ("Publishing kept stopping unexpectedly. Check the channel, then choose "
                                      "“publish anyway” or “mark as posted”.")
@@ -297,6 +297,11 @@ def _finish(lease: _Lease, result: PublishResult | None, error: Exception | None
         refresh_post_status(session, target.post_id)
         log.info("publish.done", target_id=str(target.id), status=target.status, attempt=lease.number)
         return target.status
+
+
+def attempts_used(target: PostTarget) -> int:
+    """Attempts since the last manual retry ("retry" and "publish anyway" give a fresh budget)."""
+    return target.attempts - int((target.options or {}).get("attempts_before_retry", 0))
 
 
 def _note(attempt: PublishAttempt, outcome: str, error: TransientError | PermanentError) -> None:
@@ -318,7 +323,7 @@ def _retry_or_fail(
     session: Session, target: PostTarget, message: str, retry_after: float | None, max_attempts: int
 ) -> None:
     target.lease_expires_at = None
-    if target.attempts >= max_attempts:
+    if attempts_used(target) >= max_attempts:
         target.status = "failed"
         target.last_error = f"Gave up after {target.attempts} attempts. The network said: {message}"
         _email_after_failure(session, target)
