@@ -5,7 +5,15 @@ from models.channel import CHANNEL_STATUSES, NETWORKS, Channel
 from models.credentials import ApiKey, RefreshToken
 from models.invitation import INVITABLE_ROLES, Invitation
 from models.media import MediaAsset
-from models.post import ATTEMPT_OUTCOMES, POST_STATUSES, TARGET_STATUSES, Post, PostTarget, PublishAttempt
+from models.post import (
+    ATTEMPT_OUTCOMES,
+    POST_STATUSES,
+    TARGET_STATUSES,
+    Post,
+    PostTarget,
+    PublishAttempt,
+    TimeSlot,
+)
 from models.studio import IDEA_STATUSES, SNIPPET_KINDS, CalendarFeed, Idea, Link, LinkClick, Snippet
 from models.user import User
 from models.workspace import ROLES, Membership, Workspace
@@ -14,6 +22,6 @@ __all__ = [
     "ATTEMPT_OUTCOMES", "CHANNEL_STATUSES", "INVITABLE_ROLES", "NETWORKS", "POST_STATUSES", "ROLES",
     "TARGET_STATUSES",
     "ApiKey", "AuditLog", "Channel", "Invitation", "MediaAsset", "Membership", "Post", "PostTarget",
-    "PublishAttempt", "RefreshToken", "User", "Workspace",
+    "PublishAttempt", "RefreshToken", "TimeSlot", "User", "Workspace",
     "IDEA_STATUSES", "SNIPPET_KINDS", "CalendarFeed", "Idea", "Link", "LinkClick", "Snippet",
 ]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, Column, Index, Text, Time, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.base import (
@@ -27,7 +27,12 @@ TARGET_STATUSES = (
     "draft", "awaiting_approval", "scheduled", "queued", "publishing", "published",
     "retrying", "failed", "unknown", "cancelled",
 )
-ATTEMPT_OUTCOMES = ("published", "transient_error", "permanent_error", "unknown", "already_published")
+# `in_progress` is written before the network call, so an attempt a dead worker left behind is visible;
+# the reconciler turns it into `already_published` / `interrupted` / `unknown`.
+ATTEMPT_OUTCOMES = (
+    "published", "transient_error", "permanent_error", "unknown", "already_published", "in_progress",
+    "interrupted",
+)
 
 
 class Post(SQLModel, table=True):
@@ -41,6 +46,12 @@ class Post(SQLModel, table=True):
     body: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     approval_comment: str | None = Field(default=None, sa_column=Column(Text))
     approved_by_id: uuid.UUID | None = fk_field("users.id", nullable=True, ondelete="SET NULL")
+    # Recurring / evergreen posts: the first post of a series and its copies share `series_id`;
+    # `occurrence` counts from 1. Copies are created up front so the calendar shows every one.
+    series_id: uuid.UUID | None = Field(default=None, index=True)
+    occurrence: int | None = Field(default=None, ge=1)
+    repeat_every_days: int | None = Field(default=None, ge=1)
+    repeat_times: int | None = Field(default=None, ge=1)
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
 
@@ -97,3 +108,21 @@ class PublishAttempt(SQLModel, table=True):
     http_status: int | None = Field(default=None)
     error: str | None = Field(default=None, sa_column=Column(Text))
     worker: str | None = Field(default=None, max_length=255)
+
+
+class TimeSlot(SQLModel, table=True):
+    """A weekly queue slot of a channel: "add to queue" takes the next free one."""
+
+    __tablename__ = "time_slots"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "weekday", "local_time", name="uq_time_slots_channel_time"),
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="ck_time_slots_weekday"),
+    )
+
+    id: uuid.UUID = id_field()
+    workspace_id: uuid.UUID = fk_field("workspaces.id")
+    channel_id: uuid.UUID = fk_field("channels.id")
+    weekday: int = Field(ge=0, le=6)  # Monday = 0, as Python's date.weekday()
+    local_time: time = Field(sa_column=Column(Time, nullable=False))
+    timezone: str = Field(default="UTC", max_length=64)  # IANA name; slots follow local time across DST
+    created_at: datetime = created_at_field()

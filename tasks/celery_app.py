@@ -27,6 +27,12 @@ app.conf.beat_schedule = {
         "schedule": settings.dispatcher_interval_seconds,
         "options": {"queue": PUBLISH_QUEUE, "expires": 10},
     },
+    # Settles publishing leases a dead worker left behind, and re-enqueues targets the broker lost.
+    "reconcile-publishing": {
+        "task": "quillcast.maintenance.reconcile",
+        "schedule": settings.reconcile_interval_seconds,
+        "options": {"queue": MAINTENANCE_QUEUE, "expires": 60},
+    },
     "heartbeat": {
         "task": "quillcast.maintenance.heartbeat",
         "schedule": 30.0,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.services import system
+from app.services import publishing, system
 from tasks.base import quillcast_task
 
 
@@ -10,3 +10,9 @@ from tasks.base import quillcast_task
 def heartbeat() -> None:
     """Record that a worker ran a task just now (shown on the status page)."""
     system.record_heartbeat()
+
+
+@quillcast_task(publishing.RECONCILE_TASK, time_limit=120)
+def reconcile() -> dict[str, int]:
+    """Settle expired publishing leases through lookup and re-enqueue lost `queued` targets."""
+    return dict(publishing.reconcile().__dict__)

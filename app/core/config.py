@@ -62,6 +62,20 @@ class Settings(BaseSettings):
     ai_timeout_seconds: float = Field(default=30, gt=0, le=300)
     # LinkedIn Posts API version (YYYYMM). LinkedIn supports each for a year; channels warn 60 days before.
     linkedin_api_version: str = Field(default="202609", pattern=r"^\d{6}$")
+    # Publishing engine. "module:function" that returns a connector for (channel, credentials).
+    connector_resolver: str = "app.connectors.registry:connector_for"
+    # A lease outlives the publish task's time limit, so a slow but live worker is never reconciled.
+    publish_lease_seconds: float = Field(default=90.0, gt=0, le=3600)
+    publish_max_attempts: int = Field(default=5, ge=1, le=50)
+    publish_backoff_base_seconds: float = Field(default=30.0, ge=0, le=3600)
+    publish_backoff_cap_seconds: float = Field(default=3600.0, ge=0, le=86_400)
+    reconcile_interval_seconds: float = Field(default=15.0, gt=0, le=3600)
+    # A `queued` target older than this was probably lost by the broker (worker killed): re-enqueue it.
+    queued_stuck_seconds: float = Field(default=120.0, gt=0, le=86_400)
+    # Circuit breaker per network: this many transient failures within the window open it for a while.
+    breaker_failure_threshold: int = Field(default=5, ge=1, le=1000)
+    breaker_window_seconds: float = Field(default=60.0, gt=0, le=3600)
+    breaker_open_seconds: float = Field(default=60.0, gt=0, le=3600)
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> Settings:

@@ -21,7 +21,9 @@ depends_on: str | Sequence[str] | None = None
 
 # Members read; writers write. A calendar feed is personal: only its own user sees or changes it.
 STUDIO_TABLES = {"links": rls.WRITERS_ALL, "link_clicks": rls.WRITERS_ALL, "snippets": rls.WRITERS_ALL,
-                 "ideas": rls.WRITERS_ALL}
+                 "ideas": rls.WRITERS_ALL,
+                 # time_slots comes from 0004 (publishing); its policies are set here, with the others.
+                 "time_slots": rls.WRITERS_EDITORS}
 OWN_FEED = f"user_id = quillcast_uid() AND {rls.in_workspaces()}"
 
 
