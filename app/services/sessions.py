@@ -94,6 +94,13 @@ def resolve(token: str | None) -> SessionInfo | None:
     return SessionInfo(**{**info.__dict__, "last_seen_at": datetime.fromtimestamp(now, UTC)})
 
 
+def is_live(session_id: str) -> bool:
+    """Whether a session (by id) still exists and is within its timeouts; does not touch it."""
+    if not session_id or len(session_id) != 64:
+        return False
+    return _load(session_id, time.time()) is not None
+
+
 def list_for_user(user_id: uuid.UUID) -> list[SessionInfo]:
     """The user's live sessions, most recently used first."""
     now = time.time()
