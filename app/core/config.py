@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     rate_reset_account: str = "3/hour"
     rate_verify_ip: str = "30/5 minutes"
     rate_totp_ip: str = "30/5 minutes"
-    rate_totp_account: str = "5/minute"
+    rate_totp_account: str = "10/5 minutes"
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> Settings:

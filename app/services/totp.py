@@ -52,6 +52,8 @@ def is_enabled(user: User) -> bool:
 
 
 def _require_password(user: User, password: str) -> None:
+    # Guessing the password here counts against the same budget as signing in.
+    ratelimit.hit("signin-account", user.email, get_settings().rate_signin_account, field="password")
     ok, _ = passwords.verify(password or "", user.password_hash)
     if not ok:
         raise ValidationFailed("password: the password is wrong", field="password")
@@ -69,7 +71,6 @@ def begin_enrolment(
 ) -> Enrolment:
     """Start (or restart) enrolment: a new secret, not active until confirm_enrolment() sees a code."""
     user = _load_user(session, user_id, lock=True)
-    ratelimit.hit("totp-account", str(user.id), get_settings().rate_totp_account, field="password")
     _require_password(user, password)
     if is_enabled(user):
         raise Conflict("two-factor authentication is already on; turn it off first to enrol again")
@@ -111,7 +112,6 @@ def confirm_enrolment(
 def disable(session: Session, user_id: uuid.UUID, password: str, *, ip: str | None = None) -> None:
     """Turn 2FA off (needs the password); the recovery codes go with it and the user is told by e-mail."""
     user = _load_user(session, user_id, lock=True)
-    ratelimit.hit("totp-account", str(user.id), get_settings().rate_totp_account, field="password")
     _require_password(user, password)
     if not is_enabled(user):
         raise Conflict("two-factor authentication is not on")
