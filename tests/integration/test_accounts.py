@@ -74,7 +74,8 @@ def test_sign_up_with_a_taken_address_answers_the_same_and_changes_nothing(sessi
     ("timezone", {"timezone": "Mars/Olympus"}, "timezone: use an IANA time zone name"),
 ])
 def test_bad_sign_up_input_names_the_field(session, field, kwargs, message):
-    data = {"email_address": new_email(), "password": PASSWORD, "display_name": "Ada", "timezone": "UTC", **kwargs}
+    data = {"email_address": new_email(), "password": PASSWORD, "display_name": "Ada", "timezone": "UTC",
+            **kwargs}
     with pytest.raises(ValidationFailed) as err:
         accounts.sign_up(session, ip=ip(), **data)
     assert err.value.field == field and err.value.message.startswith(message)
@@ -143,7 +144,8 @@ def test_forgot_password_answers_the_same_for_unknown_addresses(session):
 
 def test_reset_link_is_single_use_ends_sessions_and_does_not_sign_in(session):
     user = signed_up_user(session)
-    old_session = accounts.sign_in(session, email_address=user.email, password=PASSWORD, ip=ip()).session_token
+    old_session = accounts.sign_in(session, email_address=user.email, password=PASSWORD,
+                                   ip=ip()).session_token
     accounts.request_password_reset(session, email_address=user.email, ip=ip())
     token = token_in(latest_mail(session, user.email, "reset").text_body)
 
@@ -204,7 +206,8 @@ def test_change_email_to_a_taken_address_answers_the_same_and_sends_nothing(sess
 
 def test_profile_accepts_unicode_and_refuses_a_bad_timezone(session):
     user = signed_up_user(session)
-    updated = accounts.update_profile(session, user_id=user.id, display_name="מרים", timezone="Asia/Jerusalem")
+    updated = accounts.update_profile(session, user_id=user.id, display_name="מרים",
+                                      timezone="Asia/Jerusalem")
     assert (updated.display_name, updated.timezone) == ("מרים", "Asia/Jerusalem")
     with pytest.raises(ValidationFailed, match="timezone: use an IANA time zone name"):
         accounts.update_profile(session, user_id=user.id, timezone="+02:00")

@@ -121,7 +121,8 @@ def test_disable_needs_the_password_removes_codes_and_mails(session):
     user = _reload(session, user)
     assert not totp.is_enabled(user) and user.totp_secret is None
     assert totp.remaining_recovery_codes(session, user.id) == 0
-    assert latest_mail(session, user.email, "two_factor_changed").subject == "Two-factor authentication was turned off"
+    mail = latest_mail(session, user.email, "two_factor_changed")
+    assert mail.subject == "Two-factor authentication was turned off"
     with pytest.raises(Conflict):
         totp.disable(session, user.id, PASSWORD)
     assert accounts.sign_in(session, email_address=user.email, password=PASSWORD, ip=ip()).session_token
