@@ -35,7 +35,8 @@ def test_security_events_are_audited_and_no_secret_reaches_any_log(session, capl
         code = totp_of(session.get(User, user.id)).now()
         codes, token2 = totp.confirm_enrolment(session, user.id, code, ip=IP)
         challenge = accounts.sign_in(session, email_address=address, password=PASSWORD, ip=IP).challenge
-        token3 = accounts.complete_two_factor(session, challenge=challenge, code=codes[0], ip=IP).session_token
+        token3 = accounts.complete_two_factor(session, challenge=challenge, code=codes[0],
+                                              ip=IP).session_token
         new_token = accounts.change_password(session, user_id=user.id, current_password=PASSWORD,
                                              new_password=NEW_PASSWORD, ip=IP)
         accounts.revoke_session(session, user.id, sessions.session_id_of(new_token), ip=IP)
@@ -43,8 +44,8 @@ def test_security_events_are_audited_and_no_secret_reaches_any_log(session, capl
         reset_token = token_in(latest_mail(session, address, "reset").text_body)
         accounts.reset_password(session, token=reset_token, new_password=RESET_PASSWORD, ip=IP)
         totp.disable(session, user.id, RESET_PASSWORD, ip=IP)
-    secrets_seen += [verify_token, token, enrol.secret, code, token2, challenge, token3, new_token, reset_token,
-                     *codes, *(c.replace("-", "") for c in codes)]
+    secrets_seen += [verify_token, token, enrol.secret, code, token2, challenge, token3, new_token,
+                     reset_token, *codes, *(c.replace("-", "") for c in codes)]
     secrets_seen = [s for s in secrets_seen if s]
 
     actions = {(a.action, a.ip) for a in session.exec(select(AuditLog).where(AuditLog.actor_id == user.id))}
