@@ -5,6 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 HOME = "/"
+# Accounts
+SIGNUP = "/signup"
+SIGNIN = "/signin"
+VERIFY = "/verify"
+FORGOT = "/forgot"
+RESET = "/reset"
+ACCOUNT = "/account"
 
 
 @dataclass(frozen=True)
@@ -16,4 +23,5 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("Status", HOME, "activity"),
+    NavItem("Account", ACCOUNT, "user-round-cog"),
 ]
