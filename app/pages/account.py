@@ -241,6 +241,7 @@ def _session_row(row: rx.Var) -> rx.Component:
                 color_scheme="red",
                 on_click=AccountState.revoke(row["id"]),
                 aria_label="Sign out this session",
+                white_space="nowrap",
             ),
         ),
     )
@@ -263,6 +264,7 @@ def sessions_section() -> rx.Component:
             rx.table.body(rx.foreach(s.session_rows, _session_row)),
             width="100%",
             aria_label="Active sessions",
+            id="sessions-table",
         ),
         rx.button(
             "Sign out everywhere", on_click=s.sign_out_everywhere, color_scheme="red", variant="outline"
@@ -279,7 +281,8 @@ def account_page() -> rx.Component:
             rx.callout(s.notice, icon="circle-check", color_scheme="green", max_width="720px", width="100%"),
             rx.fragment(),
         ),
-        rx.box(form_error(s.errors), max_width="720px", width="100%"),
+        rx.cond(s.errors.contains("form"), rx.box(form_error(s.errors), max_width="720px", width="100%"),
+                rx.fragment()),
         profile_section(),
         password_section(),
         two_factor_section(),
