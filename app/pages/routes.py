@@ -12,6 +12,7 @@ VERIFY = "/verify"
 FORGOT = "/forgot"
 RESET = "/reset"
 ACCOUNT = "/account"
+OUTBOX = "/admin/outbox"
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ from sqlmodel import Session, col, select
 
 from app.core import queue
 from app.core.config import get_settings
-from app.services.errors import NotFound, ValidationFailed
-from models import EmailOutbox
+from app.services.errors import NotFound, PermissionDenied, ValidationFailed
+from models import EmailOutbox, User
 from models.base import utcnow
 
 log = structlog.get_logger("email")
@@ -154,3 +154,13 @@ def list_outbox(session: Session, *, status: str | None = None, limit: int = 100
     if status:
         query = query.where(EmailOutbox.status == status)
     return list(session.exec(query))
+
+
+def outbox_for_admin(
+    session: Session, viewer_id: uuid.UUID, *, status: str | None = None, limit: int = 100
+) -> list[EmailOutbox]:
+    """The Outbox page: instance administrators only (held mail holds sign-in links)."""
+    viewer = session.get(User, viewer_id)
+    if viewer is None or not viewer.is_active or not viewer.is_admin:
+        raise PermissionDenied("only instance administrators can read the outbox")
+    return list_outbox(session, status=status or None, limit=limit)

@@ -150,3 +150,30 @@ def _sign_out(page, base_url: str) -> None:
     expect(page).to_have_url(base_url + "/signin", timeout=30_000)
     page.goto(base_url + "/account")  # a signed-out browser is sent back to sign in
     expect(page).to_have_url(base_url + "/signin", timeout=30_000)
+
+
+def test_outbox_page_is_for_instance_administrators_only(page, base_url, app_env):
+    from app.core.db import session_scope
+    from app.services import passwords
+    from models import User
+    from models.base import utcnow
+
+    admin_email, member_email = (f"{who}-{secrets.token_hex(4)}@example.test" for who in ("admin", "member"))
+    with session_scope() as session:
+        for address, is_admin in ((admin_email, True), (member_email, False)):
+            session.add(User(email=address, display_name=address.split("-")[0], is_admin=is_admin,
+                             password_hash=passwords.hash_password(PASSWORD), email_verified_at=utcnow()))
+    _sign_in(page, base_url, member_email)
+    expect(page).to_have_url(base_url + "/account", timeout=30_000)
+    page.goto(base_url + "/admin/outbox")
+    expect(page.get_by_text("Only instance administrators can read the outbox")).to_be_visible(timeout=30_000)
+    _sign_out(page, base_url)
+
+    _sign_in(page, base_url, admin_email)
+    expect(page).to_have_url(base_url + "/account", timeout=30_000)
+    page.goto(base_url + "/admin/outbox")
+    table = page.locator("#outbox-table")
+    expect(table).to_contain_text("Confirm your e-mail address", timeout=30_000)
+    table.get_by_role("button", name="Read").first.click()
+    expect(table.locator("pre").first).to_be_visible()
+    screenshot(page, "accounts-outbox")

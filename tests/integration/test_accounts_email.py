@@ -190,3 +190,17 @@ def test_unknown_templates_and_header_injection_are_refused(app_env, session):
         "link": "l", "expires": None,
     })
     assert "\n" not in subject and "\r" not in subject
+
+
+def test_only_instance_administrators_read_the_outbox(app_env, session):
+    from app.services.errors import PermissionDenied
+    from tests.factories import make_user
+
+    admin, member = make_user(session, is_admin=True), make_user(session)
+    address = new_email()
+    email_service.send_template(session, address, "reset", {"name": "x", "link": "http://x/reset?token=t",
+                                                            "minutes": 30})
+    session.commit()
+    assert any(m.to_address == address for m in email_service.outbox_for_admin(session, admin.id))
+    with pytest.raises(PermissionDenied):
+        email_service.outbox_for_admin(session, member.id)
