@@ -4,8 +4,22 @@ import reflex as rx
 
 from app.api.main import create_api
 from app.pages import routes
+from app.pages.account import account_page
+from app.pages.auth import forgot_page, reset_page, signin_page, signup_page, verify_page
+from app.pages.outbox import outbox_page
 from app.pages.status import status_page
+from state.account import AccountState
+from state.auth import ResetState, VerifyState
+from state.outbox import OutboxState
 from state.status import StatusState
 
 app = rx.App(api_transformer=create_api())
 app.add_page(status_page, route=routes.HOME, title="Quillcast — status", on_load=StatusState.refresh)
+app.add_page(signup_page, route=routes.SIGNUP, title="Quillcast — create your account")
+app.add_page(signin_page, route=routes.SIGNIN, title="Quillcast — sign in")
+app.add_page(verify_page, route=routes.VERIFY, title="Quillcast — confirm your e-mail",
+             on_load=VerifyState.on_load)
+app.add_page(forgot_page, route=routes.FORGOT, title="Quillcast — forgot password")
+app.add_page(reset_page, route=routes.RESET, title="Quillcast — new password", on_load=ResetState.on_load)
+app.add_page(account_page, route=routes.ACCOUNT, title="Quillcast — account", on_load=AccountState.on_load)
+app.add_page(outbox_page, route=routes.OUTBOX, title="Quillcast — outbox", on_load=OutboxState.on_load)

@@ -1,8 +1,10 @@
 """SQLModel tables, one module per aggregate. Importing this package registers them all."""
 
+from models.account import TOKEN_PURPOSES, OneTimeToken, RecoveryCode
 from models.audit import AuditLog
 from models.channel import CHANNEL_STATUSES, NETWORKS, Channel
 from models.credentials import ApiKey, RefreshToken
+from models.email import EMAIL_STATUSES, EmailOutbox
 from models.invitation import INVITABLE_ROLES, Invitation
 from models.media import MediaAsset
 from models.post import (
@@ -24,4 +26,5 @@ __all__ = [
     "ApiKey", "AuditLog", "Channel", "Invitation", "MediaAsset", "Membership", "Post", "PostTarget",
     "PublishAttempt", "RefreshToken", "TimeSlot", "User", "Workspace",
     "IDEA_STATUSES", "SNIPPET_KINDS", "CalendarFeed", "Idea", "Link", "LinkClick", "Snippet",
+    "EMAIL_STATUSES", "TOKEN_PURPOSES", "EmailOutbox", "OneTimeToken", "RecoveryCode",
 ]

@@ -28,5 +28,11 @@ class User(SQLModel, table=True):
     is_active: bool = Field(default=True)
     totp_secret: str | None = Field(default=None, max_length=512)  # Fernet-encrypted
     totp_last_step: int | None = Field(default=None)
+    # Set when the first code confirmed the enrolment; a secret without it is an unfinished enrolment.
+    totp_enabled_at: datetime | None = timestamp_field()
+    # A changed e-mail waits here until the link sent to it is followed.
+    pending_email: str | None = Field(default=None, max_length=320)
+    password_changed_at: datetime | None = timestamp_field()
+    last_sign_in_at: datetime | None = timestamp_field()
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()

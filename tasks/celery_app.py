@@ -39,5 +39,5 @@ app.conf.beat_schedule = {
         "options": {"queue": MAINTENANCE_QUEUE, "expires": 30},
     },
 }
-app.conf.include = ["tasks.publish", "tasks.maintenance"]
+app.conf.include = ["tasks.publish", "tasks.maintenance", "tasks.email"]
 celery = app

@@ -124,3 +124,18 @@ class CeleryWorker:
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, 9)
             self.process.wait()
+
+
+def processes_with_marker(marker: str) -> list[str]:
+    """Command lines of live processes whose environment carries QUILLCAST_TEST_MARKER=marker: what a
+    runner started (children inherit its environment), and nothing of anybody else's."""
+    import psutil
+
+    found = []
+    for p in psutil.process_iter():
+        try:
+            if p.environ().get("QUILLCAST_TEST_MARKER") == marker and p.status() != psutil.STATUS_ZOMBIE:
+                found.append(" ".join(p.cmdline())[:150])
+        except psutil.Error:
+            continue
+    return found

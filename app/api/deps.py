@@ -11,13 +11,16 @@ from fastapi import Depends, Path
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
-from app.core.db import get_db, set_claims, user_claims
+from app.core.db import get_db, get_service_db, set_claims, user_claims
 from app.core.security import InvalidToken, decode_access_token
 from app.services import permissions
 from app.services.errors import NotAuthenticated
 from models import Membership, User, Workspace
 
 SessionDep = Annotated[Session, Depends(get_db)]
+# Account routes (sign-up, sign-in, reset, the caller's own profile) act before or as the identity
+# they establish: the accounts service checks the caller itself, RLS cannot know them yet.
+ServiceSessionDep = Annotated[Session, Depends(get_service_db)]
 _bearer = HTTPBearer(auto_error=False, description="A JWT access token or an API key")
 
 

@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 
-from app.api import channels, health, posts, studio
+from app.api import auth, channels, health, posts, studio
 from app.services.errors import DomainError, ErrorBody, Problem, RateLimited
 
 API_PREFIX = "/api"
@@ -31,6 +31,7 @@ def create_api() -> FastAPI:
     api.include_router(channels.router, prefix=API_PREFIX)
     api.include_router(channels.networks_router, prefix=API_PREFIX)
     api.include_router(posts.router, prefix=API_PREFIX)
+    api.include_router(auth.router, prefix=API_PREFIX)
     _install_error_handlers(api)
     return api
 

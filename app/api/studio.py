@@ -8,11 +8,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
-from sqlmodel import Session
 
-from app.api.deps import SessionDep, WorkspaceContext, require
+from app.api.deps import ServiceSessionDep, SessionDep, WorkspaceContext, require
 from app.core.config import get_settings
-from app.core.db import get_service_db
 from app.services import assist, ical, ideas, links, snippets
 
 router = APIRouter(tags=["studio"])
@@ -21,7 +19,7 @@ WS = "/workspaces/{workspace_id}"
 Reader = Annotated[WorkspaceContext, Depends(require("post:read"))]
 Writer = Annotated[WorkspaceContext, Depends(require("post:create"))]
 # Public routes act before anyone is known; the code or token itself decides what they may see.
-ServiceSession = Annotated[Session, Depends(get_service_db)]
+ServiceSession = ServiceSessionDep
 
 
 class LinkIn(BaseModel):

@@ -77,6 +77,29 @@ class Settings(BaseSettings):
     breaker_window_seconds: float = Field(default=60.0, gt=0, le=3600)
     breaker_open_seconds: float = Field(default=60.0, gt=0, le=3600)
 
+    # --- accounts (identity) ---
+    # Outgoing mail. No SMTP_HOST: mail stays in the outbox with status "held" (admins read it there).
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    smtp_timeout_seconds: float = Field(default=20, gt=0, le=120)
+    mail_from: str = "Quillcast <no-reply@quillcast.localhost>"
+    # Server-side sessions: idle and absolute lifetimes.
+    session_idle_minutes: int = Field(default=30, ge=1, le=60 * 24 * 30)
+    session_absolute_hours: int = Field(default=12, ge=1, le=24 * 90)
+    # Abuse limits (the `limits` library's notation; moving windows in Redis). Defaults are at least as
+    # strict as Supabase Auth's (30 sign-ins / sign-ups / verifications per 5 minutes per IP).
+    rate_signin_ip: str = "30/5 minutes"
+    rate_signin_account: str = "10/15 minutes"
+    rate_signup_ip: str = "30/5 minutes"
+    rate_reset_ip: str = "30/5 minutes"
+    rate_reset_account: str = "3/hour"
+    rate_verify_ip: str = "30/5 minutes"
+    rate_totp_ip: str = "30/5 minutes"
+    rate_totp_account: str = "10/5 minutes"
+
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> Settings:
         if self.environment != "production":

@@ -5,6 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 HOME = "/"
+# Accounts
+SIGNUP = "/signup"
+SIGNIN = "/signin"
+VERIFY = "/verify"
+FORGOT = "/forgot"
+RESET = "/reset"
+ACCOUNT = "/account"
+OUTBOX = "/admin/outbox"
 
 
 @dataclass(frozen=True)
@@ -16,4 +24,5 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("Status", HOME, "activity"),
+    NavItem("Account", ACCOUNT, "user-round-cog"),
 ]

@@ -4,9 +4,10 @@ import os
 import socket
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
-import psutil
+from tests.support import processes_with_marker
 
 ROOT = Path(__file__).resolve().parents[2]
 QUILLCAST = [sys.executable, "-m", "app.cli"]
@@ -18,21 +19,15 @@ def _run(args, **env):
     return subprocess.run(QUILLCAST + args, cwd=ROOT, env=e, capture_output=True, text=True, timeout=120)
 
 
-def _children_of_nobody_left(before: set[int]) -> list[str]:
-    new = [p for p in psutil.process_iter(["pid", "cmdline"]) if p.pid not in before]
-    return [" ".join(p.info["cmdline"] or []) for p in new
-            if any(w in " ".join(p.info["cmdline"] or []) for w in ("celery", "reflex", "redis-server"))]
-
-
 def test_wrong_database_url_is_one_clear_line(app_env):
-    before = {p.pid for p in psutil.process_iter()}
+    marker = uuid.uuid4().hex
     res = _run(["run", "--port", "3991"], DATABASE_URL="postgresql://nobody@127.0.0.1:1/nothing",
-               REDIS_URL=app_env["REDIS_URL"])
+               REDIS_URL=app_env["REDIS_URL"], QUILLCAST_TEST_MARKER=marker)
     assert res.returncode == 1
     errors = [line for line in res.stderr.splitlines() if "error:" in line]
     assert len(errors) == 1 and "DATABASE_URL" in errors[0] and "127.0.0.1:1" in errors[0]
     assert "Traceback" not in res.stderr
-    assert _children_of_nobody_left(before) == []
+    assert processes_with_marker(marker) == []
 
 
 def test_wrong_redis_url_is_one_clear_line(app_env):

@@ -5,22 +5,22 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import httpx
-import psutil
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.support import free_port
+from tests.support import free_port, processes_with_marker
 
 ROOT = Path(__file__).resolve().parents[2]
-WATCHED = ("celery", "reflex", "redis-server", "granian", "pgserver/pginstall")
 
 
-def _start(data_dir: Path, port: int, redis_port: int) -> subprocess.Popen:
+def _start(data_dir: Path, port: int, redis_port: int, marker: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(DATA_DIR=str(data_dir), EMBEDDED_REDIS_PORT=str(redis_port), ENVIRONMENT="development")
+    env.update(DATA_DIR=str(data_dir), EMBEDDED_REDIS_PORT=str(redis_port), ENVIRONMENT="development",
+               QUILLCAST_TEST_MARKER=marker)
     return subprocess.Popen([sys.executable, "-m", "app.cli", "run", "--port", str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
@@ -39,20 +39,6 @@ def _wait_ready(port: int, runner: subprocess.Popen, timeout: float = 300) -> di
     pytest.fail("not ready in time")
 
 
-def _ours(before: set[int]) -> list[str]:
-    out = []
-    for p in psutil.process_iter():
-        if p.pid in before:
-            continue
-        try:
-            cmd = " ".join(p.cmdline())
-        except psutil.Error:
-            continue
-        if any(w in cmd for w in WATCHED):
-            out.append(cmd[:150])
-    return out
-
-
 def _stop(runner: subprocess.Popen) -> None:
     runner.send_signal(signal.SIGINT)
     assert runner.wait(120) == 0
@@ -62,9 +48,9 @@ def _stop(runner: subprocess.Popen) -> None:
 def test_run_is_ready_stops_cleanly_and_keeps_its_data(tmp_path_factory):
     data_dir = Path(tmp_path_factory.mktemp("quillcast-run"))
     port, redis_port = free_port(), free_port()
-    before = {p.pid for p in psutil.process_iter()}
+    marker = uuid.uuid4().hex
 
-    runner = _start(data_dir, port, redis_port)
+    runner = _start(data_dir, port, redis_port, marker)
     try:
         body = _wait_ready(port, runner)
         assert {c["name"] for c in body["checks"] if c["ok"]} == {"database", "redis", "broker", "worker"}
@@ -77,9 +63,9 @@ def test_run_is_ready_stops_cleanly_and_keeps_its_data(tmp_path_factory):
         engine.dispose()
     finally:
         _stop(runner)
-    assert _ours(before) == []
+    assert processes_with_marker(marker) == []
 
-    runner = _start(data_dir, port, redis_port)
+    runner = _start(data_dir, port, redis_port, marker)
     try:
         _wait_ready(port, runner)
         engine = create_engine(pg_url)
@@ -89,4 +75,4 @@ def test_run_is_ready_stops_cleanly_and_keeps_its_data(tmp_path_factory):
         assert kept == "Kept"
     finally:
         _stop(runner)
-    assert _ours(before) == []
+    assert processes_with_marker(marker) == []

@@ -1,0 +1,292 @@
+"""Account settings: profile and time zone, password, two-factor authentication, sessions."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from components.forms import form_error, labelled_input
+from components.shell import shell
+from state.account import AccountState
+
+
+def _section(title: str, *content: rx.Component, description: str = "") -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(title, size="4", as_="h2"),
+            rx.text(description, size="2", color_scheme="gray") if description else rx.fragment(),
+            *content,
+            spacing="3",
+            width="100%",
+            align="start",
+        ),
+        width="100%",
+        max_width="720px",
+    )
+
+
+def _save(label: str) -> rx.Component:
+    return rx.button(label, type="submit", size="2")
+
+
+def profile_section() -> rx.Component:
+    s = AccountState
+    return _section(
+        "Profile",
+        rx.form(
+            rx.vstack(
+                rx.text("E-mail address: ", rx.text.strong(s.user_email), size="2"),
+                rx.cond(
+                    s.pending_email != "",
+                    rx.text("Waiting for confirmation of ", s.pending_email, size="2", color_scheme="amber"),
+                    rx.fragment(),
+                ),
+                labelled_input(
+                    "Display name", "display_name", s.errors, default_value=s.display_name, key=s.display_name
+                ),
+                labelled_input(
+                    "Time zone",
+                    "timezone",
+                    s.errors,
+                    default_value=s.timezone,
+                    key=s.timezone,
+                    hint="An IANA name such as Europe/Paris or America/New_York.",
+                ),
+                _save("Save profile"),
+                spacing="3",
+                width="100%",
+                align="start",
+            ),
+            on_submit=s.save_profile,
+            reset_on_submit=False,
+            width="100%",
+        ),
+    )
+
+
+def password_section() -> rx.Component:
+    s = AccountState
+    return _section(
+        "Password",
+        rx.form(
+            rx.vstack(
+                labelled_input(
+                    "Current password",
+                    "current_password",
+                    s.errors,
+                    type="password",
+                    autocomplete="current-password",
+                ),
+                labelled_input(
+                    "New password",
+                    "new_password",
+                    s.errors,
+                    type="password",
+                    autocomplete="new-password",
+                    hint="At least 10 characters.",
+                ),
+                _save("Change password"),
+                spacing="3",
+                width="100%",
+                align="start",
+            ),
+            on_submit=s.change_password,
+            reset_on_submit=True,
+            width="100%",
+        ),
+        description="Changing it signs out every other session.",
+    )
+
+
+def _enrol_form() -> rx.Component:
+    s = AccountState
+    return rx.form(
+        rx.vstack(
+            labelled_input(
+                "Password",
+                "password",
+                s.errors,
+                type="password",
+                autocomplete="current-password",
+                hint="Confirm it is you before turning two-factor authentication on.",
+            ),
+            _save("Set up two-factor authentication"),
+            spacing="3",
+            width="100%",
+            align="start",
+        ),
+        on_submit=s.start_two_factor,
+        reset_on_submit=True,
+        width="100%",
+    )
+
+
+def _confirm_form() -> rx.Component:
+    s = AccountState
+    return rx.vstack(
+        rx.text(
+            "1. Scan this QR code with an authenticator app (Aegis, 1Password, Google Authenticator…).",
+            size="2",
+        ),
+        rx.image(
+            src=s.enrol_qr,
+            alt="QR code for your authenticator app",
+            width="200px",
+            height="200px",
+            background="white",
+            padding="8px",
+            border_radius="8px",
+        ),
+        rx.text("Or type this key into the app:", size="2"),
+        rx.code(s.enrol_key, size="3", id="manual-key"),
+        rx.form(
+            rx.vstack(
+                labelled_input(
+                    "2. Enter the 6-digit code the app shows",
+                    "code",
+                    s.errors,
+                    autocomplete="one-time-code",
+                    input_mode="numeric",
+                    placeholder="123456",
+                ),
+                _save("Turn on"),
+                spacing="3",
+                width="100%",
+                align="start",
+            ),
+            on_submit=s.confirm_two_factor,
+            width="100%",
+        ),
+        spacing="3",
+        width="100%",
+        align="start",
+    )
+
+
+def _recovery_codes() -> rx.Component:
+    s = AccountState
+    return rx.callout(
+        rx.vstack(
+            rx.text(
+                "Save these recovery codes now; they are shown only once. Each one signs you in once if "
+                "you lose your phone.",
+                weight="medium",
+            ),
+            rx.grid(
+                rx.foreach(s.recovery_codes, lambda c: rx.code(c, size="3")),
+                columns="2",
+                spacing="2",
+                id="recovery-codes",
+            ),
+            spacing="2",
+        ),
+        icon="key-round",
+        color_scheme="amber",
+        width="100%",
+    )
+
+
+def _disable_form() -> rx.Component:
+    s = AccountState
+    return rx.form(
+        rx.vstack(
+            rx.text(
+                "Two-factor authentication is on. ", s.recovery_left, " unused recovery codes left.", size="2"
+            ),
+            labelled_input(
+                "Password",
+                "password",
+                s.errors,
+                type="password",
+                autocomplete="current-password",
+                hint="Needed to turn two-factor authentication off.",
+            ),
+            rx.button("Turn off", type="submit", size="2", color_scheme="red", variant="soft"),
+            spacing="3",
+            width="100%",
+            align="start",
+        ),
+        on_submit=s.disable_two_factor,
+        reset_on_submit=True,
+        width="100%",
+    )
+
+
+def two_factor_section() -> rx.Component:
+    s = AccountState
+    return _section(
+        "Two-factor authentication",
+        rx.cond(s.recovery_codes.length() > 0, _recovery_codes(), rx.fragment()),
+        rx.cond(
+            s.two_factor,
+            _disable_form(),
+            rx.cond(s.enrol_key != "", _confirm_form(), _enrol_form()),
+        ),
+        description="A code from your phone at each sign-in, so a stolen password alone is not enough.",
+    )
+
+
+def _session_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(
+            row["device"], rx.cond(row["current"] != "", rx.badge("this browser", ml="2"), rx.fragment())
+        ),
+        rx.table.cell(row["ip"]),
+        rx.table.cell(row["created"]),
+        rx.table.cell(row["last_seen"]),
+        rx.table.cell(
+            rx.button(
+                "Sign out",
+                size="1",
+                variant="soft",
+                color_scheme="red",
+                on_click=AccountState.revoke(row["id"]),
+                aria_label="Sign out this session",
+                white_space="nowrap",
+            ),
+        ),
+    )
+
+
+def sessions_section() -> rx.Component:
+    s = AccountState
+    return _section(
+        "Sessions",
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    rx.table.column_header_cell("Device"),
+                    rx.table.column_header_cell("IP"),
+                    rx.table.column_header_cell("Signed in"),
+                    rx.table.column_header_cell("Last seen"),
+                    rx.table.column_header_cell(""),
+                )
+            ),
+            rx.table.body(rx.foreach(s.session_rows, _session_row)),
+            width="100%",
+            aria_label="Active sessions",
+            id="sessions-table",
+        ),
+        rx.button(
+            "Sign out everywhere", on_click=s.sign_out_everywhere, color_scheme="red", variant="outline"
+        ),
+        description="Where your account is signed in. Signing a session out takes effect at once.",
+    )
+
+
+def account_page() -> rx.Component:
+    s = AccountState
+    return shell(
+        rx.cond(
+            s.notice != "",
+            rx.callout(s.notice, icon="circle-check", color_scheme="green", max_width="720px", width="100%"),
+            rx.fragment(),
+        ),
+        rx.cond(s.errors.contains("form"), rx.box(form_error(s.errors), max_width="720px", width="100%"),
+                rx.fragment()),
+        profile_section(),
+        password_section(),
+        two_factor_section(),
+        sessions_section(),
+        rx.button("Sign out", on_click=s.sign_out, variant="soft"),
+        title="Account settings",
+    )

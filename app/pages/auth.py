@@ -1,0 +1,229 @@
+"""Signed-out pages: sign up, sign in (with the 2FA step), verify, forgot and reset password."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app.pages import routes
+from components.forms import auth_card, form_error, labelled_input
+from state.auth import ForgotState, ResetState, SignInState, SignUpState, VerifyState
+
+
+def _submit(label: str, loading: rx.Var) -> rx.Component:
+    return rx.button(label, type="submit", size="3", width="100%", loading=loading)
+
+
+def _link(text: str, route: str) -> rx.Component:
+    return rx.link(text, href=route, size="2")
+
+
+def signup_page() -> rx.Component:
+    s = SignUpState
+    form = rx.form(
+        rx.vstack(
+            form_error(s.errors),
+            labelled_input("E-mail address", "email", s.errors, type="email", autocomplete="email"),
+            labelled_input(
+                "Your name",
+                "display_name",
+                s.errors,
+                autocomplete="name",
+                hint="Shown to your teammates. Any language is fine.",
+            ),
+            labelled_input(
+                "Password",
+                "password",
+                s.errors,
+                type="password",
+                autocomplete="new-password",
+                hint="At least 10 characters. A few unusual words work well.",
+            ),
+            _submit("Create account", s.submitting),
+            spacing="4",
+            width="100%",
+        ),
+        on_submit=s.submit,
+        width="100%",
+    )
+    done = rx.callout(
+        "Check your inbox: we sent a link to confirm your e-mail address. It works for 24 hours.",
+        icon="mail-check",
+        color_scheme="green",
+    )
+    return auth_card(
+        "Create your account",
+        rx.cond(s.done, done, form),
+        rx.hstack(
+            rx.text("Already have an account?", size="2"), _link("Sign in", routes.SIGNIN), spacing="2"
+        ),
+    )
+
+
+def _password_step() -> rx.Component:
+    s = SignInState
+    return rx.form(
+        rx.vstack(
+            form_error(s.errors),
+            labelled_input("E-mail address", "email", s.errors, type="email", autocomplete="username"),
+            labelled_input(
+                "Password", "password", s.errors, type="password", autocomplete="current-password"
+            ),
+            _submit("Sign in", s.submitting),
+            spacing="4",
+            width="100%",
+        ),
+        on_submit=s.submit_password,
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
+def _code_step() -> rx.Component:
+    s = SignInState
+    return rx.form(
+        rx.vstack(
+            form_error(s.errors),
+            rx.cond(
+                s.use_recovery,
+                rx.text(
+                    "Enter one of the recovery codes you saved when you turned on two-factor "
+                    "authentication. Each works once.",
+                    size="2",
+                ),
+                rx.text("Enter the 6-digit code from your authenticator app.", size="2"),
+            ),
+            rx.cond(
+                s.use_recovery,
+                labelled_input(
+                    "Recovery code",
+                    "code",
+                    s.errors,
+                    autocomplete="off",
+                    placeholder="abcde-fghjk",
+                    key="recovery",
+                ),
+                labelled_input(
+                    "Authentication code",
+                    "code",
+                    s.errors,
+                    autocomplete="one-time-code",
+                    input_mode="numeric",
+                    placeholder="123456",
+                    key="totp",
+                ),
+            ),
+            _submit("Verify", s.submitting),
+            rx.hstack(
+                rx.link(
+                    rx.cond(s.use_recovery, "Use the authenticator app", "Use a recovery code"),
+                    on_click=s.toggle_recovery,
+                    size="2",
+                    href="#",
+                ),
+                rx.spacer(),
+                rx.link("Start again", on_click=s.restart, size="2", href="#"),
+                width="100%",
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        on_submit=s.submit_code,
+        width="100%",
+    )
+
+
+def signin_page() -> rx.Component:
+    s = SignInState
+    return auth_card(
+        rx.cond(s.step == "code", "Two-factor authentication", "Sign in"),  # type: ignore[arg-type]
+        rx.cond(s.step == "code", _code_step(), _password_step()),
+        rx.hstack(
+            _link("Forgot your password?", routes.FORGOT),
+            rx.spacer(),
+            _link("Create an account", routes.SIGNUP),
+            width="100%",
+        ),
+    )
+
+
+def verify_page() -> rx.Component:
+    s = VerifyState
+    return auth_card(
+        "Confirm your e-mail address",
+        rx.match(
+            s.status,
+            ("ok", rx.callout(s.message, icon="circle-check", color_scheme="green")),
+            ("error", rx.callout(s.message, icon="triangle-alert", color_scheme="red", role="alert")),
+            rx.hstack(rx.spinner(), rx.text("Checking the link…"), spacing="2"),
+        ),
+        rx.link(rx.button("Go to sign in", size="3", width="100%"), href=routes.SIGNIN, width="100%"),
+    )
+
+
+def forgot_page() -> rx.Component:
+    s = ForgotState
+    form = rx.form(
+        rx.vstack(
+            form_error(s.errors),
+            rx.text(
+                "Enter the e-mail address of your account and we will send a link to choose a new password.",
+                size="2",
+            ),
+            labelled_input("E-mail address", "email", s.errors, type="email", autocomplete="email"),
+            _submit("Send the link", s.submitting),
+            spacing="4",
+            width="100%",
+        ),
+        on_submit=s.submit,
+        width="100%",
+    )
+    done = rx.callout(
+        "If that address has an account, a link is on its way. It works once, for 30 minutes.",
+        icon="mail-check",
+        color_scheme="green",
+    )
+    return auth_card(
+        "Forgot your password?", rx.cond(s.done, done, form), _link("Back to sign in", routes.SIGNIN)
+    )
+
+
+def reset_page() -> rx.Component:
+    s = ResetState
+    form = rx.form(
+        rx.vstack(
+            form_error(s.errors),
+            rx.cond(
+                s.errors.contains("token"),
+                rx.callout(s.errors["token"], icon="triangle-alert", color_scheme="red", role="alert"),
+                rx.fragment(),
+            ),
+            labelled_input(
+                "New password",
+                "password",
+                s.errors,
+                type="password",
+                autocomplete="new-password",
+                hint="At least 10 characters.",
+            ),
+            _submit("Set the new password", s.submitting),
+            spacing="4",
+            width="100%",
+        ),
+        on_submit=s.submit,
+        width="100%",
+    )
+    done = rx.callout(
+        "Your password is changed and every session was signed out. Sign in with the new password.",
+        icon="circle-check",
+        color_scheme="green",
+    )
+    return auth_card(
+        "Choose a new password",
+        rx.cond(s.done, done, form),
+        rx.hstack(
+            _link("Sign in", routes.SIGNIN),
+            rx.spacer(),
+            _link("Ask for a new link", routes.FORGOT),
+            width="100%",
+        ),
+    )
