@@ -8,10 +8,12 @@ from app.pages.account import account_page
 from app.pages.auth import forgot_page, reset_page, signin_page, signup_page, verify_page
 from app.pages.outbox import outbox_page
 from app.pages.status import status_page
+from app.pages.welcome import welcome_page
 from state.account import AccountState
 from state.auth import ResetState, VerifyState
 from state.outbox import OutboxState
 from state.status import StatusState
+from state.workspace import OnboardingState
 
 app = rx.App(api_transformer=create_api())
 app.add_page(status_page, route=routes.HOME, title="Quillcast — status", on_load=StatusState.refresh)
@@ -23,3 +25,5 @@ app.add_page(forgot_page, route=routes.FORGOT, title="Quillcast — forgot passw
 app.add_page(reset_page, route=routes.RESET, title="Quillcast — new password", on_load=ResetState.on_load)
 app.add_page(account_page, route=routes.ACCOUNT, title="Quillcast — account", on_load=AccountState.on_load)
 app.add_page(outbox_page, route=routes.OUTBOX, title="Quillcast — outbox", on_load=OutboxState.on_load)
+app.add_page(welcome_page, route=routes.WELCOME, title="Quillcast — create your workspace",
+             on_load=OnboardingState.prepare)

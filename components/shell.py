@@ -33,11 +33,15 @@ def brand() -> rx.Component:
     )
 
 
-def shell(*content: rx.Component, title: str) -> rx.Component:
+def shell(*content: rx.Component, title: str, sidebar: rx.Component | None = None,
+          actions: rx.Component | None = None) -> rx.Component:
+    """`sidebar`: extra controls under the brand (the workspace switcher); `actions`: buttons beside
+    the page title."""
     return rx.flex(
         rx.el.nav(
             rx.vstack(
                 brand(),
+                sidebar or rx.fragment(),
                 rx.vstack(*[_nav_link(item) for item in NAV], spacing="1", width="100%"),
                 rx.spacer(),
                 rx.color_mode.button(size="2", variant="ghost", aria_label="Toggle dark mode"),
@@ -53,7 +57,11 @@ def shell(*content: rx.Component, title: str) -> rx.Component:
             },
         ),
         rx.el.main(
-            rx.vstack(rx.heading(title, size="7", as_="h1"), *content, spacing="5", width="100%"),
+            rx.vstack(
+                rx.hstack(rx.heading(title, size="7", as_="h1"), rx.spacer(), actions or rx.fragment(),
+                          width="100%", align="center", wrap="wrap", spacing="3"),
+                *content, spacing="5", width="100%",
+            ),
             padding=["16px", "24px", "32px"],
             flex="1",
             min_width="0",

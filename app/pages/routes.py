@@ -13,6 +13,7 @@ FORGOT = "/forgot"
 RESET = "/reset"
 ACCOUNT = "/account"
 OUTBOX = "/admin/outbox"
+WELCOME = "/welcome"  # first workspace
 
 
 @dataclass(frozen=True)

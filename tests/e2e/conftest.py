@@ -57,3 +57,27 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def sign_in_as(browser, base_url: str, user, *, width: int = 1280, height: int = 800):
+    """A browser page signed in as `user`: a real server-side session, its token in the cookie."""
+    from app.services import sessions
+    from state.auth import SESSION_COOKIE
+
+    token = sessions.create(user.id, "127.0.0.1", "playwright")
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": base_url}])
+    return context.new_page()
+
+
+@pytest.fixture()
+def member(session):
+    """A verified user who owns a workspace with a Bluesky channel: (user, workspace, channel)."""
+    from datetime import UTC, datetime
+
+    from tests.factories import make_channel, make_user, make_workspace
+
+    user = make_user(session, email_verified_at=datetime.now(UTC), display_name="Ada Lovelace")
+    ws = make_workspace(session, owner=user, name="Ada's Studio", timezone="Europe/Berlin")
+    channel = make_channel(session, ws, "bluesky", name="Ada on Bluesky", account="ada.test")
+    return user, ws, channel
