@@ -37,7 +37,8 @@ class Channel(SQLModel, table=True):
     credentials: str = Field(default="")  # Fernet-encrypted JSON, never logged
     status: str = Field(default="active", max_length=20)
     settings: dict[str, Any] = json_field()  # endpoint, per-network limits read from the network
-    status_reason: str = Field(default="", max_length=500)  # why it needs re-connecting, in the network's words
+    # Why it needs re-connecting, in the network's words.
+    status_reason: str = Field(default="", max_length=500)
     last_verified_at: datetime | None = timestamp_field()  # last time the network accepted the credentials
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
