@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     dispatcher_batch_size: int = Field(default=500, ge=1, le=10_000)
     # LinkedIn Posts API version (YYYYMM). LinkedIn supports each for a year; channels warn 60 days before.
     linkedin_api_version: str = Field(default="202609", pattern=r"^\d{6}$")
+    # X (Twitter) OAuth 2.0 app: connecting X channels needs one (developer.x.com). Secret only for
+    # confidential clients; a public client uses PKCE alone.
+    x_client_id: str | None = None
+    x_client_secret: str | None = None
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> Settings:
