@@ -336,3 +336,56 @@ def test_discord_rate_limit_and_deleted_webhook():
         c.publish(req())
     with pytest.raises(PermanentError):
         c.publish(req("x" * 2001))  # refused before sending: Discord allows 2000
+
+
+# --- Bluesky (what the local PDS cannot show: the AppView and the rate limiter) -------------------
+@respx.mock
+def test_bluesky_metrics_and_rate_limit_headers():
+    """Documented shapes (docs.bsky.app): app.bsky.feed.getPosts -> posts[].likeCount/repostCount/...;
+    429 {"error": "RateLimitExceeded"} with ratelimit-reset (epoch seconds). The local PDS has no
+    AppView and its limiter is off, so these two are tested against the documentation."""
+    from app.connectors.bluesky import BlueskyConnector
+
+    pds = "https://pds.example"
+    creds = {
+        "service": pds,
+        "identifier": "ada.example",
+        "app_password": "x",
+        "access_jwt": "a.b.c",
+        "refresh_jwt": "r",
+        "did": "did:plc:ada",
+        "handle": "ada.example",
+    }
+    respx.get(f"{pds}/xrpc/app.bsky.feed.getPosts").respond(
+        200,
+        json={
+            "posts": [
+                {
+                    "uri": "at://did:plc:ada/app.bsky.feed.post/3k",
+                    "cid": "bafy",
+                    "likeCount": 7,
+                    "repostCount": 2,
+                    "replyCount": 1,
+                    "quoteCount": 0,
+                }
+            ]
+        },
+    )
+    c = BlueskyConnector(creds)
+    assert c.metrics("at://did:plc:ada/app.bsky.feed.post/3k") == {
+        "like": 7,
+        "repost": 2,
+        "reply": 1,
+        "quote": 0,
+    }
+
+    reset = int(time.time()) + 30
+    respx.post(f"{pds}/xrpc/com.atproto.repo.createRecord").respond(
+        429,
+        json={"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"},
+        headers={"ratelimit-limit": "5000", "ratelimit-remaining": "0", "ratelimit-reset": str(reset)},
+    )
+    respx.get(f"{pds}/xrpc/com.atproto.repo.getRecord").respond(400, json={"error": "RecordNotFound"})
+    with pytest.raises(TransientError) as err:
+        c.publish(req("hi"))
+    assert 20 <= (err.value.retry_after or 0) <= 31 and "RateLimitExceeded" in err.value.message
