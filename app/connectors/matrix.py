@@ -142,10 +142,22 @@ class MatrixConnector:
         # Joining is a no-op when already a member, resolves an alias, and fails clearly when not allowed.
         joined = self._call("POST", f"/_matrix/client/v3/join/{quote(self.room, safe='')}", json={})
         self.room = joined["room_id"]
+        limits: dict[str, Any] = {}
+        try:  # the homeserver's own upload limit (m.upload.size), when it says
+            size = self._call("GET", "/_matrix/client/v1/media/config").get("m.upload.size")
+            if isinstance(size, int) and size > 0:
+                limits["max_image_bytes"] = size
+        except ConnectorError:
+            pass
         return VerifiedAccount(
             account=self.room,
             credentials=dict(self.credentials),
-            settings={"endpoint": self.homeserver, "room_id": self.room, "user_id": who["user_id"]},
+            settings={
+                "endpoint": self.homeserver,
+                "room_id": self.room,
+                "user_id": who["user_id"],
+                "limits": limits,
+            },
         )
 
     def refresh_credentials(self) -> dict[str, Any] | None:

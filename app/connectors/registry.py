@@ -7,6 +7,7 @@ defaults before a channel has read its own (e.g. a Mastodon instance's maximum).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -77,12 +78,19 @@ COUNTERS: dict[str, Callable[[str], int]] = {
 
 
 def limits_for(network: str, settings: dict[str, Any] | None = None) -> Limits:
-    """The network's limits, or a channel's own when it read them from its server (Mastodon)."""
+    """The network's limits, overlaid with a channel's own when it read them from its server
+    (a Mastodon instance's maximum, a Matrix homeserver's upload size)."""
     if network not in NETWORK_LIMITS:
         raise UnknownNetwork(f"unknown network {network!r}; choose one of: {', '.join(FACTORIES)}")
     stored = (settings or {}).get("limits")
     if network == "mastodon" and stored:
         return mastodon.merge_limits(stored)
+    if isinstance(stored, dict) and stored:
+        known = {f.name for f in dataclasses.fields(Limits)}
+        overrides: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in stored.items() if k in known
+        }
+        return dataclasses.replace(NETWORK_LIMITS[network], **overrides)
     return NETWORK_LIMITS[network]
 
 

@@ -89,6 +89,13 @@ class TelegramConnector:
     def verify(self) -> VerifiedAccount:
         bot = self._call("getMe")
         chat = self._call("getChat", json={"chat_id": self.credentials["chat_id"]})
+        member = self._call("getChatMember", json={"chat_id": chat["id"], "user_id": bot["id"]})
+        # In a channel only an administrator may post; find out now, not when the first post fails.
+        if chat.get("type") == "channel" and member.get("status") not in ("administrator", "creator"):
+            raise PermanentError(
+                f"the bot @{bot.get('username')} is not an administrator of this channel; add it as an "
+                "admin with the right to post messages, then connect again"
+            )
         name = f"@{chat['username']}" if chat.get("username") else chat.get("title") or str(chat["id"])
         return VerifiedAccount(
             account=name,

@@ -176,3 +176,8 @@ def test_publish_request_media_problem_for_linkedin_mentions_the_fix():
     request = PublishRequest(idempotency_key="k", text="x" * 3001)
     [p] = registry.check("linkedin", request)
     assert p.message == "LinkedIn allows 3000 characters; this post has 3001 — shorten it by 1"
+
+
+def test_a_channels_stored_limits_overlay_the_network_defaults():
+    limits = registry.limits_for("matrix", {"limits": {"max_image_bytes": 1234, "bogus": 1}})
+    assert limits.max_image_bytes == 1234 and limits.max_chars == registry.NETWORK_LIMITS["matrix"].max_chars

@@ -389,3 +389,23 @@ def test_bluesky_metrics_and_rate_limit_headers():
     with pytest.raises(TransientError) as err:
         c.publish(req("hi"))
     assert 20 <= (err.value.retry_after or 0) <= 31 and "RateLimitExceeded" in err.value.message
+
+
+@respx.mock
+def test_telegram_verify_requires_the_bot_to_be_a_channel_admin():
+    """Documented shapes: getMe -> User, getChat -> Chat{type: "channel"},
+    getChatMember -> ChatMember{status}."""
+    respx.post(f"{TG}/getMe").respond(
+        200, json={"ok": True, "result": {"id": 5, "is_bot": True, "username": "qc_bot"}}
+    )
+    respx.post(f"{TG}/getChat").respond(
+        200, json={"ok": True, "result": {"id": -100, "type": "channel", "title": "News", "username": "news"}}
+    )
+    member = respx.post(f"{TG}/getChatMember")
+    member.respond(200, json={"ok": True, "result": {"status": "member", "user": {"id": 5}}})
+    c = TelegramConnector({"bot_token": "123:ABC", "chat_id": "@news"})
+    with pytest.raises(PermanentError) as err:
+        c.verify()
+    assert "@qc_bot is not an administrator" in err.value.message
+    member.respond(200, json={"ok": True, "result": {"status": "administrator", "can_post_messages": True}})
+    assert c.verify().account == "@news"
