@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from cryptography.fernet import InvalidToken
 from sqlmodel import Session, col, select
 
 from app.connectors import registry
@@ -85,6 +87,36 @@ def mark_needs_reauth(session: Session, channel: Channel, reason: str) -> None:
         subject_id=channel.id,
         network=channel.network,
     )
+
+
+@dataclass
+class Rotation:
+    rotated: int = 0
+    unreadable: list[uuid.UUID] = field(default_factory=list)  # made with a key no longer configured
+
+
+def rotate_credentials(session: Session, batch_size: int = 200) -> Rotation:
+    """Re-encrypt every channel's credentials with the newest key of ENCRYPTION_KEYS (after adding a
+    key in front). Remove the old key only once `unreadable` is empty."""
+    result = Rotation()
+    last_id: uuid.UUID | None = None
+    while True:
+        query = select(Channel).where(Channel.credentials != "").order_by(col(Channel.id)).limit(batch_size)
+        if last_id is not None:
+            query = query.where(col(Channel.id) > last_id)
+        rows = session.exec(query).all()
+        if not rows:
+            return result
+        for channel in rows:
+            try:
+                channel.credentials = crypto.rotate(channel.credentials)
+            except InvalidToken:
+                result.unreadable.append(channel.id)
+                continue
+            session.add(channel)
+            result.rotated += 1
+        last_id = rows[-1].id
+        session.commit()
 
 
 # --- connecting -----------------------------------------------------------------------------------
