@@ -29,7 +29,7 @@ from app.connectors.base import (
     TransientError,
     VerifiedAccount,
 )
-from app.connectors.checks import media_problems, text_problems
+from app.connectors.checks import follow_up, media_problems, text_problems
 from app.connectors.http import json_or_empty, new_client, raise_for_status, send
 
 NETWORK = "matrix"
@@ -43,6 +43,7 @@ LIMITS = Limits(
     max_image_bytes=50 * 1024 * 1024,
     image_types=("image/jpeg", "image/png", "image/webp", "image/gif"),
     supports_threads=True,
+    supports_first_comment=True,
     supports_alt_text=True,
     max_alt_text_chars=1000,
 )
@@ -213,7 +214,7 @@ class MatrixConnector:
             event = self._send(key, f"img{i}", content)
             events.append(event)
             root = root or event
-        for i, part in enumerate(request.thread, start=1):
+        for i, part in enumerate((*request.thread, *follow_up(request)), start=1):
             assert root is not None
             events.append(
                 self._send(

@@ -181,3 +181,12 @@ def test_publish_request_media_problem_for_linkedin_mentions_the_fix():
 def test_a_channels_stored_limits_overlay_the_network_defaults():
     limits = registry.limits_for("matrix", {"limits": {"max_image_bytes": 1234, "bogus": 1}})
     assert limits.max_image_bytes == 1234 and limits.max_chars == registry.NETWORK_LIMITS["matrix"].max_chars
+
+
+def test_first_comment_is_checked_where_supported_and_refused_elsewhere():
+    [p] = validate_content("bluesky", "ok", first_comment="c" * 301)
+    assert p.field == "first_comment" and p.message.endswith("the first comment has 301 — shorten it by 1")
+    [p] = validate_content("discord", "ok", first_comment="hello")
+    assert p.field == "first_comment" and "Discord has no first comment" in p.message
+    [p] = validate_content("x", "ok", thread=["  "])
+    assert p.message == "Part 1 of the thread is empty; write it or remove it"
