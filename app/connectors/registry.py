@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from app.connectors import bluesky, checks, discord, linkedin, mastodon, matrix, telegram, text, webhook, x
-from app.connectors.base import Connector, Limits, Problem, PublishRequest
+from app.connectors.base import AuthError, Connector, Limits, Problem, PublishRequest
 from models import Channel
 
 Factory = Callable[..., Connector]
@@ -61,7 +61,16 @@ def build(
 
 
 def connector_for(channel: Channel, credentials: dict[str, Any]) -> Connector:
-    """The connector that publishes to `channel` with its decrypted `credentials`."""
+    """The connector that publishes to `channel` with its decrypted `credentials`.
+
+    A disconnected channel raises AuthError (a permanent error naming what to do), so a post that was
+    waiting for it fails visibly instead of silently.
+    """
+    if channel.status == "disabled":
+        raise AuthError(
+            f"the {checks.label(channel.network)} channel {channel.name!r} was disconnected; re-connect it "
+            "or choose another channel for this post"
+        )
     settings = dict(channel.settings or {})
     if channel.network == "matrix":
         settings.setdefault("room_id", channel.account)

@@ -409,3 +409,23 @@ def test_telegram_verify_requires_the_bot_to_be_a_channel_admin():
     assert "@qc_bot is not an administrator" in err.value.message
     member.respond(200, json={"ok": True, "result": {"status": "administrator", "can_post_messages": True}})
     assert c.verify().account == "@news"
+
+
+@respx.mock
+def test_x_and_linkedin_verify_name_the_account():
+    """Documented shapes: X GET /2/users/me -> {"data": {"id", "username"}}; LinkedIn GET /v2/userinfo
+    (Sign In with LinkedIn using OpenID Connect) -> {"sub", "name"}."""
+    respx.get("https://api.x.com/2/users/me").respond(
+        200, json={"data": {"id": "42", "name": "Ada", "username": "ada"}}
+    )
+    v = XConnector({"access_token": "at", "expires_at": time.time() + 3600}).verify()
+    assert (v.account, v.settings["user_id"]) == ("@ada", "42")
+    respx.get("https://api.linkedin.com/v2/userinfo").respond(200, json={"sub": "782bbtaQ", "name": "Ada L."})
+    v = LinkedInConnector({"access_token": "t"}, version="202609").verify()
+    assert v.account == "Ada L." and v.credentials["author_urn"] == "urn:li:person:782bbtaQ"
+    respx.get("https://api.linkedin.com/v2/userinfo").respond(
+        401, json={"message": "Invalid access token", "serviceErrorCode": 65600}
+    )
+    with pytest.raises(AuthError) as err:
+        LinkedInConnector({"access_token": "bad"}, version="202609").verify()
+    assert "Invalid access token" in err.value.message
