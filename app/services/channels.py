@@ -8,11 +8,14 @@ visibly with a reason instead of vanishing.
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import socket
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from cryptography.fernet import InvalidToken
@@ -142,11 +145,44 @@ def _check_credentials_shape(credentials: Any) -> dict[str, Any]:
     return {k: (v.strip() if isinstance(v, str) else v) for k, v in credentials.items()}
 
 
+ENDPOINT_KEYS = ("service", "homeserver", "instance", "url", "webhook_url", "endpoint")
+
+
+def _check_endpoints(credentials: dict[str, Any], settings: dict[str, Any]) -> None:
+    """Refuse servers on private, loopback or link-local addresses (unless allowed): connecting a
+    channel must not become a way to make Quillcast call into its own network."""
+    if get_settings().private_endpoints_allowed:
+        return
+    for source, field_name in ((credentials, "credentials"), (settings, "settings")):
+        for key in ENDPOINT_KEYS:
+            value = source.get(key)
+            if not isinstance(value, str) or not value:
+                continue
+            parts = urlsplit(value if "://" in value else f"https://{value}")
+            if parts.scheme not in ("https", "http") or not parts.hostname:
+                raise ValidationFailed(f"{key} must be an https:// address", field=field_name)
+            try:
+                infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+            except (socket.gaierror, UnicodeError, ValueError) as exc:
+                raise ValidationFailed(
+                    f"{parts.hostname} does not resolve; check the {key} address", field=field_name
+                ) from exc
+            for info in infos:
+                address = ipaddress.ip_address(info[4][0])
+                if not address.is_global:
+                    raise ValidationFailed(
+                        f"{key} points to a private address ({address}); only public servers can be "
+                        "connected here (an operator can set ALLOW_PRIVATE_ENDPOINTS)",
+                        field=field_name,
+                    )
+
+
 def _verify(
     network: str, credentials: dict[str, Any], settings: dict[str, Any], client: httpx.Client | None
 ) -> VerifiedAccount:
     """Ask the network whether the credentials work; turn its answer into an error the user can act on."""
     name = label(network)
+    _check_endpoints(credentials, settings)
     try:
         return registry.build(network, credentials, settings, client=client).verify()
     except AuthError as exc:
