@@ -92,6 +92,7 @@ def start_oauth(
         url = oauth.x_authorize_url(settings.x_client_id, redirect_uri(), state, challenge)
     else:
         base = _check_instance(instance)
+        channels.check_endpoints({"instance": base}, {})
         try:
             app = oauth.mastodon_register_app(base, redirect_uri(), get_settings().public_url, client=client)
         except ConnectorError as exc:

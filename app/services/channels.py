@@ -148,7 +148,7 @@ def _check_credentials_shape(credentials: Any) -> dict[str, Any]:
 ENDPOINT_KEYS = ("service", "homeserver", "instance", "url", "webhook_url", "endpoint")
 
 
-def _check_endpoints(credentials: dict[str, Any], settings: dict[str, Any]) -> None:
+def check_endpoints(credentials: dict[str, Any], settings: dict[str, Any]) -> None:
     """Refuse servers on private, loopback or link-local addresses (unless allowed): connecting a
     channel must not become a way to make Quillcast call into its own network."""
     if get_settings().private_endpoints_allowed:
@@ -182,7 +182,7 @@ def _verify(
 ) -> VerifiedAccount:
     """Ask the network whether the credentials work; turn its answer into an error the user can act on."""
     name = label(network)
-    _check_endpoints(credentials, settings)
+    check_endpoints(credentials, settings)
     try:
         return registry.build(network, credentials, settings, client=client).verify()
     except AuthError as exc:
