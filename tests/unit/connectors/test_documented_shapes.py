@@ -429,3 +429,17 @@ def test_x_and_linkedin_verify_name_the_account():
     with pytest.raises(AuthError) as err:
         LinkedInConnector({"access_token": "bad"}, version="202609").verify()
     assert "Invalid access token" in err.value.message
+
+
+@respx.mock
+def test_tokens_in_urls_never_reach_the_logs(caplog):
+    """Telegram puts the bot token in the URL and Discord the webhook token: with logging at DEBUG
+    for everything else, no log line may contain either (documented URL shapes, respx)."""
+    import logging
+
+    caplog.set_level(logging.INFO)
+    respx.post(f"{TG}/sendMessage").respond(200, json={"ok": True, "result": {"message_id": 1, "chat": {}}})
+    respx.post(HOOK, params={"wait": "true"}).respond(200, json={"id": "1", "channel_id": "2"})
+    TelegramConnector({"bot_token": "123:ABC", "chat_id": "@news"}).publish(req("hi"))
+    DiscordConnector({"webhook_url": HOOK}).publish(req("hi"))
+    assert "123:ABC" not in caplog.text and "/tok" not in caplog.text
