@@ -122,6 +122,34 @@ def rotate_credentials(session: Session, batch_size: int = 200) -> Rotation:
         session.commit()
 
 
+def ready_connector(session: Session, channel: Channel) -> Connector:
+    """The channel's connector with fresh credentials, for the publishing engine.
+
+    Expired tokens are refreshed before use and the new ones saved (committed). Credentials the network
+    refuses mark the channel `needs_reauth` with the network's words (committed) and raise AuthError,
+    which the engine records as a permanent failure naming what to do.
+    """
+    connector = connector_of(channel)
+    try:
+        fresh = connector.refresh_credentials()
+    except AuthError as exc:
+        mark_needs_reauth(session, channel, exc.message)
+        session.commit()
+        raise
+    if fresh:
+        save_refreshed_credentials(session, channel, fresh)
+        session.commit()
+    return connector
+
+
+def keep_refreshed(session: Session, channel: Channel, connector: Connector) -> None:
+    """After a publish: save credentials the connector refreshed on the way (e.g. a rotated token)."""
+    fresh = connector.refresh_credentials()
+    if fresh:
+        save_refreshed_credentials(session, channel, fresh)
+        session.commit()
+
+
 # --- connecting -----------------------------------------------------------------------------------
 def _check_network(network: str) -> str:
     network = (network or "").strip().lower()

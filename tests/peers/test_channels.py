@@ -260,3 +260,49 @@ def test_api_network_limits(client):
     limits = {n["network"]: n for n in client.get("/api/networks").json()}
     assert limits["bluesky"]["max_chars"] == 300 and limits["bluesky"]["max_text_bytes"] == 3000
     assert limits["telegram"]["max_caption_chars"] == 1024 and limits["discord"]["max_chars"] == 2000
+
+
+def test_ready_connector_refreshes_and_saves_or_marks_needs_reauth(
+    session, owner, workspace, bluesky_pds, account
+):
+    import httpx
+
+    ch = channels.connect_channel(
+        session,
+        user_id=owner.id,
+        workspace_id=workspace.id,
+        network="bluesky",
+        credentials=bluesky_creds(bluesky_pds, account),
+    )
+    stored = channels.credentials_of(ch)
+    # The stored session has expired (an access token the PDS no longer takes): refreshed and saved.
+    import base64
+    import json as _json
+
+    header, _payload, _sig = stored["access_jwt"].split(".")
+    expired_payload = base64.urlsafe_b64encode(_json.dumps({"exp": 1}).encode()).decode().rstrip("=")
+    ch.credentials = channels.encrypt_credentials({**stored, "access_jwt": f"{header}.{expired_payload}.x"})
+    session.add(ch)
+    session.commit()
+    connector = channels.ready_connector(session, ch)
+    session.refresh(ch)
+    saved = channels.credentials_of(ch)
+    # A new session: the refresh token rotated and the expired access token was replaced.
+    assert saved["refresh_jwt"] != stored["refresh_jwt"] and not saved["access_jwt"].endswith(".x")
+    assert connector.publish(PublishRequest(idempotency_key="after-refresh", text="ok")).remote_id
+
+    # The user revokes the app password: the next refresh fails for good and the channel says why.
+    httpx.post(
+        f"{bluesky_pds.url}/xrpc/com.atproto.server.revokeAppPassword",
+        json={"name": "quillcast"},
+        headers={"Authorization": f"Bearer {account.access_jwt}"},
+    ).raise_for_status()
+    ch.credentials = channels.encrypt_credentials({**saved, "access_jwt": f"{header}.{expired_payload}.x"})
+    session.add(ch)
+    session.commit()
+    from app.connectors.base import AuthError
+
+    with pytest.raises(AuthError):
+        channels.ready_connector(session, ch)
+    session.refresh(ch)
+    assert ch.status == "needs_reauth" and "re-connect" in ch.status_reason
