@@ -9,8 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, UploadFile, status
 from pydantic import BaseModel, Field
 
-from app.api.deps import SessionDep, WorkspaceContext, require
+from app.api.deps import CurrentUser, SessionDep, WorkspaceContext, require
 from app.connectors import registry
+from app.services import channel_oauth
 from app.services import channels as channel_service
 from app.services import media as media_service
 from app.services.errors import NotFound
@@ -30,6 +31,24 @@ class ChannelCreate(BaseModel):
         description="per network, e.g. Bluesky {identifier, app_password, service?}; never returned"
     )
     settings: dict[str, Any] = Field(default_factory=dict, description="e.g. Matrix {room_id}")
+
+
+class OAuthStart(BaseModel):
+    network: str = Field(description="x or mastodon")
+    instance: str | None = Field(
+        default=None, max_length=255, description="Mastodon: the server, e.g. mastodon.social"
+    )
+
+
+class OAuthStarted(BaseModel):
+    authorize_url: str = Field(
+        description="open this in the browser; the network sends the admin back with a code"
+    )
+
+
+class OAuthFinish(BaseModel):
+    state: str = Field(max_length=200)
+    code: str = Field(max_length=2048)
 
 
 class ChannelReconnect(BaseModel):
@@ -255,3 +274,28 @@ def network_limits() -> list[LimitsOut]:
         )
         for n, lim in registry.NETWORK_LIMITS.items()
     ]
+
+
+@router.post("/channels/oauth/start", response_model=OAuthStarted)
+def start_oauth(
+    body: OAuthStart,
+    session: SessionDep,
+    ctx: Annotated[WorkspaceContext, Depends(require("channel:manage"))],
+) -> OAuthStarted:
+    """Begin connecting X or Mastodon through the network's own sign-in page."""
+    url = channel_oauth.start_oauth(
+        session,
+        user_id=ctx.user.id,
+        workspace_id=ctx.workspace.id,
+        network=body.network,
+        instance=body.instance,
+    )
+    return OAuthStarted(authorize_url=url)
+
+
+@networks_router.post(
+    "/channels/oauth/finish", response_model=ChannelPublic, status_code=status.HTTP_201_CREATED
+)
+def finish_oauth(body: OAuthFinish, session: SessionDep, user: CurrentUser) -> ChannelPublic:
+    """Finish with the `state` and `code` the network put on the callback URL."""
+    return _public(channel_oauth.finish_oauth(session, user_id=user.id, state=body.state, code=body.code))

@@ -32,7 +32,7 @@ from app.connectors.base import (
     TransientError,
     VerifiedAccount,
 )
-from app.connectors.checks import media_problems, text_problems
+from app.connectors.checks import follow_up, media_problems, text_problems
 from app.connectors.http import json_or_empty, new_client, raise_for_status, send
 from app.connectors.text import URL_RE, byte_offset, graphemes
 
@@ -46,6 +46,7 @@ LIMITS = Limits(
     max_image_bytes=1_000_000,
     image_types=("image/jpeg", "image/png", "image/webp", "image/gif"),
     supports_threads=True,
+    supports_first_comment=True,
     supports_alt_text=True,
     max_alt_text_chars=2000,
 )
@@ -356,7 +357,7 @@ class BlueskyConnector:
         if problems:
             raise PermanentError("; ".join(p.message for p in problems))
         self._ensure_session()
-        parts = [request.text, *request.thread]
+        parts = [request.text, *request.thread, *follow_up(request)]
         root: dict[str, Any] | None = None
         parent: dict[str, Any] | None = None
         created: list[dict[str, Any]] = []

@@ -23,6 +23,11 @@ def label(network: str) -> str:
     return LABELS.get(network, network)
 
 
+def follow_up(request: PublishRequest) -> tuple[str, ...]:
+    """The first comment, posted as the last reply where a network has no comment of its own."""
+    return (request.first_comment,) if request.first_comment else ()
+
+
 def text_problems(
     network: str,
     limits: Limits,
@@ -36,7 +41,9 @@ def text_problems(
     text_limit = limits.max_chars
     if request.media and limits.max_caption_chars:
         text_limit = limits.max_caption_chars
-    parts = [("text", request.text)] + [(f"thread[{i}]", t) for i, t in enumerate(request.thread, start=1)]
+    parts = [("text", request.text, "this post")] + [
+        (f"thread[{i}]", t, f"part {i} of the thread") for i, t in enumerate(request.thread, start=1)
+    ]
     if request.thread and not limits.supports_threads:
         problems.append(
             Problem(
@@ -46,26 +53,24 @@ def text_problems(
             )
         )
         parts = parts[:1]
+    if request.first_comment is not None and limits.supports_first_comment:
+        parts.append(("first_comment", request.first_comment, "the first comment"))
     if not request.text.strip() and not request.media:
         problems.append(Problem(network, "text", f"{name} needs some text or an image; write the post first"))
-    for field_name, body in parts:
+    for field_name, body, where in parts:
         if field_name != "text" and not body.strip():
             problems.append(
-                Problem(
-                    network, field_name, f"Part {field_name} of the thread is empty; write it or remove it"
-                )
+                Problem(network, field_name, f"{where.capitalize()} is empty; write it or remove it")
             )
         limit = text_limit if field_name == "text" else limits.max_chars
         n = count(body)
         if n > limit:
-            what = "a caption with an image" if field_name == "text" and limit != limits.max_chars else ""
-            lead = f"{name} allows {limit} {unit}" + (f" in {what}" if what else "")
-            where = "this post" if field_name == "text" else f"part {field_name[7:-1]} of the thread"
+            what = " in a caption with an image" if field_name == "text" and limit != limits.max_chars else ""
             problems.append(
                 Problem(
                     network,
                     field_name,
-                    f"{lead}; {where} has {n} — shorten it by {n - limit}",
+                    f"{name} allows {limit} {unit}{what}; {where} has {n} — shorten it by {n - limit}",
                     limit=limit,
                     actual=n,
                 )

@@ -8,6 +8,7 @@ network's own message so the user sees what the network said.
 from __future__ import annotations
 
 import email.utils
+import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -15,6 +16,11 @@ from typing import Any
 import httpx
 
 from app.connectors.base import AuthError, PermanentError, TransientError
+
+# httpx logs every request URL at INFO. Some networks put secrets in the URL (Telegram's bot token,
+# a Discord webhook's token), so its request log stays off: no secret may reach a log line.
+for _name in ("httpx", "httpcore"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 USER_AGENT = "Quillcast/0.1 (+self-hosted social media scheduler)"

@@ -25,7 +25,7 @@ from app.connectors.base import (
     TransientError,
     VerifiedAccount,
 )
-from app.connectors.checks import media_problems, text_problems
+from app.connectors.checks import follow_up, media_problems, text_problems
 from app.connectors.http import new_client, raise_for_status, send
 from app.connectors.text import mastodon_length
 
@@ -39,6 +39,7 @@ DEFAULT_LIMITS = Limits(
     max_video_bytes=99 * 1024 * 1024,
     video_types=("video/mp4", "video/webm", "video/quicktime"),
     supports_threads=True,
+    supports_first_comment=True,
     supports_alt_text=True,
     max_alt_text_chars=1500,
 )
@@ -157,7 +158,7 @@ class MastodonConnector:
         visibility = request.options.get("visibility", "public")
         first: dict[str, Any] | None = None
         previous: str | None = None
-        for index, text in enumerate([request.text, *request.thread]):
+        for index, text in enumerate([request.text, *request.thread, *follow_up(request)]):
             payload: dict[str, Any] = {"status": text, "visibility": visibility}
             if index == 0 and media_ids:
                 payload["media_ids"] = media_ids
@@ -196,6 +197,7 @@ def merge_limits(stored: dict[str, Any]) -> Limits:
         max_video_bytes=int(stored.get("max_video_bytes", d.max_video_bytes)),
         video_types=tuple(stored.get("video_types") or d.video_types),
         supports_threads=True,
+        supports_first_comment=True,
         supports_alt_text=True,
         max_alt_text_chars=int(stored.get("max_alt_text_chars", d.max_alt_text_chars)),
     )

@@ -29,7 +29,7 @@ from app.connectors.base import (
     TransientError,
     VerifiedAccount,
 )
-from app.connectors.checks import media_problems, text_problems
+from app.connectors.checks import follow_up, media_problems, text_problems
 from app.connectors.http import json_or_empty, new_client, raise_for_status, send
 
 NETWORK = "matrix"
@@ -43,6 +43,7 @@ LIMITS = Limits(
     max_image_bytes=50 * 1024 * 1024,
     image_types=("image/jpeg", "image/png", "image/webp", "image/gif"),
     supports_threads=True,
+    supports_first_comment=True,
     supports_alt_text=True,
     max_alt_text_chars=1000,
 )
@@ -142,10 +143,22 @@ class MatrixConnector:
         # Joining is a no-op when already a member, resolves an alias, and fails clearly when not allowed.
         joined = self._call("POST", f"/_matrix/client/v3/join/{quote(self.room, safe='')}", json={})
         self.room = joined["room_id"]
+        limits: dict[str, Any] = {}
+        try:  # the homeserver's own upload limit (m.upload.size), when it says
+            size = self._call("GET", "/_matrix/client/v1/media/config").get("m.upload.size")
+            if isinstance(size, int) and size > 0:
+                limits["max_image_bytes"] = size
+        except ConnectorError:
+            pass
         return VerifiedAccount(
             account=self.room,
             credentials=dict(self.credentials),
-            settings={"endpoint": self.homeserver, "room_id": self.room, "user_id": who["user_id"]},
+            settings={
+                "endpoint": self.homeserver,
+                "room_id": self.room,
+                "user_id": who["user_id"],
+                "limits": limits,
+            },
         )
 
     def refresh_credentials(self) -> dict[str, Any] | None:
@@ -201,7 +214,7 @@ class MatrixConnector:
             event = self._send(key, f"img{i}", content)
             events.append(event)
             root = root or event
-        for i, part in enumerate(request.thread, start=1):
+        for i, part in enumerate((*request.thread, *follow_up(request)), start=1):
             assert root is not None
             events.append(
                 self._send(

@@ -7,13 +7,14 @@ defaults before a channel has read its own (e.g. a Mastodon instance's maximum).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 
 from app.connectors import bluesky, checks, discord, linkedin, mastodon, matrix, telegram, text, webhook, x
-from app.connectors.base import Connector, Limits, Problem, PublishRequest
+from app.connectors.base import AuthError, Connector, Limits, Problem, PublishRequest
 from models import Channel
 
 Factory = Callable[..., Connector]
@@ -60,7 +61,16 @@ def build(
 
 
 def connector_for(channel: Channel, credentials: dict[str, Any]) -> Connector:
-    """The connector that publishes to `channel` with its decrypted `credentials`."""
+    """The connector that publishes to `channel` with its decrypted `credentials`.
+
+    A disconnected channel raises AuthError (a permanent error naming what to do), so a post that was
+    waiting for it fails visibly instead of silently.
+    """
+    if channel.status == "disabled":
+        raise AuthError(
+            f"the {checks.label(channel.network)} channel {channel.name!r} was disconnected; re-connect it "
+            "or choose another channel for this post"
+        )
     settings = dict(channel.settings or {})
     if channel.network == "matrix":
         settings.setdefault("room_id", channel.account)
@@ -77,12 +87,19 @@ COUNTERS: dict[str, Callable[[str], int]] = {
 
 
 def limits_for(network: str, settings: dict[str, Any] | None = None) -> Limits:
-    """The network's limits, or a channel's own when it read them from its server (Mastodon)."""
+    """The network's limits, overlaid with a channel's own when it read them from its server
+    (a Mastodon instance's maximum, a Matrix homeserver's upload size)."""
     if network not in NETWORK_LIMITS:
         raise UnknownNetwork(f"unknown network {network!r}; choose one of: {', '.join(FACTORIES)}")
     stored = (settings or {}).get("limits")
     if network == "mastodon" and stored:
         return mastodon.merge_limits(stored)
+    if isinstance(stored, dict) and stored:
+        known = {f.name for f in dataclasses.fields(Limits)}
+        overrides: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in stored.items() if k in known
+        }
+        return dataclasses.replace(NETWORK_LIMITS[network], **overrides)
     return NETWORK_LIMITS[network]
 
 

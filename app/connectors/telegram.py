@@ -25,7 +25,7 @@ from app.connectors.base import (
     TransientError,
     VerifiedAccount,
 )
-from app.connectors.checks import media_problems, text_problems
+from app.connectors.checks import follow_up, media_problems, text_problems
 from app.connectors.http import json_or_empty, new_client, raise_for_status, send
 from app.connectors.text import utf16_units
 
@@ -38,6 +38,7 @@ LIMITS = Limits(
     max_image_bytes=10 * 1024 * 1024,
     image_types=("image/jpeg", "image/png", "image/webp"),
     supports_threads=True,
+    supports_first_comment=True,
 )
 
 
@@ -89,6 +90,13 @@ class TelegramConnector:
     def verify(self) -> VerifiedAccount:
         bot = self._call("getMe")
         chat = self._call("getChat", json={"chat_id": self.credentials["chat_id"]})
+        member = self._call("getChatMember", json={"chat_id": chat["id"], "user_id": bot["id"]})
+        # In a channel only an administrator may post; find out now, not when the first post fails.
+        if chat.get("type") == "channel" and member.get("status") not in ("administrator", "creator"):
+            raise PermanentError(
+                f"the bot @{bot.get('username')} is not an administrator of this channel; add it as an "
+                "admin with the right to post messages, then connect again"
+            )
         name = f"@{chat['username']}" if chat.get("username") else chat.get("title") or str(chat["id"])
         return VerifiedAccount(
             account=name,
@@ -139,7 +147,7 @@ class TelegramConnector:
         else:
             first = self._call("sendMessage", json={"chat_id": chat, "text": request.text})
         previous = first["message_id"]
-        for part in request.thread:
+        for part in (*request.thread, *follow_up(request)):
             previous = self._call(
                 "sendMessage",
                 json={"chat_id": chat, "text": part, "reply_parameters": {"message_id": previous}},

@@ -24,7 +24,7 @@ from app.connectors.base import (
     PublishResult,
     VerifiedAccount,
 )
-from app.connectors.checks import media_problems, text_problems
+from app.connectors.checks import follow_up, media_problems, text_problems
 from app.connectors.http import json_or_empty, new_client, raise_for_status, send
 from app.connectors.text import x_weighted_length
 
@@ -38,6 +38,7 @@ LIMITS = Limits(
     max_image_bytes=5 * 1024 * 1024,
     image_types=("image/jpeg", "image/png", "image/webp", "image/gif"),
     supports_threads=True,
+    supports_first_comment=True,
     supports_alt_text=True,
     max_alt_text_chars=1000,
 )
@@ -165,7 +166,7 @@ class XConnector:
         media_ids = [self._upload(m.path, m.content_type, m.alt_text) for m in request.media]
         first: dict[str, Any] | None = None
         previous: str | None = None
-        for index, text in enumerate([request.text, *request.thread]):
+        for index, text in enumerate([request.text, *request.thread, *follow_up(request)]):
             payload: dict[str, Any] = {"text": text}
             if index == 0 and media_ids:
                 payload["media"] = {"media_ids": media_ids}

@@ -34,9 +34,7 @@ def sqlalchemy_url(url: str) -> str:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_file=ROOT / ".env", env_file_encoding="utf-8", extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_file=ROOT / ".env", env_file_encoding="utf-8", extra="ignore")
 
     environment: Literal["development", "test", "production"] = "development"
     # Unset means "start the embedded server under data_dir" (the `make run` default).
@@ -99,6 +97,13 @@ class Settings(BaseSettings):
     rate_verify_ip: str = "30/5 minutes"
     rate_totp_ip: str = "30/5 minutes"
     rate_totp_account: str = "10/5 minutes"
+    # Channel endpoints (a Bluesky PDS, Matrix homeserver, Mastodon instance, webhook URL) on private or
+    # loopback addresses: refused in production unless set, so channels cannot probe the internal network.
+    allow_private_endpoints: bool | None = None
+    # X (Twitter) OAuth 2.0 app: connecting X channels needs one (developer.x.com). Secret only for
+    # confidential clients; a public client uses PKCE alone.
+    x_client_id: str | None = None
+    x_client_secret: str | None = None
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> Settings:
@@ -143,6 +148,12 @@ class Settings(BaseSettings):
         """Caches, sessions, rate limits and circuit breakers."""
         url = self._redis()
         return with_redis_db(url, redis_db_of(url) + 2)
+
+    @property
+    def private_endpoints_allowed(self) -> bool:
+        if self.allow_private_endpoints is None:
+            return self.environment != "production"
+        return self.allow_private_endpoints
 
     @property
     def url(self) -> str:

@@ -8,12 +8,17 @@ visibly with a reason instead of vanishing.
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import socket
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
+from cryptography.fernet import InvalidToken
 from sqlmodel import Session, col, select
 
 from app.connectors import registry
@@ -87,6 +92,64 @@ def mark_needs_reauth(session: Session, channel: Channel, reason: str) -> None:
     )
 
 
+@dataclass
+class Rotation:
+    rotated: int = 0
+    unreadable: list[uuid.UUID] = field(default_factory=list)  # made with a key no longer configured
+
+
+def rotate_credentials(session: Session, batch_size: int = 200) -> Rotation:
+    """Re-encrypt every channel's credentials with the newest key of ENCRYPTION_KEYS (after adding a
+    key in front). Remove the old key only once `unreadable` is empty."""
+    result = Rotation()
+    last_id: uuid.UUID | None = None
+    while True:
+        query = select(Channel).where(Channel.credentials != "").order_by(col(Channel.id)).limit(batch_size)
+        if last_id is not None:
+            query = query.where(col(Channel.id) > last_id)
+        rows = session.exec(query).all()
+        if not rows:
+            return result
+        for channel in rows:
+            try:
+                channel.credentials = crypto.rotate(channel.credentials)
+            except InvalidToken:
+                result.unreadable.append(channel.id)
+                continue
+            session.add(channel)
+            result.rotated += 1
+        last_id = rows[-1].id
+        session.commit()
+
+
+def ready_connector(session: Session, channel: Channel) -> Connector:
+    """The channel's connector with fresh credentials, for the publishing engine.
+
+    Expired tokens are refreshed before use and the new ones saved (committed). Credentials the network
+    refuses mark the channel `needs_reauth` with the network's words (committed) and raise AuthError,
+    which the engine records as a permanent failure naming what to do.
+    """
+    connector = connector_of(channel)
+    try:
+        fresh = connector.refresh_credentials()
+    except AuthError as exc:
+        mark_needs_reauth(session, channel, exc.message)
+        session.commit()
+        raise
+    if fresh:
+        save_refreshed_credentials(session, channel, fresh)
+        session.commit()
+    return connector
+
+
+def keep_refreshed(session: Session, channel: Channel, connector: Connector) -> None:
+    """After a publish: save credentials the connector refreshed on the way (e.g. a rotated token)."""
+    fresh = connector.refresh_credentials()
+    if fresh:
+        save_refreshed_credentials(session, channel, fresh)
+        session.commit()
+
+
 # --- connecting -----------------------------------------------------------------------------------
 def _check_network(network: str) -> str:
     network = (network or "").strip().lower()
@@ -110,11 +173,44 @@ def _check_credentials_shape(credentials: Any) -> dict[str, Any]:
     return {k: (v.strip() if isinstance(v, str) else v) for k, v in credentials.items()}
 
 
+ENDPOINT_KEYS = ("service", "homeserver", "instance", "url", "webhook_url", "endpoint")
+
+
+def check_endpoints(credentials: dict[str, Any], settings: dict[str, Any]) -> None:
+    """Refuse servers on private, loopback or link-local addresses (unless allowed): connecting a
+    channel must not become a way to make Quillcast call into its own network."""
+    if get_settings().private_endpoints_allowed:
+        return
+    for source, field_name in ((credentials, "credentials"), (settings, "settings")):
+        for key in ENDPOINT_KEYS:
+            value = source.get(key)
+            if not isinstance(value, str) or not value:
+                continue
+            parts = urlsplit(value if "://" in value else f"https://{value}")
+            if parts.scheme not in ("https", "http") or not parts.hostname:
+                raise ValidationFailed(f"{key} must be an https:// address", field=field_name)
+            try:
+                infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+            except (socket.gaierror, UnicodeError, ValueError) as exc:
+                raise ValidationFailed(
+                    f"{parts.hostname} does not resolve; check the {key} address", field=field_name
+                ) from exc
+            for info in infos:
+                address = ipaddress.ip_address(info[4][0])
+                if not address.is_global:
+                    raise ValidationFailed(
+                        f"{key} points to a private address ({address}); only public servers can be "
+                        "connected here (an operator can set ALLOW_PRIVATE_ENDPOINTS)",
+                        field=field_name,
+                    )
+
+
 def _verify(
     network: str, credentials: dict[str, Any], settings: dict[str, Any], client: httpx.Client | None
 ) -> VerifiedAccount:
     """Ask the network whether the credentials work; turn its answer into an error the user can act on."""
     name = label(network)
+    check_endpoints(credentials, settings)
     try:
         return registry.build(network, credentials, settings, client=client).verify()
     except AuthError as exc:

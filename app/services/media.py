@@ -13,6 +13,7 @@ import os
 import re
 import unicodedata
 import uuid
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,10 +56,13 @@ def inspect_image(data: bytes) -> ImageInfo:
         )
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            img.verify()
-        with Image.open(io.BytesIO(data)) as img:
-            width, height = img.size
+        with warnings.catch_warnings():
+            # Pillow only warns between MAX_PIXELS and twice that; a warning is not enough here.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:
+                img.verify()
+            with Image.open(io.BytesIO(data)) as img:
+                width, height = img.size
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ValidationFailed(
             f"the image has too many pixels; use at most {MAX_PIXELS:,}", field="file"

@@ -26,3 +26,17 @@ def synapse() -> Iterator[Synapse]:
     server = start_synapse()
     yield server
     server.stop()
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """Install the peers before any test starts (a fresh machine needs a few minutes for the PDS build),
+    so the install is not counted against a test's timeout."""
+    from tests.peers import bluesky, matrix
+
+    needed = {name for item in items for name in getattr(item, "fixturenames", ())}
+    if "bluesky_pds" in needed:
+        bluesky.ensure_installed()
+    if "synapse" in needed:
+        matrix.ensure_installed()

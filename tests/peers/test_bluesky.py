@@ -188,3 +188,12 @@ def test_the_pds_own_refusal_is_a_permanent_error_with_its_message(connector):
             PublishRequest(idempotency_key=key(), text="hi", options={"langs": ["not a lang!"]})
         )
     assert "Bluesky answered 400" in err.value.message
+
+
+def test_first_comment_is_posted_as_the_last_reply(bluesky_pds, account, connector):
+    result = connector.publish(
+        PublishRequest(idempotency_key=key(), text="main", thread=("second",), first_comment="links in here")
+    )
+    uris = result.raw["thread"]
+    last = bluesky_pds.get_record(account.did, uris[-1].rsplit("/", 1)[1]).json()["value"]
+    assert last["text"] == "links in here" and last["reply"]["parent"]["uri"] == uris[1]

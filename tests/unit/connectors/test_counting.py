@@ -176,3 +176,56 @@ def test_publish_request_media_problem_for_linkedin_mentions_the_fix():
     request = PublishRequest(idempotency_key="k", text="x" * 3001)
     [p] = registry.check("linkedin", request)
     assert p.message == "LinkedIn allows 3000 characters; this post has 3001 — shorten it by 1"
+
+
+def test_a_channels_stored_limits_overlay_the_network_defaults():
+    limits = registry.limits_for("matrix", {"limits": {"max_image_bytes": 1234, "bogus": 1}})
+    assert limits.max_image_bytes == 1234 and limits.max_chars == registry.NETWORK_LIMITS["matrix"].max_chars
+
+
+def test_first_comment_is_checked_where_supported_and_refused_elsewhere():
+    [p] = validate_content("bluesky", "ok", first_comment="c" * 301)
+    assert p.field == "first_comment" and p.message.endswith("the first comment has 301 — shorten it by 1")
+    [p] = validate_content("discord", "ok", first_comment="hello")
+    assert p.field == "first_comment" and "Discord has no first comment" in p.message
+    [p] = validate_content("x", "ok", thread=["  "])
+    assert p.message == "Part 1 of the thread is empty; write it or remove it"
+
+
+def test_a_disconnected_channel_has_no_connector_and_says_what_to_do():
+    from app.connectors.base import AuthError
+    from models import Channel
+
+    ch = Channel(workspace_id=None, network="bluesky", name="Main", account="a.test", status="disabled")  # type: ignore[arg-type]
+    with pytest.raises(AuthError) as err:
+        registry.connector_for(ch, {})
+    assert "Bluesky channel 'Main' was disconnected; re-connect it" in err.value.message
+    ch.status = "active"
+    assert registry.connector_for(ch, {"identifier": "a.test", "app_password": "x"}).network == "bluesky"
+
+
+def test_retry_after_reads_seconds_http_dates_and_reset_headers():
+    import email.utils
+
+    import httpx
+
+    from app.connectors.http import retry_after_seconds
+
+    assert retry_after_seconds(httpx.Response(429, headers={"Retry-After": "7"})) == 7
+    later = email.utils.formatdate(time.time() + 90, usegmt=True)
+    assert 85 <= retry_after_seconds(httpx.Response(503, headers={"Retry-After": later})) <= 91
+    reset = str(int(time.time()) + 40)
+    assert (
+        35
+        <= retry_after_seconds(
+            httpx.Response(429, headers={"x-rate-limit-reset": reset}), ("x-rate-limit-reset",)
+        )
+        <= 41
+    )
+    assert (
+        retry_after_seconds(
+            httpx.Response(429, headers={"x-ratelimit-reset-after": "1.5"}), ("x-ratelimit-reset-after",)
+        )
+        == 1.5
+    )
+    assert retry_after_seconds(httpx.Response(503)) is None

@@ -336,3 +336,110 @@ def test_discord_rate_limit_and_deleted_webhook():
         c.publish(req())
     with pytest.raises(PermanentError):
         c.publish(req("x" * 2001))  # refused before sending: Discord allows 2000
+
+
+# --- Bluesky (what the local PDS cannot show: the AppView and the rate limiter) -------------------
+@respx.mock
+def test_bluesky_metrics_and_rate_limit_headers():
+    """Documented shapes (docs.bsky.app): app.bsky.feed.getPosts -> posts[].likeCount/repostCount/...;
+    429 {"error": "RateLimitExceeded"} with ratelimit-reset (epoch seconds). The local PDS has no
+    AppView and its limiter is off, so these two are tested against the documentation."""
+    from app.connectors.bluesky import BlueskyConnector
+
+    pds = "https://pds.example"
+    creds = {
+        "service": pds,
+        "identifier": "ada.example",
+        "app_password": "x",
+        "access_jwt": "a.b.c",
+        "refresh_jwt": "r",
+        "did": "did:plc:ada",
+        "handle": "ada.example",
+    }
+    respx.get(f"{pds}/xrpc/app.bsky.feed.getPosts").respond(
+        200,
+        json={
+            "posts": [
+                {
+                    "uri": "at://did:plc:ada/app.bsky.feed.post/3k",
+                    "cid": "bafy",
+                    "likeCount": 7,
+                    "repostCount": 2,
+                    "replyCount": 1,
+                    "quoteCount": 0,
+                }
+            ]
+        },
+    )
+    c = BlueskyConnector(creds)
+    assert c.metrics("at://did:plc:ada/app.bsky.feed.post/3k") == {
+        "like": 7,
+        "repost": 2,
+        "reply": 1,
+        "quote": 0,
+    }
+
+    reset = int(time.time()) + 30
+    respx.post(f"{pds}/xrpc/com.atproto.repo.createRecord").respond(
+        429,
+        json={"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"},
+        headers={"ratelimit-limit": "5000", "ratelimit-remaining": "0", "ratelimit-reset": str(reset)},
+    )
+    respx.get(f"{pds}/xrpc/com.atproto.repo.getRecord").respond(400, json={"error": "RecordNotFound"})
+    with pytest.raises(TransientError) as err:
+        c.publish(req("hi"))
+    assert 20 <= (err.value.retry_after or 0) <= 31 and "RateLimitExceeded" in err.value.message
+
+
+@respx.mock
+def test_telegram_verify_requires_the_bot_to_be_a_channel_admin():
+    """Documented shapes: getMe -> User, getChat -> Chat{type: "channel"},
+    getChatMember -> ChatMember{status}."""
+    respx.post(f"{TG}/getMe").respond(
+        200, json={"ok": True, "result": {"id": 5, "is_bot": True, "username": "qc_bot"}}
+    )
+    respx.post(f"{TG}/getChat").respond(
+        200, json={"ok": True, "result": {"id": -100, "type": "channel", "title": "News", "username": "news"}}
+    )
+    member = respx.post(f"{TG}/getChatMember")
+    member.respond(200, json={"ok": True, "result": {"status": "member", "user": {"id": 5}}})
+    c = TelegramConnector({"bot_token": "123:ABC", "chat_id": "@news"})
+    with pytest.raises(PermanentError) as err:
+        c.verify()
+    assert "@qc_bot is not an administrator" in err.value.message
+    member.respond(200, json={"ok": True, "result": {"status": "administrator", "can_post_messages": True}})
+    assert c.verify().account == "@news"
+
+
+@respx.mock
+def test_x_and_linkedin_verify_name_the_account():
+    """Documented shapes: X GET /2/users/me -> {"data": {"id", "username"}}; LinkedIn GET /v2/userinfo
+    (Sign In with LinkedIn using OpenID Connect) -> {"sub", "name"}."""
+    respx.get("https://api.x.com/2/users/me").respond(
+        200, json={"data": {"id": "42", "name": "Ada", "username": "ada"}}
+    )
+    v = XConnector({"access_token": "at", "expires_at": time.time() + 3600}).verify()
+    assert (v.account, v.settings["user_id"]) == ("@ada", "42")
+    respx.get("https://api.linkedin.com/v2/userinfo").respond(200, json={"sub": "782bbtaQ", "name": "Ada L."})
+    v = LinkedInConnector({"access_token": "t"}, version="202609").verify()
+    assert v.account == "Ada L." and v.credentials["author_urn"] == "urn:li:person:782bbtaQ"
+    respx.get("https://api.linkedin.com/v2/userinfo").respond(
+        401, json={"message": "Invalid access token", "serviceErrorCode": 65600}
+    )
+    with pytest.raises(AuthError) as err:
+        LinkedInConnector({"access_token": "bad"}, version="202609").verify()
+    assert "Invalid access token" in err.value.message
+
+
+@respx.mock
+def test_tokens_in_urls_never_reach_the_logs(caplog):
+    """Telegram puts the bot token in the URL and Discord the webhook token: with logging at DEBUG
+    for everything else, no log line may contain either (documented URL shapes, respx)."""
+    import logging
+
+    caplog.set_level(logging.INFO)
+    respx.post(f"{TG}/sendMessage").respond(200, json={"ok": True, "result": {"message_id": 1, "chat": {}}})
+    respx.post(HOOK, params={"wait": "true"}).respond(200, json={"id": "1", "channel_id": "2"})
+    TelegramConnector({"bot_token": "123:ABC", "chat_id": "@news"}).publish(req("hi"))
+    DiscordConnector({"webhook_url": HOOK}).publish(req("hi"))
+    assert "123:ABC" not in caplog.text and "/tok" not in caplog.text
