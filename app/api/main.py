@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 
-from app.api import health
+from app.api import api_keys, auth_tokens, health, workspaces
 from app.services.errors import DomainError, ErrorBody, Problem, RateLimited
 
 API_PREFIX = "/api"
@@ -26,6 +26,9 @@ def create_api() -> FastAPI:
         static_url=f"{API_PREFIX}/static-offline-docs",
     )
     api.include_router(health.router, prefix=API_PREFIX)
+    api.include_router(auth_tokens.router, prefix=API_PREFIX)
+    api.include_router(workspaces.router, prefix=API_PREFIX)
+    api.include_router(api_keys.router, prefix=API_PREFIX)
     _install_error_handlers(api)
     return api
 
