@@ -51,7 +51,8 @@ def test_access_token_lists_my_workspaces(client, ada):
     assert [(w["id"], w["role"]) for w in res.json()] == [(str(ws.id), "owner")]
 
 
-@pytest.mark.parametrize("headers", [{}, bearer("garbage"), bearer("qc_deadbeef_nope"), {"X-API-Key": "qc_x"}])
+@pytest.mark.parametrize("headers", [
+    {}, bearer("garbage"), bearer("qc_deadbeef_nope"), {"X-API-Key": "qc_x"}])
 def test_missing_or_bad_credentials_are_401(client, headers):
     res = client.get("/api/workspaces", headers=headers)
     assert res.status_code == 401
@@ -76,7 +77,8 @@ def test_refresh_rotates_and_a_reused_token_revokes_the_family(client, ada, sess
     newest = client.post("/api/auth/refresh", json={"refresh_token": second["refresh_token"]})
     assert newest.status_code == 401
     session.expire_all()
-    assert all(t.revoked_at for t in session.exec(select(RefreshToken).where(RefreshToken.user_id == user.id)))
+    family = session.exec(select(RefreshToken).where(RefreshToken.user_id == user.id)).all()
+    assert all(t.revoked_at for t in family)
 
 
 def test_revoke_signs_an_api_client_out(client, ada):
