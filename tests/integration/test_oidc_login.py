@@ -139,3 +139,42 @@ def test_google_and_github_presets_are_offered_when_configured(app_env):
     assert found["github"]["authorize_url"] == "https://github.com/login/oauth/authorize"
     assert all(p["client_kwargs"]["code_challenge_method"] == "S256" for p in found.values())
     assert oidc.providers(Settings(_env_file=None)) == {}
+
+
+@pytest.fixture()
+def github_client(app_env, monkeypatch):
+    monkeypatch.setenv("OIDC_GITHUB_CLIENT_ID", "gh-client")
+    monkeypatch.setenv("OIDC_GITHUB_CLIENT_SECRET", "gh-secret")
+    get_settings.cache_clear()
+    oidc._oauth.cache_clear()
+    with TestClient(create_api()) as c:
+        yield c
+    monkeypatch.undo()
+    get_settings.cache_clear()
+    oidc._oauth.cache_clear()
+
+
+def test_github_preset_uses_the_verified_primary_address(github_client, session):
+    """GitHub cannot be reached here: its OAuth endpoints are served with respx in the shapes of GitHub's
+    documentation (token exchange, GET /user, GET /user/emails)."""
+    import respx
+
+    email = f"octo-{secrets.token_hex(3)}@example.test"
+    url = github_client.get("/api/auth/oidc/github/login", follow_redirects=False).headers["location"]
+    q = parse_qs(urlsplit(url).query)
+    assert url.startswith("https://github.com/login/oauth/authorize")
+    assert q["code_challenge_method"] == ["S256"]
+    with respx.mock(assert_all_called=True) as gh:
+        token = gh.post("https://github.com/login/oauth/access_token").mock(return_value=httpx.Response(
+            200, json={"access_token": "gho_x", "token_type": "bearer", "scope": "read:user,user:email"}))
+        gh.get("https://api.github.com/user").mock(return_value=httpx.Response(
+            200, json={"id": 583231, "login": "octocat", "name": "The Octocat"}))
+        gh.get("https://api.github.com/user/emails").mock(return_value=httpx.Response(200, json=[
+            {"email": "old@example.test", "primary": False, "verified": True, "visibility": None},
+            {"email": email, "primary": True, "verified": True, "visibility": "public"},
+        ]))
+        res = github_client.get(f"/api/auth/oidc/github/callback?code=abc&state={q['state'][0]}")
+    assert res.status_code == 200, res.text
+    assert res.json()["email"] == email
+    sent = parse_qs(token.calls.last.request.content.decode())
+    assert sent["code_verifier"][0] and sent["code"] == ["abc"]  # PKCE: the verifier goes with the code
