@@ -61,8 +61,9 @@ def install(api: FastAPI, prefix: str = "/api") -> None:
 
     @api.middleware("http")
     async def csrf(request: Request, call_next: Handler) -> Response:
-        cross_site = not _same_or_allowed_origin(request)
-        if request.method in UNSAFE_METHODS and _cookie_authenticated(request) and cross_site:
+        # /api only: the Reflex UI talks over its websocket and guards its own endpoints.
+        if (request.method in UNSAFE_METHODS and request.url.path.startswith(prefix)
+                and _cookie_authenticated(request) and not _same_or_allowed_origin(request)):
             log.warning("csrf_refused", path=request.url.path, origin=request.headers.get("origin"))
             return _error(403, "csrf_failed", "this request came from another site: reload the page and try "
                           "again from Quillcast itself")

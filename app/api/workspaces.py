@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 
 from app.api.deps import CurrentUser, SessionDep, SignedInUser, WorkspaceContext, require
-from app.services import invitations, workspaces
+from app.services import audit_log, invitations, workspaces
 from models import Invitation, Membership, Workspace
 
 router = APIRouter(tags=["workspaces"])
@@ -173,3 +173,29 @@ def accept_invitation(body: AcceptIn, session: SessionDep, user: SignedInUser) -
     """Join the workspace of an invitation sent to your e-mail address."""
     m = invitations.accept(session, user.id, body.token)
     return MembershipOut(workspace_id=m.workspace_id, role=m.role)
+
+
+class AuditEntryOut(BaseModel):
+    id: uuid.UUID
+    action: str
+    actor_id: uuid.UUID | None
+    actor_email: str | None
+    subject_type: str | None
+    subject_id: str | None
+    ip: str | None
+    details: dict[str, Any]
+    created_at: datetime
+
+
+@router.get("/workspaces/{workspace_id}/audit", response_model=list[AuditEntryOut])
+def read_audit_log(
+    ctx: Annotated[WorkspaceContext, Depends(require("audit:read"))], session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=audit_log.PAGE_MAX)] = 50,
+    before: datetime | None = None, action: Annotated[str | None, Query(max_length=64)] = None,
+) -> list[AuditEntryOut]:
+    """The workspace's audit log, newest first (owners and admins)."""
+    rows = audit_log.entries(session, ctx.user.id, ctx.workspace.id, limit=limit, before=before,
+                             action=action)
+    return [AuditEntryOut(id=e.id, action=e.action, actor_id=e.actor_id, actor_email=email,
+                          subject_type=e.subject_type, subject_id=e.subject_id, ip=e.ip, details=e.details,
+                          created_at=e.created_at) for e, email in rows]

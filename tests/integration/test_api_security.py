@@ -105,3 +105,9 @@ def test_rate_limit_answers_429_with_retry_after(make_client):
     # Another caller has their own budget; health checks are never limited.
     assert client.get("/api/workspaces", headers={"Authorization": "Bearer other"}).status_code == 401
     assert all(client.get("/api/health").status_code == 200 for _ in range(5))
+
+
+def test_csrf_check_is_for_the_api_only(make_client):
+    """Reflex's own endpoints (uploads, state) are guarded by Reflex; the API check must not break them."""
+    res = make_client().post("/_upload", headers={"Cookie": "s=1", "Origin": "https://evil.example"})
+    assert res.status_code == 404  # reached routing, not refused as csrf_failed

@@ -89,3 +89,23 @@ def test_invite_accept_and_change_role_over_http(client, session, mailbox):
     assert last.status_code == 409 and "last owner" in last.json()["message"]
     removed = client.delete(f"/api/workspaces/{ws['id']}/members/{newbie.id}", headers=auth(owner))
     assert removed.status_code == 204
+
+
+def test_audit_log_is_for_admins_and_pages_newest_first(client, session):
+    owner, editor = make_user(session), make_user(session)
+    h = auth(owner)
+    ws = client.post("/api/workspaces", headers=h, json={"name": "Audited"}).json()
+    session.add(Membership(workspace_id=ws["id"], user_id=editor.id, role="editor"))
+    session.commit()
+    for name in ("One", "Two", "Three"):
+        client.patch(f"/api/workspaces/{ws['id']}", headers=h, json={"name": name})
+    log = client.get(f"/api/workspaces/{ws['id']}/audit", headers=h).json()
+    assert [e["action"] for e in log] == ["workspace.renamed"] * 3 + ["workspace.created"]
+    assert log[0]["details"] == {"old": "Two", "new": "Three"} and log[0]["actor_email"] == owner.email
+    renames = client.get(f"/api/workspaces/{ws['id']}/audit?action=workspace.ren&limit=2", headers=h).json()
+    assert [e["details"]["new"] for e in renames] == ["Three", "Two"]
+    older = client.get(f"/api/workspaces/{ws['id']}/audit", headers=h,
+                       params={"before": renames[-1]["created_at"], "action": "workspace.renamed"}).json()
+    assert [e["details"]["new"] for e in older] == ["One"]
+    assert client.get(f"/api/workspaces/{ws['id']}/audit", headers=auth(editor)).status_code == 403
+    assert client.get(f"/api/workspaces/{ws['id']}/audit?limit=5000", headers=h).status_code == 422
