@@ -24,7 +24,10 @@ WRITERS_ALL = ("owner", "admin", "editor", "contributor")
 WRITERS_EDITORS = ("owner", "admin", "editor")
 WRITERS_ADMINS = ("owner", "admin")
 
-SERVICE = "quillcast_is_service()"
+# Wrapped in a sub-select so Postgres evaluates them once per statement, not once per row (Supabase's
+# advice for `auth.uid()` in policies).
+SERVICE = "(SELECT quillcast_is_service())"
+UID = "(SELECT quillcast_uid())"
 
 
 def _roles(roles: tuple[str, ...] | None) -> str:
@@ -59,17 +62,26 @@ FUNCTIONS_SQL = [
       SELECT coalesce(quillcast_claims() ->> 'role' = 'service_role', false)
     $$
     """,
-    # Reading memberships from a memberships policy would recurse; this private function runs as the
-    # owner with service claims for its own duration (the SET clause restores them on exit, even on
-    # error), so the policies it meets let it through at once. Only the wrappers below may call it.
+    # Reading memberships from a memberships policy would recurse. This private function runs as the
+    # owner and switches to the service claims for its own query, so the policies it meets let it
+    # through at once, then puts the caller's claims back. (A `SET` clause on the function would be
+    # simpler, but only a superuser may put a custom setting there; Supabase's and RDS's owners are not
+    # superusers.) On an error the (sub)transaction's rollback restores the claims. Only the wrappers
+    # below may call it.
     """
     CREATE OR REPLACE FUNCTION quillcast_private_workspace_ids(uid uuid, roles text[]) RETURNS SETOF uuid
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = public, pg_temp
-    SET "request.jwt.claims" = '{"role": "service_role"}'
     AS $$
-      SELECT m.workspace_id FROM memberships m
-      WHERE m.user_id = uid AND (roles IS NULL OR m.role = ANY (roles))
+    DECLARE
+      caller_claims text := coalesce(current_setting('request.jwt.claims', true), '');
+    BEGIN
+      PERFORM set_config('request.jwt.claims', '{"role": "service_role"}', true);
+      RETURN QUERY
+        SELECT m.workspace_id FROM memberships m
+        WHERE m.user_id = uid AND (roles IS NULL OR m.role = ANY (roles));
+      PERFORM set_config('request.jwt.claims', caller_claims, true);
+    END
     $$
     """,
     "REVOKE ALL ON FUNCTION quillcast_private_workspace_ids(uuid, text[]) FROM PUBLIC",
@@ -86,11 +98,18 @@ FUNCTIONS_SQL = [
     # Creating a workspace: its creator may add themself as owner while it has no member yet.
     """
     CREATE OR REPLACE FUNCTION quillcast_workspace_has_members(ws uuid) RETURNS boolean
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = public, pg_temp
-    SET "request.jwt.claims" = '{"role": "service_role"}'
     AS $$
-      SELECT EXISTS (SELECT 1 FROM memberships WHERE workspace_id = ws)
+    DECLARE
+      caller_claims text := coalesce(current_setting('request.jwt.claims', true), '');
+      found boolean;
+    BEGIN
+      PERFORM set_config('request.jwt.claims', '{"role": "service_role"}', true);
+      found := EXISTS (SELECT 1 FROM memberships WHERE workspace_id = ws);
+      PERFORM set_config('request.jwt.claims', caller_claims, true);
+      RETURN found;
+    END
     $$
     """,
 ]
@@ -189,7 +208,7 @@ TENANT_TABLES: dict[str, tuple[str, ...]] = {
 
 
 def special_tables_sql() -> dict[str, list[str]]:
-    uid = "quillcast_uid()"
+    uid = UID
     own_keys = f"user_id = {uid} AND {in_workspaces()}"
     return {
         "workspaces": policies_sql(

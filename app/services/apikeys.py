@@ -28,7 +28,6 @@ SCOPES: dict[str, frozenset[str]] = {
     "channels:read": frozenset({"channel:read"}),
     "channels:write": frozenset({"channel:read", "channel:manage"}),
     "analytics:read": frozenset({"analytics:read"}),
-    "members:read": frozenset(),
 }
 ALWAYS = frozenset({"workspace:read"})
 # last_used_at is written at most this often: a busy key must not turn every read into a write.
