@@ -9,7 +9,8 @@ those claims the way Supabase's `auth.uid()` does, so the same schema runs on Su
 policies let them through, as Supabase's service role is.
 
 A new table with a `workspace_id` column gets its policies in its own migration:
-`for stmt in rls.tenant_table_sql("my_table"): op.execute(stmt)`.
+`for stmt in rls.tenant_table_sql("my_table"): op.execute(stmt)`; a table of one person's rows
+(`user_id`): `rls.user_table_sql("my_table")`; anything else: `rls.policies_sql(...)`.
 
 Every statement here is built from constants in this module (table and role names), never from input;
 hence the `noqa: S608` marks.
@@ -196,6 +197,12 @@ def tenant_table_sql(table: str, writers: tuple[str, ...] = WRITERS_ALL) -> list
     return policies_sql(table, read=in_workspaces(), insert=write, update=write, delete=write)
 
 
+def user_table_sql(table: str, column: str = "user_id") -> list[str]:
+    """A table whose rows belong to one person (no workspace): only they, or the service, touch them."""
+    mine = f"{column} = {UID}"
+    return policies_sql(table, read=mine, insert=mine, update=mine, delete=mine)
+
+
 # table -> its policies. Tables that belong to a workspace first, then the ones that need their own rules.
 TENANT_TABLES: dict[str, tuple[str, ...]] = {
     "channels": WRITERS_ADMINS,
@@ -239,10 +246,7 @@ def special_tables_sql() -> dict[str, list[str]]:
         "api_keys": policies_sql(
             "api_keys", read=own_keys, insert=own_keys, update=own_keys, delete=own_keys
         ),
-        "refresh_tokens": policies_sql(
-            "refresh_tokens", read=f"user_id = {uid}", insert=f"user_id = {uid}",
-            update=f"user_id = {uid}", delete=f"user_id = {uid}",
-        ),
+        "refresh_tokens": user_table_sql("refresh_tokens"),
         "audit_log": policies_sql(
             "audit_log",
             # Workspace admins read their workspace's log; everyone reads what they did themself.

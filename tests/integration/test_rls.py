@@ -187,3 +187,22 @@ def test_a_user_creates_a_workspace_and_becomes_its_owner_under_rls(app_env):
     with pytest.raises(ProgrammingError, match="row-level security"):
         with db.session_scope(db.user_claims(dave.id)) as s:
             s.add(Membership(workspace_id=ws_id, user_id=dave.id, role="owner"))
+
+
+def test_an_api_request_nobody_signed_in_to_sees_nothing(two_tenants):
+    """The API's session starts anonymous: a route that forgets to authenticate reads no tenant's rows."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import func
+
+    from app.api.deps import SessionDep
+    from app.api.main import create_api
+
+    api = create_api()
+
+    @api.get("/api/forgot-to-authenticate")
+    def leaky(session: SessionDep) -> dict:
+        return {"workspaces": session.exec(select(func.count()).select_from(Workspace)).one(),
+                "users": session.exec(select(func.count()).select_from(User)).one()}
+
+    with TestClient(api) as client:
+        assert client.get("/api/forgot-to-authenticate").json() == {"workspaces": 0, "users": 0}
