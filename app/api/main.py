@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 
-from app.api import api_keys, auth_tokens, health, oidc, security, workspaces
+from app.api import admin, api_keys, auth_tokens, health, oidc, security, workspaces
 from app.services.errors import DomainError, ErrorBody, Problem, RateLimited
 
 API_PREFIX = "/api"
@@ -30,6 +30,7 @@ def create_api() -> FastAPI:
     api.include_router(workspaces.router, prefix=API_PREFIX)
     api.include_router(api_keys.router, prefix=API_PREFIX)
     api.include_router(oidc.router, prefix=API_PREFIX)
+    api.include_router(admin.router, prefix=API_PREFIX)
     _install_error_handlers(api)
     oidc.install(api)
     security.install(api, API_PREFIX)

@@ -109,3 +109,24 @@ def test_audit_log_is_for_admins_and_pages_newest_first(client, session):
     assert [e["details"]["new"] for e in older] == ["One"]
     assert client.get(f"/api/workspaces/{ws['id']}/audit", headers=auth(editor)).status_code == 403
     assert client.get(f"/api/workspaces/{ws['id']}/audit?limit=5000", headers=h).status_code == 422
+
+
+def test_instance_audit_log_is_for_instance_admins_only(client, session):
+    admin, someone = make_user(session, is_admin=True), make_user(session)
+    # Something happened in a workspace the admin is not a member of.
+    ws = client.post("/api/workspaces", headers=auth(someone), json={"name": "Private"}).json()
+    log = client.get("/api/admin/audit?action=workspace.created&limit=200", headers=auth(admin))
+    assert log.status_code == 200
+    assert any(e["actor_email"] == someone.email and e["subject_id"] == ws["id"] for e in log.json())
+    denied = client.get("/api/admin/audit", headers=auth(someone))
+    assert denied.status_code == 403 and "instance administrators" in denied.json()["message"]
+    # Ordinary members still see only their own workspaces' entries through RLS.
+    own = client.get(f"/api/workspaces/{ws['id']}/audit", headers=auth(admin))
+    assert own.status_code == 404
+
+
+def test_openapi_marks_protected_operations_with_both_schemes(client):
+    ops = client.get("/api/openapi.json").json()["paths"]
+    security = ops["/api/workspaces"]["get"]["security"]
+    assert {"AccessToken": []} in security and {"ApiKey": []} in security
+    assert "security" not in ops["/api/auth/refresh"]["post"]
