@@ -87,6 +87,12 @@ def install(api: FastAPI) -> None:
                        https_only=bool(settings.public_url and settings.public_url.startswith("https://")))
 
 
+@router.get("/providers", response_model=list[str])
+def configured_providers() -> list[str]:
+    """The providers a sign-in page may offer buttons for."""
+    return sorted(providers(get_settings()))
+
+
 @router.get("/{provider}/login", status_code=302)
 async def login(provider: str, request: Request) -> RedirectResponse:
     """Start signing in with `provider`: redirects to it."""

@@ -124,6 +124,10 @@ def test_forged_or_replayed_state_is_refused(client, provider):
     assert back_to_us(client, location).status_code == 401
 
 
+def test_configured_providers_are_listed(client):
+    assert client.get("/api/auth/oidc/providers").json() == ["mock"]
+
+
 def test_unknown_provider_is_404(client):
     res = client.get("/api/auth/oidc/myspace/login", follow_redirects=False)
     assert res.status_code == 404 and res.json()["problems"][0]["field"] == "provider"
