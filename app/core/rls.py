@@ -217,6 +217,7 @@ TENANT_TABLES: dict[str, tuple[str, ...]] = {
 def special_tables_sql() -> dict[str, list[str]]:
     uid = UID
     own_keys = f"user_id = {uid} AND {in_workspaces()}"
+    manage_members = f"({in_workspaces(('owner',))} OR (role <> 'owner' AND {in_workspaces(WRITERS_ADMINS)}))"
     return {
         "workspaces": policies_sql(
             "workspaces",
@@ -226,13 +227,14 @@ def special_tables_sql() -> dict[str, list[str]]:
             update=in_workspaces(WRITERS_ADMINS, column="id"),
             delete=in_workspaces(("owner",), column="id"),
         ),
+        # Owners manage every membership; admins only non-owner ones, and cannot make owners.
         "memberships": policies_sql(
             "memberships",
             read=in_workspaces(),
-            insert=(f"{in_workspaces(WRITERS_ADMINS)} OR (user_id = {uid} AND role = 'owner' "
+            insert=(f"{manage_members} OR (user_id = {uid} AND role = 'owner' "
                     "AND NOT quillcast_workspace_has_members(workspace_id))"),
-            update=in_workspaces(WRITERS_ADMINS),
-            delete=f"{in_workspaces(WRITERS_ADMINS)} OR user_id = {uid}",  # admins remove; anyone leaves
+            update=manage_members,
+            delete=f"{manage_members} OR user_id = {uid}",  # anyone may leave
         ),
         "users": policies_sql(
             "users",
