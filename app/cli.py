@@ -133,6 +133,39 @@ def migrate() -> None:
     _migrate()
 
 
+@cli.command("create-admin")
+def create_admin(
+    email: str = typer.Option(..., "--email", help="The administrator's e-mail address"),
+    password_stdin: bool = typer.Option(False, "--password-stdin",
+                                        help="Read a password for a new account from standard input"),
+) -> None:
+    """Make an instance administrator (a new account, or promote an existing one)."""
+    from app.core import db
+    from app.services import admins
+    from app.services.errors import DomainError
+
+    settings = _settings()
+    _require("DATABASE_URL", settings.database_url)
+    # Never from argv: it would sit in the shell history and the process list.
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    try:
+        with db.session_scope() as session:
+            result = admins.create_admin(session, email, password)
+    except DomainError as exc:
+        fail(exc.message)
+    except Exception as exc:  # noqa: BLE001 - one clear line, no traceback
+        fail(f"could not reach the database ({type(exc).__name__}): check DATABASE_URL and run "
+             "`quillcast migrate`")
+    user = result.user
+    if result.created:
+        note = "" if password else " (no password: set one with 'forgot password')"
+        say(f"created administrator {user.email}{note}")
+    elif result.promoted:
+        say(f"{user.email} is now an administrator (password unchanged)")
+    else:
+        say(f"{user.email} was already an administrator (nothing changed)")
+
+
 @cli.command()
 def check() -> None:
     """Print the readiness of each part (the same as GET /api/ready)."""

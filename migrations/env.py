@@ -5,7 +5,7 @@ from __future__ import annotations
 from logging.config import fileConfig
 
 from alembic import context
-from sqlalchemy import create_engine, pool
+from sqlalchemy import create_engine, pool, text
 from sqlmodel import SQLModel
 
 import models  # noqa: F401 - registers every table on SQLModel.metadata
@@ -31,6 +31,11 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     engine = create_engine(_url(), poolclass=pool.NullPool)
     with engine.connect() as connection:
+        # FORCE ROW LEVEL SECURITY binds the tables' owner too: without the service role's claims a
+        # data step in a migration would see (and change) no rows at all.
+        service = '{"role": "service_role"}'
+        connection.execute(text("SELECT set_config('request.jwt.claims', :c, false)"), {"c": service})
+        connection.commit()
         context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
         with context.begin_transaction():
             context.run_migrations()

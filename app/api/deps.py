@@ -1,4 +1,10 @@
-"""Dependencies shared by every router: the db session, the caller, the workspace and its permission."""
+"""Dependencies shared by every router: the db session, the caller, the workspace and its permission.
+
+A caller proves who they are with `Authorization: Bearer <token>` where the token is a Quillcast JWT
+access token, a Supabase access token (when Supabase Auth is configured), or an API key (`qc_...`,
+also accepted in `X-API-Key`). From then on the request's session acts under the caller's claims, so
+Row Level Security applies to everything the route does.
+"""
 
 from __future__ import annotations
 
@@ -7,42 +13,95 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Path
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends, Path, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
-from app.core.db import get_db, get_service_db, set_claims, user_claims
+from app.core import db
+from app.core.db import get_db, get_service_db
 from app.core.security import InvalidToken, decode_access_token
-from app.services import permissions
-from app.services.errors import NotAuthenticated
-from models import Membership, User, Workspace
+from app.services import apikeys, permissions, sessions, supabase_auth
+from app.services.errors import NotAuthenticated, PermissionDenied
+from models import ApiKey, Membership, User, Workspace
 
 SessionDep = Annotated[Session, Depends(get_db)]
-# Account routes (sign-up, sign-in, reset, the caller's own profile) act before or as the identity
-# they establish: the accounts service checks the caller itself, RLS cannot know them yet.
+# Routes that act before anyone is known (token refresh, OIDC callback): the system's claims.
 ServiceSessionDep = Annotated[Session, Depends(get_service_db)]
-_bearer = HTTPBearer(auto_error=False, description="A JWT access token or an API key")
+
+_bearer = HTTPBearer(
+    auto_error=False, scheme_name="AccessToken", bearerFormat="JWT",
+    description="A JWT access token (15 minutes; renew it at POST /api/auth/refresh), or an API key.",
+)
+_api_key = APIKeyHeader(
+    name="X-API-Key", auto_error=False, scheme_name="ApiKey",
+    description="A scoped API key (`qc_...`), from POST /api/api-keys. Also accepted as a Bearer token.",
+)
+_EXPIRED = "the access token is invalid or expired: refresh it or sign in again"
+
+
+def _user_from_jwt(session: Session, token: str) -> User:
+    try:
+        claims = decode_access_token(token)
+        user_id = uuid.UUID(claims["sub"])
+    except (InvalidToken, ValueError) as exc:
+        if supabase_auth.enabled() and not isinstance(exc, ValueError):
+            return supabase_auth.user_for_token(session, token)
+        raise NotAuthenticated(_EXPIRED) from exc
+    # A token minted at sign-in names its browser session: signing out (or "sign out everywhere") ends
+    # the token at once, not 15 minutes later.
+    if "sid" in claims and not sessions.is_live(str(claims["sid"])):
+        raise NotAuthenticated(_EXPIRED)
+    db.set_claims(session, db.user_claims(user_id))
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise NotAuthenticated(_EXPIRED)
+    return user
 
 
 def get_current_user(
-    session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    api_key: Annotated[str | None, Depends(_api_key)],
 ) -> User:
-    if credentials is None:
-        raise NotAuthenticated("sign in first: send `Authorization: Bearer <access token>`")
-    try:
-        claims = decode_access_token(credentials.credentials)
-        user_id = uuid.UUID(claims["sub"])
-        # From here on the request acts as this user: Row Level Security shows only their workspaces.
-        set_claims(session, user_claims(user_id))
-        user = session.get(User, user_id)
-    except (InvalidToken, ValueError) as exc:
-        raise NotAuthenticated("the access token is invalid or expired: refresh it or sign in again") from exc
-    if user is None or not user.is_active:
-        raise NotAuthenticated("the access token is invalid or expired: refresh it or sign in again")
+    raw = api_key or (credentials.credentials if credentials else None)
+    if not raw:
+        raise NotAuthenticated("sign in first: send `Authorization: Bearer <access token>` or `X-API-Key`")
+    request.state.api_key = None
+    if apikeys.looks_like_key(raw):
+        user, key = apikeys.authenticate(session, raw)
+        request.state.api_key = key
+        db.set_claims(session, db.user_claims(user.id))
+        return user
+    user = _user_from_jwt(session, raw)
+    db.set_claims(session, db.user_claims(user.id))
     return user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def current_api_key(request: Request) -> ApiKey | None:
+    return getattr(request.state, "api_key", None)
+
+
+def get_signed_in_user(request: Request, user: CurrentUser) -> User:
+    """A person with a session or access token, not an API key (managing keys, leaving workspaces)."""
+    if current_api_key(request) is not None:
+        raise PermissionDenied("API keys cannot do this; sign in as the user")
+    return user
+
+
+SignedInUser = Annotated[User, Depends(get_signed_in_user)]
+
+
+def get_instance_admin(session: SessionDep, user: SignedInUser) -> User:
+    from app.services import admins
+
+    return admins.require_instance_admin(session, user.id)
+
+
+InstanceAdmin = Annotated[User, Depends(get_instance_admin)]
 
 
 @dataclass(frozen=True)
@@ -57,14 +116,19 @@ class WorkspaceContext:
 
 
 def require(permission: str) -> Callable[..., WorkspaceContext]:
-    """Route dependency: `Depends(require("post:publish"))` on /workspaces/{workspace_id}/... paths."""
+    """Route dependency: `Depends(require("post:publish"))` on /workspaces/{workspace_id}/... paths.
+    With an API key, the key's workspace and scopes must allow it too."""
 
     def dependency(
-        session: SessionDep, user: CurrentUser, workspace_id: Annotated[uuid.UUID, Path()]
+        request: Request, session: SessionDep, user: CurrentUser, workspace_id: Annotated[uuid.UUID, Path()]
     ) -> WorkspaceContext:
+        key = current_api_key(request)
+        if key is not None:
+            apikeys.require_scope(key, workspace_id, permission)
         m = permissions.require(session, user.id, workspace_id, permission)
         workspace = session.get(Workspace, workspace_id)
         assert workspace is not None  # a membership row implies its workspace (FK)
         return WorkspaceContext(user, workspace, m)
 
     return dependency
+

@@ -8,7 +8,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 
-from app.api import auth, channels, health, posts, studio
+from app.api import (
+    admin,
+    api_keys,
+    auth,
+    auth_tokens,
+    channels,
+    health,
+    oidc,
+    posts,
+    security,
+    studio,
+    workspaces,
+)
 from app.services.errors import DomainError, ErrorBody, Problem, RateLimited
 
 API_PREFIX = "/api"
@@ -32,7 +44,14 @@ def create_api() -> FastAPI:
     api.include_router(channels.networks_router, prefix=API_PREFIX)
     api.include_router(posts.router, prefix=API_PREFIX)
     api.include_router(auth.router, prefix=API_PREFIX)
+    api.include_router(auth_tokens.router, prefix=API_PREFIX)
+    api.include_router(workspaces.router, prefix=API_PREFIX)
+    api.include_router(api_keys.router, prefix=API_PREFIX)
+    api.include_router(oidc.router, prefix=API_PREFIX)
+    api.include_router(admin.router, prefix=API_PREFIX)
     _install_error_handlers(api)
+    oidc.install(api)
+    security.install(api, API_PREFIX)
     return api
 
 

@@ -105,6 +105,31 @@ class Settings(BaseSettings):
     x_client_id: str | None = None
     x_client_secret: str | None = None
 
+    # --- API security (app/api/security.py) ---
+    # Browser origins allowed to call the API with credentials, comma-separated ("" = same origin only).
+    cors_origins: str = ""
+    # Requests per minute per API caller (key, token or IP) on /api; 0 turns the limit off.
+    api_rate_limit_per_minute: int = Field(default=300, ge=0, le=1_000_000)
+
+    # --- Supabase Auth (optional): with these set, Supabase-issued access tokens are accepted ---
+    supabase_url: str | None = None
+    supabase_anon_key: str | None = None
+    # The project's JWT secret (HS256, legacy); unset: keys come from <url>/auth/v1/.well-known/jwks.json.
+    supabase_jwt_secret: str | None = None
+
+    # --- Social login through OpenID Connect (Authlib). Presets: google, github ---
+    # Client credentials per provider; a provider is offered when its client id is set.
+    oidc_google_client_id: str | None = None
+    oidc_google_client_secret: str | None = None
+    oidc_github_client_id: str | None = None
+    oidc_github_client_secret: str | None = None
+    # Any other OpenID Connect provider: a name, its issuer (discovery at
+    # <issuer>/.well-known/openid-configuration) and client credentials.
+    oidc_custom_name: str | None = None
+    oidc_custom_issuer: str | None = None
+    oidc_custom_client_id: str | None = None
+    oidc_custom_client_secret: str | None = None
+
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> Settings:
         if self.environment != "production":
@@ -158,6 +183,10 @@ class Settings(BaseSettings):
     @property
     def url(self) -> str:
         return self.public_url or f"http://127.0.0.1:{self.web_port}"
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
 
 
 @lru_cache

@@ -65,13 +65,27 @@ def send(task_name: str, *args: Any, queue: str, countdown: float | None = None)
     producer().send_task(task_name, args=list(args), queue=queue, countdown=countdown)
 
 
-def send_after_commit(session: Session, task_name: str, *args: Any, queue: str) -> None:
-    """Enqueue once `session` commits; nothing is sent if it rolls back."""
+_PENDING = "quillcast_pending_tasks"
 
-    def _send(_session: Session) -> None:
+
+def send_after_commit(session: Session, task_name: str, *args: Any, queue: str) -> None:
+    """Enqueue once `session` commits; a rollback drops it (then and at any later commit)."""
+    pending = session.info.get(_PENDING)
+    if pending is None:
+        pending = session.info[_PENDING] = []
+        event.listen(session, "after_commit", _send_pending)
+        event.listen(session, "after_soft_rollback", _drop_pending)
+    pending.append((task_name, args, queue))
+
+
+def _send_pending(session: Session) -> None:
+    pending, session.info[_PENDING] = session.info.get(_PENDING) or [], []
+    for task_name, args, queue in pending:
         send(task_name, *args, queue=queue)
 
-    event.listen(session, "after_commit", _send, once=True)
+
+def _drop_pending(session: Session, _previous_transaction: Any) -> None:
+    session.info[_PENDING] = []
 
 
 def workers_alive(timeout: float = 1.0) -> list[str]:

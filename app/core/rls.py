@@ -9,7 +9,8 @@ those claims the way Supabase's `auth.uid()` does, so the same schema runs on Su
 policies let them through, as Supabase's service role is.
 
 A new table with a `workspace_id` column gets its policies in its own migration:
-`for stmt in rls.tenant_table_sql("my_table"): op.execute(stmt)`.
+`for stmt in rls.tenant_table_sql("my_table"): op.execute(stmt)`; a table of one person's rows
+(`user_id`): `rls.user_table_sql("my_table")`; anything else: `rls.policies_sql(...)`.
 
 Every statement here is built from constants in this module (table and role names), never from input;
 hence the `noqa: S608` marks.
@@ -24,7 +25,10 @@ WRITERS_ALL = ("owner", "admin", "editor", "contributor")
 WRITERS_EDITORS = ("owner", "admin", "editor")
 WRITERS_ADMINS = ("owner", "admin")
 
-SERVICE = "quillcast_is_service()"
+# Wrapped in a sub-select so Postgres evaluates them once per statement, not once per row (Supabase's
+# advice for `auth.uid()` in policies).
+SERVICE = "(SELECT quillcast_is_service())"
+UID = "(SELECT quillcast_uid())"
 
 
 def _roles(roles: tuple[str, ...] | None) -> str:
@@ -59,17 +63,26 @@ FUNCTIONS_SQL = [
       SELECT coalesce(quillcast_claims() ->> 'role' = 'service_role', false)
     $$
     """,
-    # Reading memberships from a memberships policy would recurse; this private function runs as the
-    # owner with service claims for its own duration (the SET clause restores them on exit, even on
-    # error), so the policies it meets let it through at once. Only the wrappers below may call it.
+    # Reading memberships from a memberships policy would recurse. This private function runs as the
+    # owner and switches to the service claims for its own query, so the policies it meets let it
+    # through at once, then puts the caller's claims back. (A `SET` clause on the function would be
+    # simpler, but only a superuser may put a custom setting there; Supabase's and RDS's owners are not
+    # superusers.) On an error the (sub)transaction's rollback restores the claims. Only the wrappers
+    # below may call it.
     """
     CREATE OR REPLACE FUNCTION quillcast_private_workspace_ids(uid uuid, roles text[]) RETURNS SETOF uuid
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = public, pg_temp
-    SET "request.jwt.claims" = '{"role": "service_role"}'
     AS $$
-      SELECT m.workspace_id FROM memberships m
-      WHERE m.user_id = uid AND (roles IS NULL OR m.role = ANY (roles))
+    DECLARE
+      caller_claims text := coalesce(current_setting('request.jwt.claims', true), '');
+    BEGIN
+      PERFORM set_config('request.jwt.claims', '{"role": "service_role"}', true);
+      RETURN QUERY
+        SELECT m.workspace_id FROM memberships m
+        WHERE m.user_id = uid AND (roles IS NULL OR m.role = ANY (roles));
+      PERFORM set_config('request.jwt.claims', caller_claims, true);
+    END
     $$
     """,
     "REVOKE ALL ON FUNCTION quillcast_private_workspace_ids(uuid, text[]) FROM PUBLIC",
@@ -86,11 +99,18 @@ FUNCTIONS_SQL = [
     # Creating a workspace: its creator may add themself as owner while it has no member yet.
     """
     CREATE OR REPLACE FUNCTION quillcast_workspace_has_members(ws uuid) RETURNS boolean
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = public, pg_temp
-    SET "request.jwt.claims" = '{"role": "service_role"}'
     AS $$
-      SELECT EXISTS (SELECT 1 FROM memberships WHERE workspace_id = ws)
+    DECLARE
+      caller_claims text := coalesce(current_setting('request.jwt.claims', true), '');
+      found boolean;
+    BEGIN
+      PERFORM set_config('request.jwt.claims', '{"role": "service_role"}', true);
+      found := EXISTS (SELECT 1 FROM memberships WHERE workspace_id = ws);
+      PERFORM set_config('request.jwt.claims', caller_claims, true);
+      RETURN found;
+    END
     $$
     """,
 ]
@@ -177,6 +197,12 @@ def tenant_table_sql(table: str, writers: tuple[str, ...] = WRITERS_ALL) -> list
     return policies_sql(table, read=in_workspaces(), insert=write, update=write, delete=write)
 
 
+def user_table_sql(table: str, column: str = "user_id") -> list[str]:
+    """A table whose rows belong to one person (no workspace): only they, or the service, touch them."""
+    mine = f"{column} = {UID}"
+    return policies_sql(table, read=mine, insert=mine, update=mine, delete=mine)
+
+
 # table -> its policies. Tables that belong to a workspace first, then the ones that need their own rules.
 TENANT_TABLES: dict[str, tuple[str, ...]] = {
     "channels": WRITERS_ADMINS,
@@ -189,8 +215,9 @@ TENANT_TABLES: dict[str, tuple[str, ...]] = {
 
 
 def special_tables_sql() -> dict[str, list[str]]:
-    uid = "quillcast_uid()"
+    uid = UID
     own_keys = f"user_id = {uid} AND {in_workspaces()}"
+    manage_members = f"({in_workspaces(('owner',))} OR (role <> 'owner' AND {in_workspaces(WRITERS_ADMINS)}))"
     return {
         "workspaces": policies_sql(
             "workspaces",
@@ -200,13 +227,14 @@ def special_tables_sql() -> dict[str, list[str]]:
             update=in_workspaces(WRITERS_ADMINS, column="id"),
             delete=in_workspaces(("owner",), column="id"),
         ),
+        # Owners manage every membership; admins only non-owner ones, and cannot make owners.
         "memberships": policies_sql(
             "memberships",
             read=in_workspaces(),
-            insert=(f"{in_workspaces(WRITERS_ADMINS)} OR (user_id = {uid} AND role = 'owner' "
+            insert=(f"{manage_members} OR (user_id = {uid} AND role = 'owner' "
                     "AND NOT quillcast_workspace_has_members(workspace_id))"),
-            update=in_workspaces(WRITERS_ADMINS),
-            delete=f"{in_workspaces(WRITERS_ADMINS)} OR user_id = {uid}",  # admins remove; anyone leaves
+            update=manage_members,
+            delete=f"{manage_members} OR user_id = {uid}",  # anyone may leave
         ),
         "users": policies_sql(
             "users",
@@ -220,10 +248,7 @@ def special_tables_sql() -> dict[str, list[str]]:
         "api_keys": policies_sql(
             "api_keys", read=own_keys, insert=own_keys, update=own_keys, delete=own_keys
         ),
-        "refresh_tokens": policies_sql(
-            "refresh_tokens", read=f"user_id = {uid}", insert=f"user_id = {uid}",
-            update=f"user_id = {uid}", delete=f"user_id = {uid}",
-        ),
+        "refresh_tokens": user_table_sql("refresh_tokens"),
         "audit_log": policies_sql(
             "audit_log",
             # Workspace admins read their workspace's log; everyone reads what they did themself.

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.pages.routes import NAV
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in_as
 
 pytestmark = pytest.mark.e2e
 
@@ -17,7 +17,9 @@ def test_home_shows_every_part_up(page, base_url):
     assert screenshot(page, "status").stat().st_size > 10_000
 
 
-def test_walk_the_navigation(page, base_url):
+def test_walk_the_navigation(browser, base_url, member):
+    user, _, _ = member
+    page = sign_in_as(browser, base_url, user)
     page.goto(base_url + "/")
     nav = page.get_by_role("navigation", name="Main")
     expect(nav).to_be_visible(timeout=30_000)

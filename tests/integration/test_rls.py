@@ -187,3 +187,42 @@ def test_a_user_creates_a_workspace_and_becomes_its_owner_under_rls(app_env):
     with pytest.raises(ProgrammingError, match="row-level security"):
         with db.session_scope(db.user_claims(dave.id)) as s:
             s.add(Membership(workspace_id=ws_id, user_id=dave.id, role="owner"))
+
+
+def test_an_api_request_nobody_signed_in_to_sees_nothing(two_tenants):
+    """The API's session starts anonymous: a route that forgets to authenticate reads no tenant's rows."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import func
+
+    from app.api.deps import SessionDep
+    from app.api.main import create_api
+
+    api = create_api()
+
+    @api.get("/api/forgot-to-authenticate")
+    def leaky(session: SessionDep) -> dict:
+        return {"workspaces": session.exec(select(func.count()).select_from(Workspace)).one(),
+                "users": session.exec(select(func.count()).select_from(User)).one()}
+
+    with TestClient(api) as client:
+        assert client.get("/api/forgot-to-authenticate").json() == {"workspaces": 0, "users": 0}
+
+
+def test_an_admin_cannot_make_or_unmake_owners_even_with_raw_sql(two_tenants, session):
+    t = two_tenants
+    admin = make_user(session)
+    session.add(Membership(workspace_id=t["a"].id, user_id=admin.id, role="admin"))
+    session.commit()
+    with _conn(db.user_claims(admin.id)) as conn:
+        demoted = conn.execute(text("UPDATE memberships SET role = 'viewer' WHERE workspace_id = :ws "
+                                    "AND role = 'owner'"), {"ws": t["a"].id})
+        assert demoted.rowcount == 0
+        assert conn.execute(text("DELETE FROM memberships WHERE workspace_id = :ws AND role = 'owner'"),
+                            {"ws": t["a"].id}).rowcount == 0
+        with pytest.raises(ProgrammingError, match="row-level security"):
+            conn.execute(text("UPDATE memberships SET role = 'owner' WHERE user_id = :me"), {"me": admin.id})
+    with _conn(db.user_claims(t["ada"].id)) as conn:  # the owner may
+        promoted = conn.execute(text("UPDATE memberships SET role = 'owner' WHERE user_id = :u"),
+                                {"u": admin.id})
+        assert promoted.rowcount == 1
+        conn.rollback()

@@ -208,3 +208,35 @@ def test_invite_refuses_bad_input_and_viewers(team, mailbox):
 def test_readme_documents_the_permission_matrix_from_code():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert permissions.matrix_markdown() in readme
+
+
+def test_two_owners_demoting_each_other_at_once_leave_one_owner(team, session):
+    """The owners' rows are locked: the second demotion waits for the first, then sees one owner left."""
+    import threading
+
+    session.get(Membership, permissions.membership(session, team.ann.id, team.ws.id).id).role = "owner"
+    session.commit()
+    first = db.new_session(db.user_claims(team.olga.id))
+    workspaces.change_role(first, team.olga.id, team.ws.id, team.ann.id, "editor")  # holds the lock
+    outcome = {}
+
+    def second():
+        try:
+            with as_user(team.ann) as s:
+                workspaces.change_role(s, team.ann.id, team.ws.id, team.olga.id, "editor")
+            outcome["result"] = "demoted"
+        except Exception as exc:  # noqa: BLE001
+            outcome["result"] = exc
+
+    t = threading.Thread(target=second)
+    t.start()
+    t.join(1.0)
+    assert t.is_alive()  # waiting for the first transaction
+    first.commit()
+    first.close()
+    t.join(10)
+    assert isinstance(outcome["result"], (Conflict, PermissionDenied))
+    owners = session.exec(select(Membership).where(Membership.workspace_id == team.ws.id,
+                                                   Membership.role == "owner")).all()
+    session.expire_all()
+    assert len(owners) == 1

@@ -1,0 +1,160 @@
+"""HTTP security for the API: headers, CORS allowlist, CSRF check for cookie-authenticated writes, and a
+per-caller rate limit (429 + Retry-After)."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Awaitable, Callable
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+import structlog
+from fastapi import FastAPI, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from limits import RateLimitItemPerMinute, storage, strategies
+from starlette.concurrency import run_in_threadpool
+
+from app.core.config import get_settings
+from app.services.errors import ErrorBody, Problem
+
+log = structlog.get_logger(__name__)
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# The API answers JSON only: nothing may run, load or frame it.
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+# Swagger UI (served offline from /api/static-offline-docs) needs its own scripts and one inline boot script.
+DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
+# Everything else under this app (the Reflex UI's backend): never framed, no plugins, no base hijack.
+APP_CSP = "frame-ancestors 'none'; object-src 'none'; base-uri 'self'"
+EXEMPT_FROM_RATE_LIMIT = ("/api/health", "/api/ready")
+HSTS = "max-age=63072000; includeSubDomains"
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def install(api: FastAPI, prefix: str = "/api") -> None:
+    """Add the middleware. Starlette runs the last added first: headers wrap everything (429s too)."""
+    settings = get_settings()
+    api.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origin_list,
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
+        expose_headers=["Retry-After"],
+        max_age=600,
+    )
+
+    @api.middleware("http")
+    async def rate_limit(request: Request, call_next: Handler) -> Response:
+        if request.url.path.startswith(prefix) and not request.url.path.startswith(EXEMPT_FROM_RATE_LIMIT):
+            retry_after = await run_in_threadpool(_hit, _caller(request))
+            if retry_after is not None:
+                return _error(429, "rate_limited",
+                              f"too many requests: wait {retry_after} s, then try again",
+                              {"Retry-After": str(retry_after)})
+        return await call_next(request)
+
+    @api.middleware("http")
+    async def csrf(request: Request, call_next: Handler) -> Response:
+        # /api only: the Reflex UI talks over its websocket and guards its own endpoints.
+        if (request.method in UNSAFE_METHODS and request.url.path.startswith(prefix)
+                and _cookie_authenticated(request) and not _same_or_allowed_origin(request)):
+            log.warning("csrf_refused", path=request.url.path, origin=request.headers.get("origin"))
+            return _error(403, "csrf_failed", "this request came from another site: reload the page and try "
+                          "again from Quillcast itself")
+        return await call_next(request)
+
+    @api.middleware("http")
+    async def security_headers(request: Request, call_next: Handler) -> Response:
+        response = await call_next(request)
+        path = request.url.path
+        h = response.headers
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if path.startswith(f"{prefix}/docs") or path.startswith(f"{prefix}/static-offline-docs"):
+            h.setdefault("Content-Security-Policy", DOCS_CSP)
+        elif path.startswith(prefix):
+            h.setdefault("Content-Security-Policy", API_CSP)
+            h.setdefault("Cache-Control", "no-store")
+        else:
+            h.setdefault("Content-Security-Policy", APP_CSP)
+        if _is_https(request):
+            h.setdefault("Strict-Transport-Security", HSTS)
+        return response
+
+
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    body = ErrorBody(code, message, [Problem(None, message, code)])
+    return JSONResponse(jsonable_encoder(body), status_code=status, headers=headers)
+
+
+def _is_https(request: Request) -> bool:
+    # Behind a TLS-terminating proxy the scheme arrives in X-Forwarded-Proto.
+    proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return request.url.scheme == "https" or proto == "https"
+
+
+def _cookie_authenticated(request: Request) -> bool:
+    """A browser sends cookies on its own, even to requests another site starts; a header it does not."""
+    has_credentials_header = "authorization" in request.headers or "x-api-key" in request.headers
+    return bool(request.headers.get("cookie")) and not has_credentials_header
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
+
+
+def _same_or_allowed_origin(request: Request) -> bool:
+    origin = request.headers.get("origin") or _origin_of(request.headers.get("referer", ""))
+    if not origin or origin == "null":
+        return False  # a cookie-carrying write must say where it comes from
+    origin = origin.rstrip("/").lower()
+    allowed = {o.lower() for o in get_settings().cors_origin_list}
+    public = get_settings().public_url
+    if public:
+        allowed.add(_origin_of(public))
+    host = request.headers.get("host", "")
+    allowed |= {f"http://{host}".lower(), f"https://{host}".lower()}
+    return origin in allowed
+
+
+def _caller(request: Request) -> str:
+    """Who is calling: an API key or token (by hash: never store it), else the client's address."""
+    api_key = request.headers.get("x-api-key")
+    auth = request.headers.get("authorization", "")
+    secret = api_key or (auth[7:] if auth.lower().startswith("bearer ") else "")
+    if secret:
+        return "cred:" + hashlib.sha256(secret.encode()).hexdigest()[:32]
+    return "ip:" + (request.client.host if request.client else "unknown")
+
+
+@lru_cache
+def _limiter(url: str) -> strategies.MovingWindowRateLimiter:
+    return strategies.MovingWindowRateLimiter(storage.RedisStorage(url))
+
+
+def _hit(caller: str) -> int | None:
+    """None when the caller may go on; else seconds until they may try again."""
+    settings = get_settings()
+    per_minute = settings.api_rate_limit_per_minute
+    if per_minute <= 0 or not settings.redis_url:
+        return None
+    limiter = _limiter(settings.cache_redis_url)
+    item = RateLimitItemPerMinute(per_minute)
+    try:
+        if limiter.hit(item, "api", caller):
+            return None
+        stats = limiter.get_window_stats(item, "api", caller)
+    except Exception as exc:  # noqa: BLE001 - Redis down must not take the API down with it
+        log.warning("rate_limit_unavailable", error=type(exc).__name__)
+        return None
+    return max(1, int(stats.reset_time - time.time()) + 1)
