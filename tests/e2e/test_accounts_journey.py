@@ -146,6 +146,8 @@ def _sign_in(page, base_url: str, address: str) -> None:
 
 
 def _sign_out(page, base_url: str) -> None:
+    if not page.url.endswith("/account"):
+        page.goto(base_url + "/account")
     page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page).to_have_url(base_url + "/signin", timeout=30_000)
     page.goto(base_url + "/account")  # a signed-out browser is sent back to sign in
@@ -177,3 +179,33 @@ def test_outbox_page_is_for_instance_administrators_only(page, base_url, app_env
     table.get_by_role("button", name="Read").first.click()
     expect(table.locator("pre").first).to_be_visible()
     screenshot(page, "accounts-outbox")
+
+
+def test_change_email_from_account_settings_shows_errors_by_field(page, base_url, app_env, smtp_sink):
+    from app.core.db import session_scope
+    from app.services import passwords
+    from models import User
+    from models.base import utcnow
+
+    address, target = (f"{who}-{secrets.token_hex(4)}@example.test" for who in ("mover", "moved"))
+    with session_scope() as session:
+        session.add(User(email=address, display_name="Mover", password_hash=passwords.hash_password(PASSWORD),
+                         email_verified_at=utcnow()))
+    _sign_in(page, base_url, address)
+    expect(page).to_have_url(base_url + "/account", timeout=30_000)
+    _fill(page, "New e-mail address", target)
+    page.locator("#email_password").fill("not the password")
+    page.get_by_role("button", name="Change e-mail address").click()
+    expect(page.locator("#email_password-error")).to_contain_text("the password is wrong", timeout=30_000)
+    expect(page.locator("#password-error")).to_have_count(0)  # not shown under the 2FA form's field
+    screenshot(page, "accounts-change-email-error")
+    _fill(page, "New e-mail address", target)
+    page.locator("#email_password").fill(PASSWORD)
+    page.get_by_role("button", name="Change e-mail address").click()
+    expect(page.get_by_text("Waiting for confirmation of")).to_be_visible(timeout=30_000)
+    msg = smtp_sink.wait_for(target, "new e-mail address")
+    parts = urlsplit(re.search(r"https?://\S+/verify\?token=\S+", msg.get_body(("plain",)).get_content()).group(0))
+    page.goto(f"{base_url}{parts.path}?{parts.query}")
+    expect(page.get_by_text("Your e-mail address is confirmed")).to_be_visible(timeout=30_000)
+    page.goto(base_url + "/account")
+    expect(page.get_by_text(target)).to_be_visible(timeout=30_000)
