@@ -73,7 +73,11 @@ def email_section() -> rx.Component:
                     "New e-mail address", "new_email", s.errors, type="email", autocomplete="email"
                 ),
                 labelled_input(
-                    "Password", "email_password", s.errors, type="password", autocomplete="current-password"
+                    "Password, to confirm the change",
+                    "email_password",
+                    s.errors,
+                    type="password",
+                    autocomplete="current-password",
                 ),
                 _save("Change e-mail address"),
                 spacing="3",
