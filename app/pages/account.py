@@ -85,7 +85,7 @@ def email_section() -> rx.Component:
                 align="start",
             ),
             on_submit=s.change_email,
-            reset_on_submit=True,
+            reset_on_submit=False,
             width="100%",
         ),
         description="We send a link to the new address; your current address stays until it is followed.",
