@@ -210,3 +210,28 @@ def test_change_email_from_account_settings_shows_errors_by_field(page, base_url
     expect(page.get_by_text("Your e-mail address is confirmed")).to_be_visible(timeout=30_000)
     page.goto(base_url + "/account")
     expect(page.get_by_text(target)).to_be_visible(timeout=30_000)
+
+
+def test_a_lost_confirmation_mail_can_be_sent_again(page, base_url, app_env, smtp_sink):
+    from app.core.db import session_scope
+    from app.services import accounts
+
+    address = f"lost-{secrets.token_hex(4)}@example.test"
+    with session_scope() as session:
+        accounts.sign_up(session, email_address=address, password=PASSWORD, ip="192.0.2.200")
+    _sign_in(page, base_url, address)
+    expect(page.locator("#email-error")).to_contain_text("confirm your e-mail address first", timeout=30_000)
+    page.get_by_text("Didn't get the confirmation e-mail?").click()
+    _fill(page, "E-mail address", address)
+    page.get_by_role("button", name="Send a new link").click()
+    expect(page.get_by_text("a new link is on its way")).to_be_visible(timeout=30_000)
+    screenshot(page, "accounts-resend")
+    deadline = time.monotonic() + 30
+    while len([m for m in smtp_sink.messages if m["To"] == address]) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    mails = [m for m in smtp_sink.messages if m["To"] == address]
+    assert len(mails) == 2
+    link = re.search(r"https?://\S+/verify\?token=\S+", mails[-1].get_body(("plain",)).get_content())
+    parts = urlsplit(link.group(0))
+    page.goto(f"{base_url}{parts.path}?{parts.query}")
+    expect(page.get_by_text("Your e-mail address is confirmed")).to_be_visible(timeout=30_000)
