@@ -99,6 +99,8 @@ def test_sign_up_verify_two_factor_and_sign_in_with_totp_and_recovery_code(page,
     expect(page).to_have_url(base_url + "/account", timeout=30_000)
     expect(page.get_by_text(address)).to_be_visible(timeout=30_000)
     screenshot(page, "accounts-settings")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "qc_session")
+    assert cookie["sameSite"] == "Strict" and len(cookie["value"]) >= 22  # 128 bits, base64
     _fill(page, "Password", PASSWORD)
     page.get_by_role("button", name="Set up two-factor authentication").click()
     key = page.locator("#manual-key")
