@@ -10,7 +10,7 @@ from app.pages.outbox import outbox_page
 from app.pages.status import status_page
 from app.pages.welcome import welcome_page
 from state.account import AccountState
-from state.auth import ResetState, VerifyState
+from state.auth import AuthState, ResetState, VerifyState
 from state.outbox import OutboxState
 from state.status import StatusState
 from state.workspace import OnboardingState
@@ -23,7 +23,9 @@ app.add_page(verify_page, route=routes.VERIFY, title="Quillcast — confirm your
              on_load=VerifyState.on_load)
 app.add_page(forgot_page, route=routes.FORGOT, title="Quillcast — forgot password")
 app.add_page(reset_page, route=routes.RESET, title="Quillcast — new password", on_load=ResetState.on_load)
-app.add_page(account_page, route=routes.ACCOUNT, title="Quillcast — account", on_load=AccountState.on_load)
-app.add_page(outbox_page, route=routes.OUTBOX, title="Quillcast — outbox", on_load=OutboxState.on_load)
+app.add_page(account_page, route=routes.ACCOUNT, title="Quillcast — account",
+             on_load=[AuthState.require_login, AccountState.on_load])
+app.add_page(outbox_page, route=routes.OUTBOX, title="Quillcast — outbox",
+             on_load=[AuthState.require_login, OutboxState.on_load])
 app.add_page(welcome_page, route=routes.WELCOME, title="Quillcast — create your workspace",
              on_load=OnboardingState.prepare)

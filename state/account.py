@@ -57,13 +57,13 @@ class AccountState(AuthState):
         return (info.user_id, info.id) if info else None
 
     @rx.event
-    async def on_load(self):  # type: ignore[no-untyped-def]
+    async def on_load(self) -> None:
+        """Runs after AuthState.require_login (which sends a signed-out browser to /signin)."""
         who = self._who()
         if who is None:
-            return rx.redirect("/signin")
+            return
         self.errors, self.notice, self.enrol_qr, self.enrol_key, self.recovery_codes = {}, "", "", "", []
         await self._load(*who)
-        return None
 
     async def _act(self, action: Any, notice: str) -> bool:
         """Run `action(session, user_id)` for the signed-in user; errors go next to their fields."""
@@ -89,6 +89,19 @@ class AccountState(AuthState):
         await self._act(
             lambda s, uid: accounts.update_profile(s, user_id=uid, display_name=name, timezone=tz),
             "Profile saved.")
+
+    @rx.event
+    async def change_email(self, form: dict[str, Any]) -> None:
+        ip, _ua = self._client()
+        new_email, password = str(form.get("new_email", "")), str(form.get("email_password", ""))
+        await self._act(
+            lambda s, uid: accounts.change_email(s, user_id=uid, password=password, new_email=new_email,
+                                                 ip=ip),
+            "We sent a link to the new address: the change happens when you follow it.")
+        if "password" in self.errors:  # this form's password field has its own name on the page
+            errors = dict(self.errors)
+            errors["email_password"] = errors.pop("password")
+            self.errors = errors
 
     @rx.event
     async def change_password(self, form: dict[str, Any]) -> None:

@@ -177,19 +177,36 @@ class SignInState(AuthState):
 
 
 class VerifyState(AuthState):
-    status: str = "checking"  # checking | ok | error
+    status: str = "checking"  # checking | ok | error | resend (no link: ask for a new one)
     message: str = ""
+    errors: dict[str, str] = {}
+    resent: bool = False
 
     @rx.event
     async def on_load(self) -> None:
         token = self.router.url.query_parameters.get("token", "")
         ip, _ua = self._client()
+        self.errors, self.resent = {}, False
+        if not token:
+            self.status, self.message = "resend", ""
+            return
         self.status = "checking"
         try:
             await in_db(lambda s: accounts.verify_email(s, token=token, ip=ip))
             self.status, self.message = "ok", "Your e-mail address is confirmed. You can sign in now."
         except DomainError as exc:
             self.status, self.message = "error", next(iter(field_errors(exc).values()))
+
+    @rx.event
+    async def resend(self, form: dict[str, Any]) -> None:
+        ip, _ua = self._client()
+        address = str(form.get("email", ""))
+        self.errors = {}
+        try:
+            await in_db(lambda s: accounts.resend_verification(s, email_address=address, ip=ip))
+            self.resent = True
+        except DomainError as exc:
+            self.errors = field_errors(exc)
 
 
 class ForgotState(AuthState):

@@ -63,6 +63,35 @@ def profile_section() -> rx.Component:
     )
 
 
+def email_section() -> rx.Component:
+    s = AccountState
+    return _section(
+        "E-mail address",
+        rx.form(
+            rx.vstack(
+                labelled_input(
+                    "New e-mail address", "new_email", s.errors, type="email", autocomplete="email"
+                ),
+                labelled_input(
+                    "Password, to confirm the change",
+                    "email_password",
+                    s.errors,
+                    type="password",
+                    autocomplete="current-password",
+                ),
+                _save("Change e-mail address"),
+                spacing="3",
+                width="100%",
+                align="start",
+            ),
+            on_submit=s.change_email,
+            reset_on_submit=False,
+            width="100%",
+        ),
+        description="We send a link to the new address; your current address stays until it is followed.",
+    )
+
+
 def password_section() -> rx.Component:
     s = AccountState
     return _section(
@@ -281,9 +310,13 @@ def account_page() -> rx.Component:
             rx.callout(s.notice, icon="circle-check", color_scheme="green", max_width="720px", width="100%"),
             rx.fragment(),
         ),
-        rx.cond(s.errors.contains("form"), rx.box(form_error(s.errors), max_width="720px", width="100%"),
-                rx.fragment()),
+        rx.cond(
+            s.errors.contains("form"),
+            rx.box(form_error(s.errors), max_width="720px", width="100%"),
+            rx.fragment(),
+        ),
         profile_section(),
+        email_section(),
         password_section(),
         two_factor_section(),
         sessions_section(),

@@ -143,6 +143,31 @@ def signin_page() -> rx.Component:
             _link("Create an account", routes.SIGNUP),
             width="100%",
         ),
+        _link("Didn't get the confirmation e-mail?", routes.VERIFY),
+    )
+
+
+def _resend_form() -> rx.Component:
+    s = VerifyState
+    return rx.cond(
+        s.resent,
+        rx.callout(
+            "If that address has an unconfirmed account, a new link is on its way. It works for 24 hours.",
+            icon="mail-check",
+            color_scheme="green",
+        ),
+        rx.form(
+            rx.vstack(
+                form_error(s.errors),
+                rx.text("Enter your e-mail address and we will send a new confirmation link.", size="2"),
+                labelled_input("E-mail address", "email", s.errors, type="email", autocomplete="email"),
+                rx.button("Send a new link", type="submit", size="3", width="100%"),
+                spacing="4",
+                width="100%",
+            ),
+            on_submit=s.resend,
+            width="100%",
+        ),
     )
 
 
@@ -153,10 +178,21 @@ def verify_page() -> rx.Component:
         rx.match(
             s.status,
             ("ok", rx.callout(s.message, icon="circle-check", color_scheme="green")),
-            ("error", rx.callout(s.message, icon="triangle-alert", color_scheme="red", role="alert")),
+            (
+                "error",
+                rx.vstack(
+                    rx.callout(
+                        s.message, icon="triangle-alert", color_scheme="red", role="alert", width="100%"
+                    ),
+                    _resend_form(),
+                    spacing="4",
+                    width="100%",
+                ),
+            ),
+            ("resend", _resend_form()),
             rx.hstack(rx.spinner(), rx.text("Checking the link…"), spacing="2"),
         ),
-        rx.link(rx.button("Go to sign in", size="3", width="100%"), href=routes.SIGNIN, width="100%"),
+        rx.link("Go to sign in", href=routes.SIGNIN, size="2"),
     )
 
 

@@ -99,6 +99,8 @@ def test_sign_up_verify_two_factor_and_sign_in_with_totp_and_recovery_code(page,
     expect(page).to_have_url(base_url + "/account", timeout=30_000)
     expect(page.get_by_text(address)).to_be_visible(timeout=30_000)
     screenshot(page, "accounts-settings")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "qc_session")
+    assert cookie["sameSite"] == "Strict" and len(cookie["value"]) >= 22  # 128 bits, base64
     _fill(page, "Password", PASSWORD)
     page.get_by_role("button", name="Set up two-factor authentication").click()
     key = page.locator("#manual-key")
@@ -146,6 +148,8 @@ def _sign_in(page, base_url: str, address: str) -> None:
 
 
 def _sign_out(page, base_url: str) -> None:
+    if not page.url.endswith("/account"):
+        page.goto(base_url + "/account")
     page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page).to_have_url(base_url + "/signin", timeout=30_000)
     page.goto(base_url + "/account")  # a signed-out browser is sent back to sign in
@@ -177,3 +181,61 @@ def test_outbox_page_is_for_instance_administrators_only(page, base_url, app_env
     table.get_by_role("button", name="Read").first.click()
     expect(table.locator("pre").first).to_be_visible()
     screenshot(page, "accounts-outbox")
+
+
+def test_change_email_from_account_settings_shows_errors_by_field(page, base_url, app_env, smtp_sink):
+    from app.core.db import session_scope
+    from app.services import passwords
+    from models import User
+    from models.base import utcnow
+
+    address, target = (f"{who}-{secrets.token_hex(4)}@example.test" for who in ("mover", "moved"))
+    with session_scope() as session:
+        session.add(User(email=address, display_name="Mover", password_hash=passwords.hash_password(PASSWORD),
+                         email_verified_at=utcnow()))
+    _sign_in(page, base_url, address)
+    expect(page).to_have_url(base_url + "/account", timeout=30_000)
+    _fill(page, "New e-mail address", target)
+    page.locator("#email_password").fill("not the password")
+    page.get_by_role("button", name="Change e-mail address").click()
+    expect(page.locator("#email_password-error")).to_contain_text("the password is wrong", timeout=30_000)
+    expect(page.locator("#password-error")).to_have_count(0)  # not shown under the 2FA form's field
+    screenshot(page, "accounts-change-email-error")
+    _fill(page, "New e-mail address", target)
+    page.locator("#email_password").fill(PASSWORD)
+    page.get_by_role("button", name="Change e-mail address").click()
+    expect(page.get_by_text("Waiting for confirmation of")).to_be_visible(timeout=30_000)
+    msg = smtp_sink.wait_for(target, "new e-mail address")
+    link = re.search(r"https?://\S+/verify\?token=\S+", msg.get_body(("plain",)).get_content())
+    parts = urlsplit(link.group(0))
+    page.goto(f"{base_url}{parts.path}?{parts.query}")
+    expect(page.get_by_text("Your e-mail address is confirmed")).to_be_visible(timeout=30_000)
+    page.goto(base_url + "/account")
+    expect(page.get_by_text(target, exact=True)).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Waiting for confirmation of")).to_have_count(0)
+
+
+def test_a_lost_confirmation_mail_can_be_sent_again(page, base_url, app_env, smtp_sink):
+    from app.core.db import session_scope
+    from app.services import accounts
+
+    address = f"lost-{secrets.token_hex(4)}@example.test"
+    with session_scope() as session:
+        accounts.sign_up(session, email_address=address, password=PASSWORD, ip="192.0.2.200")
+    _sign_in(page, base_url, address)
+    expect(page.locator("#email-error")).to_contain_text("confirm your e-mail address first", timeout=30_000)
+    page.get_by_text("Didn't get the confirmation e-mail?").click()
+    expect(page.get_by_role("button", name="Send a new link")).to_be_visible(timeout=30_000)
+    _fill(page, "E-mail address", address)
+    page.get_by_role("button", name="Send a new link").click()
+    expect(page.get_by_text("a new link is on its way")).to_be_visible(timeout=30_000)
+    screenshot(page, "accounts-resend")
+    deadline = time.monotonic() + 30
+    while len([m for m in smtp_sink.messages if m["To"] == address]) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    mails = [m for m in smtp_sink.messages if m["To"] == address]
+    assert len(mails) == 2
+    link = re.search(r"https?://\S+/verify\?token=\S+", mails[-1].get_body(("plain",)).get_content())
+    parts = urlsplit(link.group(0))
+    page.goto(f"{base_url}{parts.path}?{parts.query}")
+    expect(page.get_by_text("Your e-mail address is confirmed")).to_be_visible(timeout=30_000)

@@ -211,3 +211,39 @@ def test_profile_accepts_unicode_and_refuses_a_bad_timezone(session):
     assert (updated.display_name, updated.timezone) == ("מרים", "Asia/Jerusalem")
     with pytest.raises(ValidationFailed, match="timezone: use an IANA time zone name"):
         accounts.update_profile(session, user_id=user.id, timezone="+02:00")
+
+
+def test_an_old_hash_is_upgraded_at_sign_in(session):
+    from argon2 import PasswordHasher
+
+    user = signed_up_user(session)
+    user.password_hash = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)
+    session.add(user)
+    session.commit()
+    accounts.sign_in(session, email_address=user.email, password=PASSWORD, ip=ip())
+    assert "m=19456,t=2,p=1" in _user(session, user.email).password_hash
+
+
+def test_guessing_one_account_is_stopped_even_from_many_ips(session):
+    from app.core.config import get_settings
+    from app.services.errors import RateLimited
+
+    user = signed_up_user(session)
+    allowed = int(get_settings().rate_signin_account.split("/")[0])
+    for _ in range(allowed):
+        with pytest.raises(NotAuthenticated):
+            accounts.sign_in(session, email_address=user.email, password="a wrong guess!", ip=ip())
+    with pytest.raises(RateLimited) as err:
+        accounts.sign_in(session, email_address=user.email.upper(), password=PASSWORD, ip=ip())
+    assert err.value.retry_after > 0
+
+
+def test_reset_mails_to_one_account_are_limited(session):
+    from app.services.errors import RateLimited
+
+    user = signed_up_user(session)
+    for _ in range(3):
+        accounts.request_password_reset(session, email_address=user.email, ip=ip())
+    with pytest.raises(RateLimited):
+        accounts.request_password_reset(session, email_address=user.email, ip=ip())
+    assert len([m for m in mails_to(session, user.email) if m.template == "reset"]) == 3

@@ -1,8 +1,9 @@
 """E-mail through a real SMTP server (aiosmtpd) and a real Celery worker.
 
 This module starts its own worker with SMTP settings pointing at the aiosmtpd server (the shared
-`celery_worker` fixture's environment has no SMTP, so its mail would be "held"). Keep this module
-before any test that starts the shared worker, or both workers would consume the email queue.
+`celery_worker` fixture's environment has no SMTP, so its mail would be "held"). Workers already
+running (the shared one, if an earlier test started it) are told to stop consuming the email queue
+while this module runs, and to resume afterwards (Celery remote control), so only ours sends mail.
 """
 
 from __future__ import annotations
@@ -67,9 +68,17 @@ def mail_worker(app_env, smtp) -> Iterator[support.CeleryWorker]:
     saved = {k: os.environ.get(k) for k in smtp_env}
     os.environ.update(smtp_env)
     get_settings.cache_clear()
+    from app.core import queue
+
+    control = queue.producer().control
+    others = sorted(name for reply in (control.ping(timeout=1.0) or []) for name in reply)
+    if others:
+        control.cancel_consumer(queue.EMAIL_QUEUE, destination=others, reply=True, timeout=5)
     worker = support.CeleryWorker({**app_env, **smtp_env}).start()
     yield worker
     worker.stop()
+    if others:
+        control.add_consumer(queue.EMAIL_QUEUE, destination=others, reply=True, timeout=5)
     for key, value in saved.items():
         if value is None:
             os.environ.pop(key, None)
