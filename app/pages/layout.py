@@ -10,7 +10,7 @@ from state.workspace import WorkspaceState
 
 def workspace_switcher() -> rx.Component:
     return rx.vstack(
-        rx.text("Workspace", size="1", color_scheme="gray", as_="label", html_for="workspace-switcher"),
+        rx.el.label(rx.text("Workspace", size="1", color_scheme="gray"), html_for="workspace-switcher"),
         rx.el.select(
             rx.foreach(WorkspaceState.my_workspaces,
                        lambda w: rx.el.option(w["name"], value=w["id"])),

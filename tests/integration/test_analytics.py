@@ -1,0 +1,66 @@
+"""What the analytics page reports: outcomes, punctuality per network, clicks; only to members."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.services import analytics
+from app.services.errors import NotFound, ValidationFailed
+from models import Link, PublishAttempt
+from tests.factories import make_channel, make_target, make_user, make_workspace
+
+NOW = datetime(2027, 5, 20, 12, 0, tzinfo=UTC)
+
+
+def _published(session, channel, late_s, days_ago=1):
+    when = NOW - timedelta(days=days_ago)
+    t = make_target(session, channel, scheduled_at=when, status="published")
+    t.published_at = when + timedelta(seconds=late_s)
+    session.add(t)
+    session.add(PublishAttempt(workspace_id=channel.workspace_id, target_id=t.id, number=1, outcome="published",
+                               started_at=when))
+    session.commit()
+    return t
+
+
+def test_report_counts_outcomes_and_punctuality(session):
+    owner = make_user(session)
+    ws = make_workspace(session, owner=owner)
+    bsky, mx = make_channel(session, ws, "bluesky"), make_channel(session, ws, "matrix")
+    for late in (0.4, 2, 30, 300):  # three on time, one five minutes late
+        _published(session, bsky, late)
+    _published(session, mx, 1, days_ago=3)
+    make_target(session, mx, scheduled_at=NOW - timedelta(days=2), status="failed")
+    make_target(session, bsky, scheduled_at=NOW + timedelta(days=1))  # waiting
+    make_target(session, bsky, scheduled_at=NOW - timedelta(days=90), status="published")  # out of range
+    session.add(Link(workspace_id=ws.id, code="abcdefg", destination="https://example.com", clicks=7))
+    session.commit()
+
+    r = analytics.report(session, owner.id, ws.id, days=30, now=NOW)
+
+    assert (r.published, r.failed, r.waiting) == (5, 1, 1)
+    assert r.on_time_pct == 80.0
+    rows = {n.network: n for n in r.per_network}
+    assert rows["bluesky"].published == 4 and rows["bluesky"].on_time_pct == 75.0
+    assert rows["matrix"].failed == 1 and rows["matrix"].median_lateness_s == 1.0
+    assert r.clicks == 7 and r.top_links[0]["code"] == "abcdefg"
+    day = (NOW - timedelta(days=1)).date().isoformat()[5:]
+    assert next(d for d in r.per_day if d["day"] == day)["published"] == 4
+    assert len(r.per_day) == 30
+
+
+def test_empty_workspace_reports_zeros(session):
+    owner = make_user(session)
+    ws = make_workspace(session, owner=owner)
+    r = analytics.report(session, owner.id, ws.id, now=NOW)
+    assert (r.published, r.on_time_pct, r.per_network) == (0, None, [])
+
+
+def test_outsiders_and_bad_ranges(session):
+    owner, stranger = make_user(session), make_user(session)
+    ws = make_workspace(session, owner=owner)
+    with pytest.raises(NotFound):
+        analytics.report(session, stranger.id, ws.id)
+    with pytest.raises(ValidationFailed) as err:
+        analytics.report(session, owner.id, ws.id, days=0)
+    assert err.value.field == "days"
