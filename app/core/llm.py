@@ -6,7 +6,10 @@ from dataclasses import dataclass
 
 import httpx
 
+from app.core import breaker
 from app.core.config import get_settings
+
+BREAKER = "ai-assist"  # the same per-service breaker the publishing engine uses for networks
 
 
 class LLMNotConfigured(Exception):
@@ -38,6 +41,23 @@ def config() -> LLMConfig:
 
 def chat(system: str, user: str, *, temperature: float = 0.7, max_tokens: int = 600) -> str:
     cfg = config()
+    wait = breaker.open_for(BREAKER)
+    if wait is not None:
+        raise LLMError(f"the AI endpoint failed several times just now; try again in {int(wait) + 1} s")
+    try:
+        answer = _call(cfg, system, user, temperature, max_tokens)
+    except _Transient as exc:
+        breaker.record_failure(BREAKER)
+        raise LLMError(str(exc)) from exc
+    breaker.record_success(BREAKER)
+    return answer
+
+
+class _Transient(Exception):
+    """Timeouts, connection errors, 429 and 5xx: they count towards opening the breaker."""
+
+
+def _call(cfg: LLMConfig, system: str, user: str, temperature: float, max_tokens: int) -> str:
     headers = {"Authorization": f"Bearer {cfg.api_key}"} if cfg.api_key else {}
     body = {
         "model": cfg.model, "temperature": temperature, "max_tokens": max_tokens,
@@ -46,9 +66,11 @@ def chat(system: str, user: str, *, temperature: float = 0.7, max_tokens: int = 
     try:
         res = httpx.post(f"{cfg.base_url}/chat/completions", json=body, headers=headers, timeout=cfg.timeout)
     except httpx.TimeoutException as exc:
-        raise LLMError(f"the AI endpoint did not answer within {cfg.timeout:g} s; try again") from exc
+        raise _Transient(f"the AI endpoint did not answer within {cfg.timeout:g} s; try again") from exc
     except httpx.HTTPError as exc:
-        raise LLMError(f"cannot reach the AI endpoint at {cfg.base_url}: {type(exc).__name__}") from exc
+        raise _Transient(f"cannot reach the AI endpoint at {cfg.base_url}: {type(exc).__name__}") from exc
+    if res.status_code == 429 or res.status_code >= 500:
+        raise _Transient(f"the AI endpoint refused the request ({res.status_code}): {_error_text(res)}")
     if res.status_code >= 400:
         raise LLMError(f"the AI endpoint refused the request ({res.status_code}): {_error_text(res)}")
     try:

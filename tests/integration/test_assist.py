@@ -2,6 +2,7 @@
 (POST /v1/chat/completions -> {"choices": [{"message": {"content": ...}}]}), as OpenAI, Ollama and
 vLLM do. No AI endpoint is reachable here, so the server answers from the request it received."""
 
+import asyncio
 import threading
 import time
 
@@ -26,7 +27,7 @@ async def completions(request: Request):
     if "BOOM" in prompt:
         return JSONResponse({"error": {"message": "model overloaded"}}, status_code=503)
     if "SLOW" in prompt:
-        time.sleep(3)
+        await asyncio.sleep(3)
     if "hashtags" in prompt:
         content = "#launch #python #launch #日本 not-a-tag"
     elif "Shorten" in prompt:
@@ -50,7 +51,7 @@ def endpoint():
 
 
 @pytest.fixture()
-def configured(endpoint, monkeypatch):
+def configured(endpoint, monkeypatch, app_env):
     monkeypatch.setenv("AI_BASE_URL", endpoint)
     monkeypatch.setenv("AI_MODEL", "test-model")
     monkeypatch.setenv("AI_API_KEY", "sk-test")
@@ -96,3 +97,21 @@ def test_empty_text_names_the_field(configured):
     with pytest.raises(Exception) as err:
         assist.rewrite("   ")
     assert getattr(err.value, "field", None) == "text"
+
+
+def test_repeated_failures_open_the_shared_breaker(configured, monkeypatch):
+    """After BREAKER_FAILURE_THRESHOLD failures the endpoint is not called at all for a while."""
+    from app.core import breaker, llm
+
+    monkeypatch.setenv("BREAKER_FAILURE_THRESHOLD", "2")
+    get_settings.cache_clear()
+    breaker.reset(llm.BREAKER)
+    for _ in range(2):
+        with pytest.raises(assist.AssistUnavailable, match="503"):
+            assist.rewrite("BOOM")
+    calls = len(SEEN)
+    with pytest.raises(assist.AssistUnavailable, match="failed several times just now"):
+        assist.rewrite("fine text")
+    assert len(SEEN) == calls  # refused without a request
+    breaker.reset(llm.BREAKER)
+    assert assist.rewrite("fine text").startswith("Rewritten")
