@@ -323,13 +323,10 @@ _PUBLISHED = text(
     RETURNING post_id
     """
 )
-# Locks the post so two targets of one post finishing at once derive its status from fresh rows.
-_POST_STATUSES = text(
-    """
-    SELECT p.status, ARRAY(SELECT status FROM post_targets WHERE post_id = p.id) AS statuses
-    FROM posts p WHERE p.id = :post_id FOR UPDATE
-    """
-)
+# Lock order as everywhere else (target, then post); the statuses are read by a statement that starts
+# after the post lock is held, so two targets of one post finishing at once never both see stale rows.
+_LOCK_POST = text("SELECT status FROM posts WHERE id = :post_id FOR UPDATE")
+_TARGET_STATUSES = text("SELECT status FROM post_targets WHERE post_id = :post_id")
 
 
 def _finish_published(lease: _Lease, result: PublishResult) -> str:
@@ -339,8 +336,9 @@ def _finish_published(lease: _Lease, result: PublishResult) -> str:
         post_id = conn.execute(_PUBLISHED, {"id": lease.target_id, "attempt_id": lease.attempt_id,
                                             "remote_id": result.remote_id, "remote_url": result.url}).scalar()
         if post_id is not None:
-            current, statuses = conn.execute(_POST_STATUSES, {"post_id": post_id}).one()
-            status = derive_post_status(list(statuses))
+            current = conn.execute(_LOCK_POST, {"post_id": post_id}).scalar()
+            statuses = list(conn.execute(_TARGET_STATUSES, {"post_id": post_id}).scalars())
+            status = derive_post_status(statuses)
             if status and status != current:
                 conn.execute(text("UPDATE posts SET status = :s, updated_at = now() WHERE id = :id"),
                              {"s": status, "id": post_id})
