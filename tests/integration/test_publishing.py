@@ -104,8 +104,7 @@ def test_retry_after_a_transient_error_then_success_records_both_attempts(sessio
     assert publishing.publish_target(t.id) == "retrying"
     _requeue(session, t)  # what the dispatcher does when next_attempt_at comes
     assert publishing.publish_target(t.id) == "published"
-    assert [(a.number, a.outcome) for a in attempts(session, t)] == [
-        (1, "transient_error"), (2, "published")]
+    assert [(a.number, a.outcome) for a in attempts(session, t)] == [(1, "transient_error"), (2, "published")]
     assert sink.state.duplicates() == 0
 
 
@@ -161,15 +160,22 @@ def test_revoked_token_fails_the_target_and_marks_the_channel_needs_reauth(sessi
 
 def test_post_with_one_published_and_one_failed_target_is_partially_published(session, sink):
     user, ws, ch, _ = sink_channel(session, sink)
-    ch2 = Channel(workspace_id=ws.id, network="matrix", name="room", account="#r",
-                  settings={"endpoint": sink.url})
+    ch2 = Channel(
+        workspace_id=ws.id, network="matrix", name="room", account="#r", settings={"endpoint": sink.url}
+    )
     session.add(ch2)
     session.commit()
     t1 = queued_target(session, ch, author=user)
     from models import PostTarget
 
-    t2 = PostTarget(workspace_id=ws.id, post_id=t1.post_id, channel_id=ch2.id, status="queued",
-                    idempotency_key="k-" + t1.idempotency_key[:30], scheduled_at=t1.scheduled_at)
+    t2 = PostTarget(
+        workspace_id=ws.id,
+        post_id=t1.post_id,
+        channel_id=ch2.id,
+        status="queued",
+        idempotency_key="k-" + t1.idempotency_key[:30],
+        scheduled_at=t1.scheduled_at,
+    )
     session.add(t2)
     session.commit()
     sink.state.script(t2.idempotency_key, (400, {"error": "Room is read-only"}, {}))
@@ -279,3 +285,37 @@ def test_derive_post_status():
     assert d(["published", "retrying"]) == "publishing"
     assert d(["cancelled"]) == "cancelled"
     assert d(["scheduled", "scheduled"]) == "scheduled"
+
+
+def test_targets_of_one_post_finishing_at_once_leave_the_post_published(session, sink):
+    """Two workers finish the two targets of a post at the same moment: the post must not stay
+    `publishing` because each derived its status from the other's stale row."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from models import PostTarget
+
+    user, ws, ch, _ = sink_channel(session, sink)
+    ch2 = Channel(
+        workspace_id=ws.id, network="matrix", name="room", account="#r", settings={"endpoint": sink.url}
+    )
+    session.add(ch2)
+    session.commit()
+    sink.state.latency = 0.05
+    pairs = []
+    for _ in range(8):
+        t1 = queued_target(session, ch, author=user)
+        t2 = PostTarget(
+            workspace_id=ws.id,
+            post_id=t1.post_id,
+            channel_id=ch2.id,
+            status="queued",
+            idempotency_key="m-" + t1.idempotency_key[:30],
+            scheduled_at=t1.scheduled_at,
+        )
+        session.add(t2)
+        session.commit()
+        pairs.append((t1.id, t2.id, t1.post_id))
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(publishing.publish_target, [i for a, b, _ in pairs for i in (a, b)]))
+    session.expire_all()
+    assert [session.get(Post, p).status for _, _, p in pairs] == ["published"] * 8
