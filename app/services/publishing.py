@@ -176,6 +176,7 @@ class _Lease:
     network: str
     channel: Channel
     request: PublishRequest
+    breaker_counting: bool = True  # failures were being counted: a success must reset them
 
 
 def publish_target(target_id: str | uuid.UUID) -> str:
@@ -245,7 +246,7 @@ def _take_lease_fast(tid: uuid.UUID) -> _Lease | str | None:
     channel = Channel(id=row["channel_id"], workspace_id=row["channel_workspace_id"], network=row["network"],
                       name=row["name"], account=row["account"], credentials=row["credentials"],
                       status=row["channel_status"], settings=row["settings"])
-    wait = breaker.open_for(channel.network)
+    wait, counting = breaker.state(channel.network)
     if wait is not None:
         # The network is down for everyone: hand the target back without spending one of its attempts.
         with db.get_engine().begin() as conn:
@@ -259,7 +260,7 @@ def _take_lease_fast(tid: uuid.UUID) -> _Lease | str | None:
                         channel_id=row["channel_id"], body=row["body"], options=row["options"],
                         idempotency_key=row["idempotency_key"])
     return _Lease(tid, attempt_id, row["attempts"], row["lease_expires_at"], channel.network, channel,
-                  build_request(post, target))
+                  build_request(post, target), counting)
 
 
 def _take_lease(tid: uuid.UUID) -> _Lease | str:
@@ -331,8 +332,13 @@ _TARGET_STATUSES = text("SELECT status FROM post_targets WHERE post_id = :post_i
 
 def _finish_published(lease: _Lease, result: PublishResult) -> str:
     """The common outcome in few round trips: target published, attempt closed, post status derived."""
-    breaker.record_success(lease.network)
+    if lease.breaker_counting:
+        breaker.record_success(lease.network)
     with db.get_engine().begin() as conn:
+        # Not waiting for the WAL flush here is safe: if PostgreSQL itself crashed and lost this commit,
+        # the row is `publishing` with a lease again and the reconciler finds the post through lookup.
+        # The lease commit above (which guards against a second publish) stays synchronous.
+        conn.execute(text("SET LOCAL synchronous_commit = off"))
         post_id = conn.execute(_PUBLISHED, {"id": lease.target_id, "attempt_id": lease.attempt_id,
                                             "remote_id": result.remote_id, "remote_url": result.url}).scalar()
         if post_id is not None:
