@@ -41,7 +41,7 @@ class TargetInput:
     first_comment: str | None = None
 
 
-# --- guards and checks ------------------------------------------------------------------------------------
+# --- guards and checks ---
 def _member(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID, permission: str) -> Membership:
     return permissions.require(session, actor, workspace_id, permission)
 
@@ -289,6 +289,9 @@ def update_post(
                 session.add(existing)
     session.add(post)
     session.flush()
+    if post.status in ("scheduled", "awaiting_approval"):
+        # Already on the calendar: new text must fit the networks now, not fail at publish time.
+        validate_for_networks(session, post, _targets(session, post.id))
     return post
 
 
@@ -667,7 +670,7 @@ def request_changes(session: Session, actor: uuid.UUID, post_id: uuid.UUID, comm
     return post
 
 
-# --- reading ------------------------------------------------------------------------------------------------
+# --- reading ---
 def list_targets(
     session: Session,
     actor: uuid.UUID,

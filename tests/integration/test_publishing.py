@@ -319,3 +319,39 @@ def test_targets_of_one_post_finishing_at_once_leave_the_post_published(session,
         list(pool.map(publishing.publish_target, [i for a, b, _ in pairs for i in (a, b)]))
     session.expire_all()
     assert [session.get(Post, p).status for _, _, p in pairs] == ["published"] * 8
+
+
+def test_expired_token_that_refreshes_keeps_the_channel_and_retries(session, sink):
+    import json
+
+    from app.core import crypto
+
+    _, _, ch, token = sink_channel(session, sink, refreshable=True)
+    sink.state.revoked_tokens.add(token)
+    t = queued_target(session, ch)
+
+    assert publishing.publish_target(t.id) == "retrying"
+
+    session.expire_all()
+    channel = session.get(Channel, ch.id)
+    new_token = json.loads(crypto.decrypt(channel.credentials))["token"]
+    assert channel.status == "active" and new_token != token
+    _requeue(session, t)
+    assert publishing.publish_target(t.id) == "published"  # with the refreshed token
+    assert list(sink.state.created) == [t.idempotency_key]
+
+
+def test_reconciler_re_enqueues_queued_targets_the_broker_lost(session, sink):
+    from sqlalchemy import text
+
+    _, _, ch, _ = sink_channel(session, sink)
+    t = queued_target(session, ch)
+    session.execute(
+        text("UPDATE post_targets SET updated_at = now() - interval '1 hour' WHERE id = :id"), {"id": t.id}
+    )
+    session.commit()
+    report = publishing.reconcile()
+    assert report.stuck_requeued >= 1
+    t = reload(session, t)
+    assert t.status == "queued" and t.updated_at > datetime.now(UTC) - timedelta(minutes=1)
+    assert publishing.reconcile().stuck_requeued == 0  # touched: not sent again on the next round
