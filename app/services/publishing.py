@@ -238,7 +238,8 @@ _UNDO_LEASE = text(
 
 def _take_lease_fast(tid: uuid.UUID) -> _Lease | str | None:
     attempt_id = uuid.uuid4()
-    with db.get_engine().begin() as conn:
+    with db.session_scope() as session:
+        conn = session.connection()
         row = conn.execute(_LEASE, {"id": tid, "attempt_id": attempt_id, "worker": WORKER,
                                     "lease": get_settings().publish_lease_seconds}).mappings().first()
     if row is None:
@@ -249,7 +250,8 @@ def _take_lease_fast(tid: uuid.UUID) -> _Lease | str | None:
     wait, counting = breaker.state(channel.network)
     if wait is not None:
         # The network is down for everyone: hand the target back without spending one of its attempts.
-        with db.get_engine().begin() as conn:
+        with db.session_scope() as session:
+            conn = session.connection()
             message = f"{channel.network} is not answering; waiting before trying again."
             jitter = random.uniform(0, 2)  # noqa: S311
             conn.execute(_UNDO_LEASE, {"id": tid, "attempt_id": attempt_id, "wait": wait + jitter,
@@ -334,7 +336,8 @@ def _finish_published(lease: _Lease, result: PublishResult) -> str:
     """The common outcome in few round trips: target published, attempt closed, post status derived."""
     if lease.breaker_counting:
         breaker.record_success(lease.network)
-    with db.get_engine().begin() as conn:
+    with db.session_scope() as session:
+        conn = session.connection()
         # Not waiting for the WAL flush here is safe: if PostgreSQL itself crashed and lost this commit,
         # the row is `publishing` with a lease again and the reconciler finds the post through lookup.
         # The lease commit above (which guards against a second publish) stays synchronous.
