@@ -119,7 +119,7 @@ class Sink:
 
         self.port = free_port()
         config = uvicorn.Config(self.app(), host="127.0.0.1", port=self.port, log_level="warning",
-                                access_log=False, lifespan="off")
+                                access_log=False, lifespan="off", http="auto", loop="auto")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True, name="sink")
         self._thread.start()
