@@ -292,12 +292,15 @@ def main() -> None:
         stack.start_workers()
 
         # 1. raw Celery: the same broker, queue, acks_late/prefetch settings, an empty task body.
+        worker_pids = [c.pid for c in stack.children[: args.workers]]
+        cpu_noop = cpu_seconds(worker_pids)
         started = time.monotonic()
         for _ in range(burst):
             queue.send("quillcast.bench.noop", queue=queue.PUBLISH_QUEUE)
         while int(get_redis().get(NOOP_COUNTER) or 0) < burst and time.monotonic() - started < args.timeout:
             time.sleep(0.02)
         raw_rate = int(get_redis().get(NOOP_COUNTER) or 0) / (time.monotonic() - started)
+        cpu_noop = cpu_seconds(worker_pids) - cpu_noop
         say(f"raw celery no-op: {raw_rate:.0f}/s")
 
         stack.start_beat()
@@ -305,7 +308,6 @@ def main() -> None:
         sink.state.error_rate = 0.0
         now = datetime.now(UTC)
         burst_keys = seed(ch_id, ws_id, [now] * burst)
-        worker_pids = [c.pid for c in stack.children[: args.workers]]
         cpu_workers, cpu_self = cpu_seconds(worker_pids), cpu_seconds([os.getpid()], recursive=False)
         elapsed = wait_published(sink, burst_keys, args.timeout)
         cpu_workers = cpu_seconds(worker_pids) - cpu_workers
@@ -342,6 +344,7 @@ def main() -> None:
             "cpu_ms_per_publish": {
                 "workers": round(cpu_workers / max(1, burst_done) * 1000, 2),
                 "sink": round(cpu_self / max(1, burst_done) * 1000, 2),
+                "workers_noop_task": round(cpu_noop / max(1, burst) * 1000, 2),
             },
             "throughput_ratio": round(burst_rate / raw_rate, 3) if raw_rate else None,
             "scheduled": args.targets,
