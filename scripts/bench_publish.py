@@ -191,6 +191,22 @@ class Stack:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def cpu_seconds(pids: list[int], recursive: bool = True) -> float:
+    """User+system CPU of these processes and their children (what a phase cost, not wall time)."""
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            proc = psutil.Process(pid)
+            for p in [proc, *(proc.children(recursive=True) if recursive else [])]:
+                t = p.cpu_times()
+                total += t.user + t.system
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
 def seed(channel_id: uuid.UUID, workspace_id: uuid.UUID, times: list[datetime]) -> list[str]:
     """Posts and scheduled targets, inserted in bulk; returns their idempotency keys."""
     from sqlalchemy import insert
@@ -276,12 +292,15 @@ def main() -> None:
         stack.start_workers()
 
         # 1. raw Celery: the same broker, queue, acks_late/prefetch settings, an empty task body.
+        worker_pids = [c.pid for c in stack.children[: args.workers]]
+        cpu_noop = cpu_seconds(worker_pids)
         started = time.monotonic()
         for _ in range(burst):
             queue.send("quillcast.bench.noop", queue=queue.PUBLISH_QUEUE)
         while int(get_redis().get(NOOP_COUNTER) or 0) < burst and time.monotonic() - started < args.timeout:
             time.sleep(0.02)
         raw_rate = int(get_redis().get(NOOP_COUNTER) or 0) / (time.monotonic() - started)
+        cpu_noop = cpu_seconds(worker_pids) - cpu_noop
         say(f"raw celery no-op: {raw_rate:.0f}/s")
 
         stack.start_beat()
@@ -289,7 +308,10 @@ def main() -> None:
         sink.state.error_rate = 0.0
         now = datetime.now(UTC)
         burst_keys = seed(ch_id, ws_id, [now] * burst)
+        cpu_workers, cpu_self = cpu_seconds(worker_pids), cpu_seconds([os.getpid()], recursive=False)
         elapsed = wait_published(sink, burst_keys, args.timeout)
+        cpu_workers = cpu_seconds(worker_pids) - cpu_workers
+        cpu_self = cpu_seconds([os.getpid()], recursive=False) - cpu_self
         burst_done = sum(1 for k in burst_keys if k in sink.state.created)
         burst_rate = burst_done / elapsed
         say(f"burst: {burst_done}/{burst} in {elapsed:.1f} s = {burst_rate:.0f}/s")
@@ -318,6 +340,12 @@ def main() -> None:
                 "max": round(max(lateness), 3) if lateness else None,
             },
             "raw_celery_noop_per_s": round(raw_rate, 1),
+            # What one publish costs in CPU during the burst: workers, and this process (mostly the sink).
+            "cpu_ms_per_publish": {
+                "workers": round(cpu_workers / max(1, burst_done) * 1000, 2),
+                "sink": round(cpu_self / max(1, burst_done) * 1000, 2),
+                "workers_noop_task": round(cpu_noop / max(1, burst) * 1000, 2),
+            },
             "throughput_ratio": round(burst_rate / raw_rate, 3) if raw_rate else None,
             "scheduled": args.targets,
             "window_s": args.window,

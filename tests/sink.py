@@ -119,7 +119,7 @@ class Sink:
 
         self.port = free_port()
         config = uvicorn.Config(self.app(), host="127.0.0.1", port=self.port, log_level="warning",
-                                access_log=False, lifespan="off")
+                                access_log=False, lifespan="off", http="auto", loop="auto")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True, name="sink")
         self._thread.start()
@@ -137,7 +137,7 @@ class Sink:
             self._thread.join(5)
 
 
-# --- the connector ---------------------------------------------------------------------------------------
+# --- the connector ---
 _client: httpx.Client | None = None
 _client_lock = threading.Lock()
 
@@ -153,7 +153,9 @@ def _http() -> httpx.Client:
 
 
 class SinkConnector:
-    def __init__(self, network: str, endpoint: str, token: str, max_chars: int = 300) -> None:
+    def __init__(self, network: str, endpoint: str, token: str, max_chars: int = 300,
+                 refreshable: bool = False) -> None:
+        self.refreshable = refreshable
         self.network = network
         self.endpoint = endpoint.rstrip("/")
         self.token = token
@@ -206,7 +208,8 @@ class SinkConnector:
         return LookupResult(Presence.UNKNOWN)
 
     def refresh_credentials(self) -> dict[str, Any] | None:
-        return None
+        """Channels with settings {"refreshable": true} get a new token, like an OAuth refresh."""
+        return {"token": new_token()} if self.refreshable else None
 
     def metrics(self, remote_id: str) -> dict[str, int]:
         return {}
@@ -222,7 +225,7 @@ def _message(r: httpx.Response) -> str:
 def connector_for(channel: Any, credentials: dict[str, Any]) -> SinkConnector:
     settings = channel.settings or {}
     return SinkConnector(channel.network, settings["endpoint"], credentials.get("token", ""),
-                         int(settings.get("max_chars", 300)))
+                         int(settings.get("max_chars", 300)), bool(settings.get("refreshable")))
 
 
 def new_token() -> str:

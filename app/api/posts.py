@@ -14,7 +14,7 @@ from app.api import idempotency
 from app.api.deps import SessionDep, WorkspaceContext, require
 from app.services import posts, timeslots
 from app.services.errors import NotFound
-from models import POST_STATUSES, TARGET_STATUSES, Post, PostTarget
+from models import POST_STATUSES, TARGET_STATUSES, Channel, Post, PostTarget
 
 router = APIRouter(prefix="/workspaces/{workspace_id}", tags=["posts"])
 Reader = Annotated[WorkspaceContext, Depends(require("post:read"))]
@@ -365,8 +365,6 @@ def set_slots(session: SessionDep, ctx: Reader, channel_id: uuid.UUID, data: Slo
 
 
 def _slots_of(session: SessionDep, ctx: WorkspaceContext, channel_id: uuid.UUID, run: Any) -> list[Any]:
-    from models import Channel
-
     channel = session.get(Channel, channel_id)
     if channel is None or channel.workspace_id != ctx.workspace.id:
         raise NotFound("channel not found", field="channel_id")

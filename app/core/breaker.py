@@ -24,12 +24,20 @@ def _keys(name: str) -> tuple[str, str]:
 
 def open_for(name: str) -> float | None:
     """Seconds until the breaker for `name` closes again, or None when calls may go through."""
-    open_key, _ = _keys(name)
+    return state(name)[0]
+
+
+def state(name: str) -> tuple[float | None, bool]:
+    """(seconds until it closes or None, whether failures are being counted) in one round trip."""
+    open_key, failures_key = _keys(name)
     try:
-        ms = int(get_redis().pttl(open_key))
+        pipe = get_redis().pipeline(transaction=False)
+        pipe.pttl(open_key)
+        pipe.exists(failures_key)
+        ms, counting = pipe.execute()
     except redis_lib.RedisError:
-        return None
-    return ms / 1000 if ms > 0 else None
+        return None, False
+    return (int(ms) / 1000 if int(ms) > 0 else None), bool(counting)
 
 
 def record_failure(name: str) -> bool:

@@ -2,190 +2,68 @@
 
 Every function takes (session, actor_user_id, ...) and checks the permission matrix first. Functions
 flush but do not commit: the caller's unit of work (session_scope / get_db) commits, and work is
-enqueued only after that commit.
+enqueued only after that commit. Content rules live in post_rules, reads in post_queries (both
+re-exported here, so callers use `posts.<name>` only).
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
-import structlog
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from app.core import queue
-from app.services import audit, permissions, publishing, timeslots
-from app.services.errors import Conflict, NotFound, PermissionDenied, Problem, ValidationFailed
-from models import Channel, Membership, Post, PostTarget, PublishAttempt
+from app.services import audit, publishing, timeslots
+from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.services.post_queries import list_posts, list_targets, post_detail
+from app.services.post_rules import (
+    MAX_BODY_CHARS,
+    MAX_REPEAT_EVERY_DAYS,
+    MAX_REPEAT_TIMES,
+    MAX_TARGETS,
+    MAX_THREAD_PARTS,
+    TargetInput,
+    _check_inputs,
+    _may,
+    _member,
+    _options,
+    _targets,
+    get_post,
+    validate_for_networks,
+)
+from models import Channel, Post, PostTarget
 
-log = structlog.get_logger("posts")
+__all__ = [
+    "MAX_BODY_CHARS",
+    "MAX_REPEAT_EVERY_DAYS",
+    "MAX_REPEAT_TIMES",
+    "MAX_TARGETS",
+    "MAX_THREAD_PARTS",
+    "TargetInput",
+    "add_to_queue",
+    "approve",
+    "cancel_post",
+    "create_post",
+    "delete_post",
+    "get_post",
+    "list_posts",
+    "list_targets",
+    "post_detail",
+    "publish_now",
+    "request_changes",
+    "reschedule",
+    "resolve_unknown",
+    "retry_target",
+    "schedule_post",
+    "update_post",
+    "validate_for_networks",
+]
 
-MAX_BODY_CHARS = 20_000  # far above any network's limit; the connectors' validate() names the real one
-MAX_THREAD_PARTS = 25
-MAX_TARGETS = 50
-MAX_REPEAT_TIMES = 100
-MAX_REPEAT_EVERY_DAYS = 365
 _EDITABLE = ("draft", "changes_requested", "awaiting_approval", "scheduled")
 _UNSTARTED_TARGETS = ("draft", "awaiting_approval", "scheduled")
 _CANCELLABLE_TARGETS = ("draft", "awaiting_approval", "scheduled", "queued", "retrying", "unknown", "failed")
-
-
-@dataclass
-class TargetInput:
-    channel_id: uuid.UUID
-    body: str | None = None  # None inherits the post's body
-    thread: list[str] = field(default_factory=list)  # follow-up parts, posted as replies
-    first_comment: str | None = None
-
-
-# --- guards and checks ------------------------------------------------------------------------------------
-def _member(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID, permission: str) -> Membership:
-    return permissions.require(session, actor, workspace_id, permission)
-
-
-def _may(role: str, permission: str) -> bool:
-    return permissions.can(role, permission)
-
-
-def get_post(session: Session, actor: uuid.UUID, post_id: uuid.UUID, permission: str = "post:read") -> Post:
-    post = session.get(Post, post_id)
-    if post is None:
-        raise NotFound("post not found", field="post_id")
-    m = _member(session, actor, post.workspace_id, "post:read")
-    if permission in ("post:edit", "post:delete"):
-        # Authors edit and delete their own posts; editors and above any post.
-        any_permission = "post:edit_any" if permission == "post:edit" else "post:delete"
-        if not (_may(m.role, any_permission) or (post.author_id == actor and _may(m.role, "post:create"))):
-            raise PermissionDenied(f"your role ({m.role}) cannot change other people's posts")
-    elif permission != "post:read":
-        permissions.require(session, actor, post.workspace_id, permission)
-    return post
-
-
-def _targets(session: Session, post_id: uuid.UUID) -> list[PostTarget]:
-    return list(
-        session.exec(
-            select(PostTarget).where(PostTarget.post_id == post_id).order_by(col(PostTarget.created_at))
-        ).all()
-    )
-
-
-def _clean_text(value: str | None, name: str, problems: list[Problem]) -> str | None:
-    if value is None:
-        return None
-    if "\x00" in value:
-        problems.append(
-            Problem(name, "the text contains a NUL character; remove it and paste the text again")
-        )
-        return value.replace("\x00", "")
-    if len(value) > MAX_BODY_CHARS:
-        problems.append(
-            Problem(
-                name,
-                f"the text has {len(value)} characters; Quillcast keeps at most "
-                f"{MAX_BODY_CHARS} per part — shorten it",
-            )
-        )
-    return value
-
-
-def _raise(problems: list[Problem]) -> None:
-    if problems:
-        first = problems[0]
-        message = first.message if len(problems) == 1 else f"{first.message} (and {len(problems) - 1} more)"
-        raise ValidationFailed(message, field=first.field, problems=problems)
-
-
-def _check_inputs(
-    session: Session,
-    workspace_id: uuid.UUID,
-    body: str,
-    targets: list[TargetInput],
-    repeat_every_days: int | None,
-    repeat_times: int | None,
-) -> None:
-    problems: list[Problem] = []
-    _clean_text(body, "body", problems)
-    if not targets:
-        problems.append(Problem("targets", "choose at least one channel to post to"))
-    if len(targets) > MAX_TARGETS:
-        problems.append(Problem("targets", f"at most {MAX_TARGETS} channels per post"))
-    seen: set[uuid.UUID] = set()
-    for i, t in enumerate(targets):
-        channel = session.get(Channel, t.channel_id)
-        if channel is None or channel.workspace_id != workspace_id:
-            problems.append(Problem(f"targets[{i}].channel_id", "this channel is not in this workspace"))
-        if t.channel_id in seen:
-            problems.append(Problem(f"targets[{i}].channel_id", "this channel is chosen twice; keep one"))
-        seen.add(t.channel_id)
-        _clean_text(t.body, f"targets[{i}].body", problems)
-        _clean_text(t.first_comment, f"targets[{i}].first_comment", problems)
-        if len(t.thread) > MAX_THREAD_PARTS:
-            problems.append(Problem(f"targets[{i}].thread", f"a thread has at most {MAX_THREAD_PARTS} parts"))
-        for j, part in enumerate(t.thread):
-            _clean_text(part, f"targets[{i}].thread[{j}]", problems)
-            if not part.strip():
-                problems.append(
-                    Problem(f"targets[{i}].thread[{j}]", "this thread part is empty: write it or remove it")
-                )
-        text = t.body if t.body is not None else body
-        if not text.strip():
-            problems.append(
-                Problem(
-                    f"targets[{i}].body" if t.body is not None else "body",
-                    "the post text is empty: write something to publish",
-                )
-            )
-    if (repeat_every_days is None) != (repeat_times is None):
-        problems.append(
-            Problem("repeat_every_days", "a recurring post needs both every how many days and how many times")
-        )
-    if repeat_every_days is not None and not 1 <= repeat_every_days <= MAX_REPEAT_EVERY_DAYS:
-        problems.append(Problem("repeat_every_days", f"repeat every 1 to {MAX_REPEAT_EVERY_DAYS} days"))
-    if repeat_times is not None and not 1 <= repeat_times <= MAX_REPEAT_TIMES:
-        problems.append(Problem("repeat_times", f"repeat 1 to {MAX_REPEAT_TIMES} times"))
-    _raise(problems)
-
-
-def _options(t: TargetInput) -> dict[str, Any]:
-    options: dict[str, Any] = {}
-    if t.thread:
-        options["thread"] = list(t.thread)
-    if t.first_comment:
-        options["first_comment"] = t.first_comment
-    return options
-
-
-def validate_for_networks(session: Session, post: Post, targets: list[PostTarget]) -> None:
-    """Ask each channel's connector (when one is installed) to check the text against its own limits."""
-    problems: list[Problem] = []
-    for i, target in enumerate(targets):
-        channel = session.get(Channel, target.channel_id)
-        if channel is None:
-            continue
-        if channel.status != "active":
-            problems.append(
-                Problem(
-                    f"targets[{i}].channel_id",
-                    f"the {channel.network} channel “{channel.name}” "
-                    "needs reconnecting before it can publish",
-                    "channel_needs_reauth",
-                )
-            )
-            continue
-        try:
-            connector = publishing.connector_for(channel)
-        except ImportError:
-            continue  # no connector registry yet: the network's answer at publish time will say it
-        except Exception as exc:  # noqa: BLE001 - a connector that cannot be built must not block drafts
-            log.warning("posts.validate_skipped", network=channel.network, error=type(exc).__name__)
-            continue
-        for p in connector.validate(publishing.build_request(post, target)):
-            problems.append(Problem(f"targets[{i}].{p.field}", p.message, "over_limit"))
-    _raise(problems)
 
 
 # --- create / update / delete -------------------------------------------------------------------------------
@@ -289,6 +167,9 @@ def update_post(
                 session.add(existing)
     session.add(post)
     session.flush()
+    if post.status in ("scheduled", "awaiting_approval"):
+        # Already on the calendar: new text must fit the networks now, not fail at publish time.
+        validate_for_networks(session, post, _targets(session, post.id))
     return post
 
 
@@ -667,136 +548,5 @@ def request_changes(session: Session, actor: uuid.UUID, post_id: uuid.UUID, comm
     return post
 
 
-# --- reading ------------------------------------------------------------------------------------------------
-def list_targets(
-    session: Session,
-    actor: uuid.UUID,
-    workspace_id: uuid.UUID,
-    start: datetime,
-    end: datetime,
-    channel_ids: list[uuid.UUID] | None = None,
-    statuses: list[str] | None = None,
-    author_id: uuid.UUID | None = None,
-) -> list[dict[str, Any]]:
-    """Targets scheduled in [start, end) for the calendar, with their post's text and channel."""
-    _member(session, actor, workspace_id, "post:read")
-    if end <= start:
-        raise ValidationFailed("the end of the range must be after its start", field="end")
-    query = (
-        select(PostTarget, Post, Channel)
-        .join(Post, col(Post.id) == PostTarget.post_id)
-        .join(Channel, col(Channel.id) == PostTarget.channel_id)
-        .where(
-            PostTarget.workspace_id == workspace_id,
-            col(PostTarget.scheduled_at) >= start,
-            col(PostTarget.scheduled_at) < end,
-        )
-        .order_by(col(PostTarget.scheduled_at))
-    )
-    if channel_ids:
-        query = query.where(col(PostTarget.channel_id).in_(channel_ids))
-    if statuses:
-        query = query.where(col(PostTarget.status).in_(statuses))
-    if author_id:
-        query = query.where(Post.author_id == author_id)
-    return [_target_row(t, p, c) for t, p, c in session.exec(query).all()]
-
-
-def _target_row(t: PostTarget, p: Post, c: Channel) -> dict[str, Any]:
-    return {
-        "id": t.id,
-        "post_id": p.id,
-        "channel_id": c.id,
-        "channel_name": c.name,
-        "network": c.network,
-        "status": t.status,
-        "scheduled_at": t.scheduled_at,
-        "published_at": t.published_at,
-        "text": t.body if t.body is not None else p.body,
-        "author_id": p.author_id,
-        "post_status": p.status,
-        "remote_url": t.remote_url,
-        "last_error": t.last_error,
-        "attempts": t.attempts,
-    }
-
-
-def list_posts(
-    session: Session,
-    actor: uuid.UUID,
-    workspace_id: uuid.UUID,
-    *,
-    statuses: list[str] | None = None,
-    channel_id: uuid.UUID | None = None,
-    start: datetime | None = None,
-    end: datetime | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[Post], int]:
-    """A page of posts, newest first, and the total that match the filters."""
-    _member(session, actor, workspace_id, "post:read")
-    query = select(Post).where(Post.workspace_id == workspace_id)
-    if statuses:
-        query = query.where(col(Post.status).in_(statuses))
-    if channel_id or start or end:
-        sub = select(PostTarget.post_id).where(PostTarget.workspace_id == workspace_id)
-        if channel_id:
-            sub = sub.where(PostTarget.channel_id == channel_id)
-        if start:
-            sub = sub.where(col(PostTarget.scheduled_at) >= start)
-        if end:
-            sub = sub.where(col(PostTarget.scheduled_at) < end)
-        query = query.where(col(Post.id).in_(sub))
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(col(Post.created_at).desc(), col(Post.id)).limit(limit).offset(offset))
-    return list(rows.all()), int(total)
-
-
-def post_detail(session: Session, actor: uuid.UUID, post_id: uuid.UUID) -> dict[str, Any]:
-    """A post with each target's status, every attempt and the network's own errors."""
-    post = get_post(session, actor, post_id)
-    targets = []
-    for t in _targets(session, post.id):
-        channel = session.get(Channel, t.channel_id)
-        attempts = session.exec(
-            select(PublishAttempt)
-            .where(PublishAttempt.target_id == t.id)
-            .order_by(col(PublishAttempt.number), col(PublishAttempt.started_at))
-        ).all()
-        row = _target_row(t, post, channel) if channel else {"id": t.id, "status": t.status}
-        row.update(
-            {
-                "body": t.body,
-                "thread": list(t.options.get("thread", [])),
-                "first_comment": t.options.get("first_comment"),
-                "next_attempt_at": t.next_attempt_at,
-                "attempt_log": [
-                    {
-                        "number": a.number,
-                        "outcome": a.outcome,
-                        "http_status": a.http_status,
-                        "error": a.error,
-                        "started_at": a.started_at,
-                        "finished_at": a.finished_at,
-                    }
-                    for a in attempts
-                ],
-            }
-        )
-        targets.append(row)
-    return {
-        "id": post.id,
-        "workspace_id": post.workspace_id,
-        "author_id": post.author_id,
-        "status": post.status,
-        "body": post.body,
-        "approval_comment": post.approval_comment,
-        "approved_by_id": post.approved_by_id,
-        "series_id": post.series_id,
-        "occurrence": post.occurrence,
-        "repeat_every_days": post.repeat_every_days,
-        "repeat_times": post.repeat_times,
-        "created_at": post.created_at,
-        "updated_at": post.updated_at,
-        "targets": targets,
-    }
+# Rescheduling is scheduling again: the same checks, the copies of a series re-planned.
+reschedule = schedule_post

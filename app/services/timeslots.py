@@ -82,7 +82,7 @@ def require_future(
         )
 
 
-# --- slots -----------------------------------------------------------------------------------------------
+# --- slots ---
 @dataclass(frozen=True)
 class SlotInput:
     weekday: int  # Monday = 0

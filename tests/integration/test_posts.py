@@ -371,3 +371,16 @@ def test_calendar_and_detail_reads(session, team):
     assert by_network["mastodon"]["attempt_log"][0]["error"] == "Service unavailable"
     assert by_network["mastodon"]["attempt_log"][0]["http_status"] == 503
     assert by_network["bluesky"]["text"] == "Hello 👋 مرحبا"
+
+
+def test_scheduling_to_a_channel_that_needs_reconnecting_is_refused(session, team):
+    ws, people, ch, _ = team
+    post = _draft(session, team, targets=[T(ch.id)])
+    ch.status = "needs_reauth"
+    session.add(ch)
+    session.commit()
+    with pytest.raises(ValidationFailed) as err:
+        posts.schedule_post(
+            session, people["owner"].id, post.id, local_time=datetime(2027, 6, 1, 9), timezone="UTC"
+        )
+    assert err.value.field == "targets[0].channel_id" and "needs reconnecting" in err.value.message

@@ -71,8 +71,11 @@ def test_task_names_are_pinned():
     from tasks.celery_app import app
 
     app.loader.import_default_modules()
-    assert {"quillcast.publish.target", "quillcast.publish.dispatch",
-            "quillcast.maintenance.reconcile"} <= set(app.tasks)
+    assert {
+        "quillcast.publish.target",
+        "quillcast.publish.dispatch",
+        "quillcast.maintenance.reconcile",
+    } <= set(app.tasks)
     assert app.conf.beat_schedule["reconcile-publishing"]["task"] == "quillcast.maintenance.reconcile"
 
 
@@ -100,10 +103,17 @@ def test_worker_retries_a_rate_limited_target_after_retry_after(session, sink, w
 
     assert wait_for(lambda: reload(session, t).status == "retrying", timeout=20)
     # The beat's job, done by hand here: tick the dispatcher until the retry is due and published.
-    assert wait_for(lambda: dispatcher.dispatch_due() >= 0 and reload(session, t).status == "published",
-                    timeout=30, every=0.5)
-    outcomes = [a.outcome for a in session.exec(
-        select(PublishAttempt).where(PublishAttempt.target_id == t.id).order_by(PublishAttempt.number))]
+    assert wait_for(
+        lambda: dispatcher.dispatch_due() >= 0 and reload(session, t).status == "published",
+        timeout=30,
+        every=0.5,
+    )
+    outcomes = [
+        a.outcome
+        for a in session.exec(
+            select(PublishAttempt).where(PublishAttempt.target_id == t.id).order_by(PublishAttempt.number)
+        )
+    ]
     assert outcomes == ["transient_error", "published"]
     assert len(sink.state.created[t.idempotency_key]) == 1
 
@@ -125,6 +135,7 @@ def test_chaos_sigkill_mid_burst_publishes_every_target_exactly_once(session, si
     in_flight = session.exec(select(PostTarget).where(PostTarget.status == "publishing")).all()
     replacement = support.CeleryWorker(engine_env, concurrency=4).start()
     try:
+
         def settled() -> bool:
             queue.send(publishing.RECONCILE_TASK, queue=queue.MAINTENANCE_QUEUE)
             session.expire_all()
@@ -134,10 +145,31 @@ def test_chaos_sigkill_mid_burst_publishes_every_target_exactly_once(session, si
         assert wait_for(settled, timeout=90, every=1.0)
     finally:
         replacement.stop()
+        worker.start()  # the module's worker, for the tests after this one
 
     assert set(sink.state.created) == keys  # 0 lost
     assert sink.state.duplicates() == 0  # 0 duplicates
     assert len(in_flight) >= 1  # the kill really hit targets mid-publish
-    reconciled = session.exec(select(PublishAttempt).where(
-        PublishAttempt.outcome.in_(("already_published", "interrupted")))).all()  # type: ignore[attr-defined]
+    reconciled = session.exec(
+        select(PublishAttempt).where(PublishAttempt.outcome.in_(("already_published", "interrupted")))
+    ).all()  # type: ignore[attr-defined]
     assert {a.target_id for a in reconciled} >= {t.id for t in in_flight}
+
+
+def test_publish_now_from_the_service_reaches_the_network_through_the_worker(session, sink, worker):
+    from app.services import posts
+
+    clear_targets(session)
+    sink.state.reset()
+    user, ws, ch, _ = sink_channel(session, sink)
+    post = posts.create_post(session, user.id, ws.id, body="Now! 🚀", targets=[posts.TargetInput(ch.id)])
+    session.commit()
+    posts.publish_now(session, user.id, post.id)
+    session.commit()  # the message is sent only now, after the commit
+
+    def published() -> bool:
+        session.expire_all()
+        return session.get(Post, post.id).status == "published"
+
+    assert wait_for(published, timeout=20)
+    assert list(sink.state.texts.values()) == ["Now! 🚀"]

@@ -104,8 +104,7 @@ def test_retry_after_a_transient_error_then_success_records_both_attempts(sessio
     assert publishing.publish_target(t.id) == "retrying"
     _requeue(session, t)  # what the dispatcher does when next_attempt_at comes
     assert publishing.publish_target(t.id) == "published"
-    assert [(a.number, a.outcome) for a in attempts(session, t)] == [
-        (1, "transient_error"), (2, "published")]
+    assert [(a.number, a.outcome) for a in attempts(session, t)] == [(1, "transient_error"), (2, "published")]
     assert sink.state.duplicates() == 0
 
 
@@ -139,6 +138,14 @@ def test_permanent_error_fails_at_once_with_the_networks_own_message(session, si
     [a] = attempts(session, t)
     assert (a.outcome, a.http_status) == ("permanent_error", 422)
     assert session.get(Post, t.post_id).status == "failed"
+    # The author is told, in the network's words, with a link to the post.
+    from sqlmodel import select
+
+    from models import EmailOutbox
+
+    [mail] = session.exec(select(EmailOutbox).where(EmailOutbox.to_address == user.email)).all()
+    assert "Post text must not contain <script>" in mail.text_body
+    assert f"/posts/{t.post_id}" in mail.text_body
 
 
 def test_revoked_token_fails_the_target_and_marks_the_channel_needs_reauth(session, sink):
@@ -161,15 +168,22 @@ def test_revoked_token_fails_the_target_and_marks_the_channel_needs_reauth(sessi
 
 def test_post_with_one_published_and_one_failed_target_is_partially_published(session, sink):
     user, ws, ch, _ = sink_channel(session, sink)
-    ch2 = Channel(workspace_id=ws.id, network="matrix", name="room", account="#r",
-                  settings={"endpoint": sink.url})
+    ch2 = Channel(
+        workspace_id=ws.id, network="matrix", name="room", account="#r", settings={"endpoint": sink.url}
+    )
     session.add(ch2)
     session.commit()
     t1 = queued_target(session, ch, author=user)
     from models import PostTarget
 
-    t2 = PostTarget(workspace_id=ws.id, post_id=t1.post_id, channel_id=ch2.id, status="queued",
-                    idempotency_key="k-" + t1.idempotency_key[:30], scheduled_at=t1.scheduled_at)
+    t2 = PostTarget(
+        workspace_id=ws.id,
+        post_id=t1.post_id,
+        channel_id=ch2.id,
+        status="queued",
+        idempotency_key="k-" + t1.idempotency_key[:30],
+        scheduled_at=t1.scheduled_at,
+    )
     session.add(t2)
     session.commit()
     sink.state.script(t2.idempotency_key, (400, {"error": "Room is read-only"}, {}))
@@ -279,3 +293,73 @@ def test_derive_post_status():
     assert d(["published", "retrying"]) == "publishing"
     assert d(["cancelled"]) == "cancelled"
     assert d(["scheduled", "scheduled"]) == "scheduled"
+
+
+def test_targets_of_one_post_finishing_at_once_leave_the_post_published(session, sink):
+    """Two workers finish the two targets of a post at the same moment: the post must not stay
+    `publishing` because each derived its status from the other's stale row."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from models import PostTarget
+
+    user, ws, ch, _ = sink_channel(session, sink)
+    ch2 = Channel(
+        workspace_id=ws.id, network="matrix", name="room", account="#r", settings={"endpoint": sink.url}
+    )
+    session.add(ch2)
+    session.commit()
+    sink.state.latency = 0.05
+    pairs = []
+    for _ in range(8):
+        t1 = queued_target(session, ch, author=user)
+        t2 = PostTarget(
+            workspace_id=ws.id,
+            post_id=t1.post_id,
+            channel_id=ch2.id,
+            status="queued",
+            idempotency_key="m-" + t1.idempotency_key[:30],
+            scheduled_at=t1.scheduled_at,
+        )
+        session.add(t2)
+        session.commit()
+        pairs.append((t1.id, t2.id, t1.post_id))
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(publishing.publish_target, [i for a, b, _ in pairs for i in (a, b)]))
+    session.expire_all()
+    assert [session.get(Post, p).status for _, _, p in pairs] == ["published"] * 8
+
+
+def test_expired_token_that_refreshes_keeps_the_channel_and_retries(session, sink):
+    import json
+
+    from app.core import crypto
+
+    _, _, ch, token = sink_channel(session, sink, refreshable=True)
+    sink.state.revoked_tokens.add(token)
+    t = queued_target(session, ch)
+
+    assert publishing.publish_target(t.id) == "retrying"
+
+    session.expire_all()
+    channel = session.get(Channel, ch.id)
+    new_token = json.loads(crypto.decrypt(channel.credentials))["token"]
+    assert channel.status == "active" and new_token != token
+    _requeue(session, t)
+    assert publishing.publish_target(t.id) == "published"  # with the refreshed token
+    assert list(sink.state.created) == [t.idempotency_key]
+
+
+def test_reconciler_re_enqueues_queued_targets_the_broker_lost(session, sink):
+    from sqlalchemy import text
+
+    _, _, ch, _ = sink_channel(session, sink)
+    t = queued_target(session, ch)
+    session.execute(
+        text("UPDATE post_targets SET updated_at = now() - interval '1 hour' WHERE id = :id"), {"id": t.id}
+    )
+    session.commit()
+    report = publishing.reconcile()
+    assert report.stuck_requeued >= 1
+    t = reload(session, t)
+    assert t.status == "queued" and t.updated_at > datetime.now(UTC) - timedelta(minutes=1)
+    assert publishing.reconcile().stuck_requeued == 0  # touched: not sent again on the next round
