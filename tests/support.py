@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import time
@@ -59,8 +60,11 @@ def start_servers() -> Servers:
     stoppers = []
     pg_url = os.environ.get("TEST_DATABASE_URL")
     if not pg_url:
-        pg = embedded.start_postgres(ROOT / "data" / "test", database="postgres")
-        stoppers.append(pg.stop)
+        # A server of this run's own (initdb: ~5 s), so parallel runs in one checkout never stop each
+        # other's; stopped and deleted at the end.
+        run_dir = ROOT / "data" / "test" / f"pg-{os.getpid()}-{secrets.token_hex(3)}"
+        pg = embedded.start_postgres(run_dir, database="postgres")
+        stoppers.append(lambda: (pg.stop(), shutil.rmtree(run_dir, ignore_errors=True)))
         pg_url = pg.url
     redis_url = os.environ.get("TEST_REDIS_URL")
     if not redis_url:
