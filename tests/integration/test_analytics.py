@@ -1,5 +1,6 @@
 """What the analytics page reports: outcomes, punctuality per network, clicks; only to members."""
 
+import secrets
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -33,7 +34,8 @@ def test_report_counts_outcomes_and_punctuality(session):
     make_target(session, mx, scheduled_at=NOW - timedelta(days=2), status="failed")
     make_target(session, bsky, scheduled_at=NOW + timedelta(days=1))  # waiting
     make_target(session, bsky, scheduled_at=NOW - timedelta(days=90), status="published")  # out of range
-    session.add(Link(workspace_id=ws.id, code="abcdefg", destination="https://example.com", clicks=7))
+    code = secrets.token_hex(4)[:7]
+    session.add(Link(workspace_id=ws.id, code=code, destination="https://example.com", clicks=7))
     session.commit()
 
     r = analytics.report(session, owner.id, ws.id, days=30, now=NOW)
@@ -43,7 +45,7 @@ def test_report_counts_outcomes_and_punctuality(session):
     rows = {n.network: n for n in r.per_network}
     assert rows["bluesky"].published == 4 and rows["bluesky"].on_time_pct == 75.0
     assert rows["matrix"].failed == 1 and rows["matrix"].median_lateness_s == 1.0
-    assert r.clicks == 7 and r.top_links[0]["code"] == "abcdefg"
+    assert r.clicks == 7 and r.top_links[0]["code"] == code
     day = (NOW - timedelta(days=1)).date().isoformat()[5:]
     assert next(d for d in r.per_day if d["day"] == day)["published"] == 4
     assert len(r.per_day) == 30
