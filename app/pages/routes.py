@@ -14,6 +14,7 @@ RESET = "/reset"
 ACCOUNT = "/account"
 OUTBOX = "/admin/outbox"
 WELCOME = "/welcome"  # first workspace
+COMPOSE = "/compose"
 
 
 @dataclass(frozen=True)
@@ -25,5 +26,6 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("Status", HOME, "activity"),
+    NavItem("Compose", COMPOSE, "pen-line"),
     NavItem("Account", ACCOUNT, "user-round-cog"),
 ]

@@ -1,0 +1,145 @@
+"""/compose: write one post, tailor it per channel, then save, schedule, publish or submit it."""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+import reflex as rx
+
+from app.pages.layout import workspace_page
+from components.composer import channel_picker, schedule_fields, variant_card
+from components.forms import field_error, form_error
+from state.compose import ComposeState
+
+ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+S = ComposeState
+
+
+def _base_text() -> rx.Component:
+    return rx.vstack(
+        rx.el.label(rx.heading("Post", size="3", as_="h2"), html_for="body"),
+        rx.text("Every channel uses this text unless you give it its own below.", size="1",
+                color_scheme="gray"),
+        rx.text_area(
+            id="body", value=S.body, on_change=S.set_body, debounce_timeout=400, rows="6", width="100%",
+            placeholder="What do you want to say?", aria_describedby="body-error",
+            aria_invalid=rx.cond(S.errors.contains("body"), "true", "false"),
+        ),
+        field_error(S.errors, "body"),
+        spacing="1",
+        width="100%",
+        align="start",
+    )
+
+
+def _can(permission: str) -> rx.Var:
+    return S.allowed.contains(permission)
+
+
+def _actions() -> rx.Component:
+    return rx.flex(
+        rx.button("Save draft", variant="soft", on_click=S.save_draft(S.nonce), loading=S.busy),
+        rx.cond(
+            _can("post:schedule"),
+            rx.fragment(
+                rx.button("Schedule", on_click=S.schedule(S.nonce), loading=S.busy),
+                rx.button("Publish now", variant="outline", on_click=S.publish_now(S.nonce),
+                          loading=S.busy),
+            ),
+            rx.button("Submit for approval", on_click=S.schedule(S.nonce), loading=S.busy),
+        ),
+        gap="3",
+        wrap="wrap",
+    )
+
+
+def _approval() -> rx.Component:
+    """Editors and up decide on a post awaiting approval."""
+    return rx.cond(
+        (S.post_status == "awaiting_approval") & _can("post:approve"),
+        rx.card(
+            rx.vstack(
+                rx.heading("Awaiting your approval", size="3", as_="h2"),
+                rx.el.label(rx.text("Comment for the author (needed to request changes)", size="2"),
+                            html_for="review-comment"),
+                rx.text_area(id="review-comment", value=S.review_comment, on_change=S.set_review_comment,
+                             debounce_timeout=300, rows="2", width="100%",
+                             aria_describedby="comment-error"),
+                field_error(S.errors, "comment"),
+                rx.hstack(
+                    rx.button("Approve", color_scheme="green", on_click=S.approve(S.nonce), loading=S.busy),
+                    rx.button("Request changes", variant="soft", color_scheme="orange",
+                              on_click=S.request_changes(S.nonce), loading=S.busy),
+                    spacing="3",
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            width="100%",
+        ),
+        rx.fragment(),
+    )
+
+
+def _status_line() -> rx.Component:
+    return rx.hstack(
+        rx.cond(S.post_status != "",
+                rx.badge(S.post_status.to(str).replace("_", " "), variant="soft"),
+                rx.badge("new", variant="soft", color_scheme="gray")),
+        rx.text(S.saved_label, size="1", color_scheme="gray", aria_live="polite"),
+        spacing="2",
+        align="center",
+    )
+
+
+def compose_page() -> rx.Component:
+    return workspace_page(
+        rx.vstack(
+            _status_line(),
+            form_error(S.errors),
+            field_error(S.errors, "post_id"),
+            rx.cond(
+                S.approval_comment != "",
+                rx.callout(rx.text("Changes requested: ", S.approval_comment), icon="message-square",
+                           color_scheme="orange", width="100%"),
+                rx.fragment(),
+            ),
+            _approval(),
+            _base_text(),
+            channel_picker(S.channels, S.selected, S.toggle_channel, S.errors),
+            rx.cond(
+                S.cards.length() > 0,
+                rx.vstack(
+                    rx.heading("Per channel", size="3", as_="h2"),
+                    rx.grid(
+                        rx.foreach(S.cards, lambda c: variant_card(c, S.set_variant, S.reset_variant)),
+                        columns=rx.breakpoints(initial="1", md="2"),
+                        spacing="4",
+                        width="100%",
+                    ),
+                    spacing="2",
+                    width="100%",
+                ),
+                rx.fragment(),
+            ),
+            rx.vstack(
+                rx.hstack(
+                    rx.heading("When", size="3", as_="h2"),
+                    rx.spacer(),
+                    rx.button("Next free slot", size="1", variant="soft", on_click=S.next_slot),
+                    width="100%",
+                    align="center",
+                ),
+                schedule_fields(S.day, S.clock, S.timezone, ZONES, S.errors, S.set_day, S.set_clock,
+                                S.set_timezone),
+                spacing="2",
+                width="100%",
+            ),
+            _actions(),
+            spacing="5",
+            width="100%",
+            max_width="960px",
+            padding_bottom="48px",
+        ),
+        title="Compose",
+    )
