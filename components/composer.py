@@ -10,7 +10,20 @@ from typing import Any
 import reflex as rx
 
 from components.forms import field_error
-from components.previews import NETWORK_STYLE, counter, network_badge, preview_card
+from components.previews import NETWORK_STYLE, counter, preview_card
+
+
+def network_tag(network: rx.Var) -> rx.Component:
+    """The network's icon in its colour with a neutral label (coloured text fails contrast checks)."""
+    return rx.match(
+        network,
+        *[
+            (key, rx.badge(rx.icon(icon, size=12, color=colour, aria_hidden="true"), label, variant="soft",
+                           color_scheme="gray"))
+            for key, (colour, icon, label) in NETWORK_STYLE.items()
+        ],
+        rx.badge(network, variant="soft", color_scheme="gray"),
+    )
 
 
 def channel_picker(channels: rx.Var, selected: rx.Var, on_toggle: Callable[..., Any],
@@ -29,7 +42,7 @@ def channel_picker(channels: rx.Var, selected: rx.Var, on_toggle: Callable[..., 
                                 on_change=lambda v: on_toggle(ch["id"], v),
                                 aria_label=ch["name"],
                             ),
-                            network_badge(ch["network"]),
+                            network_tag(ch["network"]),
                             rx.text(ch["name"], size="2"),
                             align="center",
                             spacing="2",
@@ -38,7 +51,7 @@ def channel_picker(channels: rx.Var, selected: rx.Var, on_toggle: Callable[..., 
                     ),
                 ),
                 wrap="wrap",
-                gap="4",
+                spacing="4",
             ),
             rx.callout("This workspace has no connected channels yet: an admin connects them first.",
                        icon="info", width="100%"),
@@ -64,7 +77,7 @@ def variant_card(card: rx.Var, on_edit: Callable[..., Any], on_reset: Callable[.
     return rx.card(
         rx.vstack(
             rx.hstack(
-                network_badge(card.network),
+                network_tag(card.network),
                 rx.text(card.name, weight="medium", size="2"),
                 rx.spacer(),
                 counter(card.count, card.limit),
@@ -124,7 +137,7 @@ def schedule_fields(day: rx.Var, clock: rx.Var, timezone: rx.Var, zones: list[st
                                            list="compose-zones", width="100%",
                                            aria_describedby="timezone-error"), "schedule-zone"),
             rx.el.datalist(*[rx.el.option(value=z) for z in zones], id="compose-zones"),
-            gap="3",
+            spacing="3",
             wrap="wrap",
             width="100%",
         ),

@@ -66,6 +66,12 @@ class ComposeState(WorkspaceState):
     busy: bool = False
     nonce: str = ""
     _used_nonces: list[str] = []
+    snippets: list[dict[str, str]] = []
+    utm_source: str = ""
+    utm_medium: str = ""
+    utm_campaign: str = ""
+    assist_reason: str = ""  # "" when AI assist is configured, else how to enable it
+    topic: str = ""
     _version: str = ""  # the post's updated_at this tab last loaded or saved
     _channel_settings: dict[str, dict[str, Any]] = {}
     _edit_seq: int = 0
@@ -88,6 +94,8 @@ class ComposeState(WorkspaceState):
             return None
         self._channel_settings = {str(c["id"]): c.pop("settings") for c in chans}
         self.channels = [{k: str(v) for k, v in c.items()} for c in chans]
+        self.snippets = await self.run(compose.snippet_choices)
+        self.assist_reason = compose.assist_unavailable_reason()
         params = self.router.page.params
         day = str(params.get("date", "") or "")
         if len(day) == 10 and day[4] == "-" and day[7] == "-":
@@ -344,3 +352,70 @@ class ComposeState(WorkspaceState):
         self._done()
         if not self.errors:
             yield rx.toast.success("Changes requested")
+
+    # --- links, snippets, AI assist ---------------------------------------------------------------------
+    @rx.event
+    def set_utm(self, key: str, value: str) -> None:
+        if key in ("utm_source", "utm_medium", "utm_campaign"):
+            setattr(self, key, value)
+
+    @rx.event
+    def set_topic(self, value: str) -> None:
+        self.topic = value
+
+    def _set_text(self, value: str):  # type: ignore[no-untyped-def]
+        self.body = value
+        self.errors = {k: v for k, v in self.errors.items() if k not in ("links", "assist", "topic", "text")}
+        self._refresh()
+        return self._edited()
+
+    @rx.event
+    async def shorten_links(self):  # type: ignore[no-untyped-def]
+        try:
+            out = await self.run(compose.shorten_links, self.body, self.utm_source, self.utm_medium,
+                                 self.utm_campaign)
+        except DomainError as exc:
+            self.errors = {**self.errors, **field_errors(exc)}
+            return None
+        return self._set_text(out)
+
+    @rx.event
+    def insert_snippet(self, snippet_id: str):  # type: ignore[no-untyped-def]
+        chosen = next((s for s in self.snippets if s["id"] == snippet_id), None)
+        if chosen is None:
+            return None
+        return self._set_text((self.body.rstrip() + ("\n\n" if self.body.strip() else "")) + chosen["body"])
+
+    @rx.event
+    async def assist(self, action: str):  # type: ignore[no-untyped-def]
+        """Write from the topic, rewrite, shorten for the strictest chosen network, or add hashtags."""
+        from app.connectors import registry, text
+        from app.services import assist
+
+        if self.assist_reason:
+            self.errors = {**self.errors, "assist": self.assist_reason}
+            return
+        self.busy = True
+        yield
+        body, topic = self.body, self.topic
+        strictest = min(self.cards, key=lambda c: c.limit, default=None)
+        try:
+            if action == "write":
+                out = await asyncio.to_thread(assist.write, topic)
+            elif action == "rewrite":
+                out = await asyncio.to_thread(assist.rewrite, body)
+            elif action == "shorten" and strictest is not None:
+                count = registry.COUNTERS.get(strictest.network, text.code_points)
+                out = await asyncio.to_thread(assist.shorten, body, strictest.network, strictest.limit, count)
+            elif action == "hashtags":
+                tags = await asyncio.to_thread(assist.hashtags, body)
+                out = (body.rstrip() + "\n\n" + " ".join(tags)) if tags else body
+            else:
+                out = body
+        except DomainError as exc:
+            self.busy = False
+            self.errors = {**self.errors, **{("assist" if k in ("form", "text") else k): v
+                                             for k, v in field_errors(exc).items()}}
+            return
+        self.busy = False
+        yield self._set_text(out)

@@ -32,6 +32,67 @@ def _base_text() -> rx.Component:
     )
 
 
+def _utm(label: str, key: str, value: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(rx.text(label, size="1"), html_for=key),
+        rx.input(id=key, value=value, on_change=lambda v: S.set_utm(key, v), size="1", width="100%"),
+        spacing="1", flex="1", min_width="110px",
+    )
+
+
+def _tools() -> rx.Component:
+    """Links with UTM fields, saved snippets and hashtag groups, and AI assist."""
+    off = S.assist_reason != ""
+    return rx.card(
+        rx.vstack(
+            rx.heading("Tools", size="3", as_="h2"),
+            rx.flex(
+                _utm("UTM source", "utm_source", S.utm_source),
+                _utm("UTM medium", "utm_medium", S.utm_medium),
+                _utm("UTM campaign", "utm_campaign", S.utm_campaign),
+                rx.button("Shorten links", size="1", variant="soft", on_click=S.shorten_links,
+                          align_self="end"),
+                spacing="2", wrap="wrap", width="100%",
+            ),
+            field_error(S.errors, "links"),
+            rx.cond(
+                S.snippets.length() > 0,
+                rx.menu.root(
+                    rx.menu.trigger(rx.button("Insert snippet or hashtags", size="1", variant="soft")),
+                    rx.menu.content(rx.foreach(
+                        S.snippets,
+                        lambda sn: rx.menu.item(sn["name"], on_select=S.insert_snippet(sn["id"])),
+                    )),
+                ),
+                rx.fragment(),
+            ),
+            rx.flex(
+                rx.vstack(
+                    rx.el.label(rx.text("AI topic", size="1"), html_for="assist-topic"),
+                    rx.input(id="assist-topic", value=S.topic, on_change=S.set_topic, size="1",
+                             width="100%", disabled=off, aria_describedby="topic-error"),
+                    spacing="1", flex="1", min_width="160px",
+                ),
+                rx.button("Write from topic", size="1", variant="soft", disabled=off,
+                          on_click=S.assist("write"), align_self="end"),
+                rx.button("Rewrite", size="1", variant="soft", disabled=off, on_click=S.assist("rewrite"),
+                          align_self="end"),
+                rx.button("Shorten for strictest network", size="1", variant="soft", disabled=off,
+                          on_click=S.assist("shorten"), align_self="end"),
+                rx.button("Suggest hashtags", size="1", variant="soft", disabled=off,
+                          on_click=S.assist("hashtags"), align_self="end"),
+                spacing="2", wrap="wrap", width="100%",
+            ),
+            rx.cond(off, rx.text(S.assist_reason, size="1", color_scheme="gray"), rx.fragment()),
+            field_error(S.errors, "assist"),
+            field_error(S.errors, "topic"),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
 def _can(permission: str) -> rx.Var:
     return S.allowed.contains(permission)
 
@@ -48,7 +109,7 @@ def _actions() -> rx.Component:
             ),
             rx.button("Submit for approval", on_click=S.schedule(S.nonce), loading=S.busy),
         ),
-        gap="3",
+        spacing="3",
         wrap="wrap",
     )
 
@@ -106,6 +167,7 @@ def compose_page() -> rx.Component:
             ),
             _approval(),
             _base_text(),
+            _tools(),
             channel_picker(S.channels, S.selected, S.toggle_channel, S.errors),
             rx.cond(
                 S.cards.length() > 0,

@@ -36,7 +36,10 @@ def _axe(page) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
     result = Axe().run(page)
-    return [f"{v['id']}: {v['help']}" for v in result.response["violations"] if v.get("impact") in SERIOUS]
+    for v in result.response["violations"]:
+        print("AXE", v["impact"], v["id"], v["help"], [n["html"][:200] for n in v["nodes"]][:3])
+    return [f"{v['id']}: {v['help']} at {[n['target'] for n in v['nodes']][:4]}"
+            for v in result.response["violations"] if v.get("impact") in SERIOUS]
 
 
 def test_two_channels_with_variants_are_scheduled(browser, base_url, session, member):
