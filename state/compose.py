@@ -48,6 +48,15 @@ def _form_level(errors: dict[str, str]) -> dict[str, str]:
     return out
 
 
+@dataclass
+class Part:
+    """A follow-up part of a thread, counted for the strictest network that posts threads."""
+
+    text: str = ""
+    count: int = 0
+    limit: int = 0
+
+
 class ComposeState(WorkspaceState):
     channels: list[dict[str, str]] = []
     selected: list[str] = []
@@ -66,6 +75,8 @@ class ComposeState(WorkspaceState):
     busy: bool = False
     nonce: str = ""
     _used_nonces: list[str] = []
+    thread: list[Part] = []  # follow-up parts (the base text is part 1)
+    thread_network: str = ""
     snippets: list[dict[str, str]] = []
     utm_source: str = ""
     utm_medium: str = ""
@@ -83,6 +94,7 @@ class ComposeState(WorkspaceState):
         if redirect is not None:
             return redirect
         self.channels, self.selected, self.variants, self.cards, self.errors = [], [], {}, [], {}
+        self.thread, self.thread_network = [], ""
         self.body, self.post_id, self.post_status, self.approval_comment = "", "", "", ""
         self.review_comment, self.saved_label, self.busy, self._version = "", "", False, ""
         self.timezone, self.day, self.clock = self.workspace_timezone, "", "09:00"
@@ -118,6 +130,8 @@ class ComposeState(WorkspaceState):
         self.approval_comment, self._version = data["approval_comment"], data["updated_at"]
         self.selected = list(data["targets"])
         self.variants = {cid: v for cid, v in data["targets"].items() if v is not None}
+        stored = next((parts for parts in data["thread"].values() if parts), [])
+        self.thread = [Part(text=p) for p in stored]
         if data["scheduled_at"]:
             from datetime import datetime
             from zoneinfo import ZoneInfo
@@ -143,6 +157,14 @@ class ComposeState(WorkspaceState):
                 problems=check.problems, segments=check.segments,
             ))
         self.cards = cards
+        strict = min((c for c in cards if by_id[c.channel_id].get("threads") == "True"),
+                     key=lambda c: c.limit, default=None)
+        self.thread_network = strict.name if strict else ""
+        self.thread = [
+            Part(text=p.text, count=compose.count_for(strict.network, p.text) if strict else len(p.text),
+                 limit=strict.limit if strict else 0)
+            for p in self.thread
+        ]
         if len(self.body) > compose.MAX_COMPOSE_CHARS:
             self.errors = {**self.errors, "body": compose.too_long_message(len(self.body))}
         else:
@@ -204,12 +226,18 @@ class ComposeState(WorkspaceState):
     def _variants_for_save(self) -> dict[str, str | None]:
         return {cid: self.variants.get(cid) for cid in self.selected}
 
+    def _threads_for_save(self) -> dict[str, list[str]]:
+        """The follow-up parts go to every chosen channel that posts threads."""
+        capable = {c["id"] for c in self.channels if c.get("threads") == "True"}
+        parts = [p.text for p in self.thread]
+        return {cid: parts for cid in self.selected if cid in capable and parts}
+
     async def _save(self) -> bool:
         """Create or update the draft; False (with the errors set) when the services refuse."""
         try:
             post_id, version = await self.run(
                 compose.save, uuid.UUID(self.post_id) if self.post_id else None, self.body,
-                self._variants_for_save(), self._version,
+                self._variants_for_save(), self._version, self._threads_for_save(),
             )
         except DomainError as exc:
             self.errors = _form_level(field_errors(exc))
@@ -419,3 +447,33 @@ class ComposeState(WorkspaceState):
             return
         self.busy = False
         yield self._set_text(out)
+
+    # --- thread builder ---------------------------------------------------------------------------------
+    @rx.event
+    def split_thread(self):  # type: ignore[no-untyped-def]
+        text = "\n\n".join([self.body, *[p.text for p in self.thread]]).strip()
+        by_id = {c["id"]: c for c in self.channels}
+        networks = [(by_id[cid]["network"], self._channel_settings.get(cid)) for cid in self.selected
+                    if cid in by_id]
+        try:
+            parts, _, _ = compose.split_thread(text, networks)
+        except DomainError as exc:
+            self.errors = {**self.errors, **field_errors(exc)}
+            return None
+        self.errors = {k: v for k, v in self.errors.items() if k != "thread"}
+        self.thread = [Part(text=p) for p in parts[1:]]
+        return self._set_text(parts[0] if parts else "")
+
+    @rx.event
+    def set_thread_part(self, index: int, value: str):  # type: ignore[no-untyped-def]
+        if 0 <= index < len(self.thread):
+            self.thread = [Part(text=value) if i == index else p for i, p in enumerate(self.thread)]
+            self._refresh()
+            return self._edited()
+        return None
+
+    @rx.event
+    def remove_thread_part(self, index: int):  # type: ignore[no-untyped-def]
+        self.thread = [p for i, p in enumerate(self.thread) if i != index]
+        self._refresh()
+        return self._edited()

@@ -9,6 +9,7 @@ import reflex as rx
 from app.pages.layout import workspace_page
 from components.composer import channel_picker, schedule_fields, variant_card
 from components.forms import field_error, form_error
+from components.previews import counter
 from state.compose import ComposeState
 
 ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
@@ -29,6 +30,46 @@ def _base_text() -> rx.Component:
         spacing="1",
         width="100%",
         align="start",
+    )
+
+
+def _thread_part(part: rx.Var, i: rx.Var) -> rx.Component:
+    field_id = "thread-part-" + (i + 2).to_string()
+    return rx.vstack(
+        rx.hstack(
+            rx.el.label(rx.text("Thread part ", (i + 2).to_string(), size="2", weight="medium"),
+                        html_for=field_id),
+            rx.spacer(),
+            counter(part.count, part.limit),
+            rx.button("Remove", size="1", variant="ghost", color_scheme="gray",
+                      aria_label="Remove thread part " + (i + 2).to_string(),
+                      on_click=S.remove_thread_part(i)),
+            width="100%",
+            align="center",
+        ),
+        rx.text_area(id=field_id, value=part.text, on_change=lambda v: S.set_thread_part(i, v),
+                     debounce_timeout=400, rows="3", width="100%"),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _thread() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.button("Split into thread", size="1", variant="soft", on_click=S.split_thread),
+            rx.cond(S.thread.length() > 0,
+                    rx.text("Parts after the first are posted as replies on ", S.thread_network,
+                            " and the other channels that post threads.", size="1", color_scheme="gray"),
+                    rx.fragment()),
+            spacing="3",
+            align="center",
+            wrap="wrap",
+        ),
+        field_error(S.errors, "thread"),
+        rx.foreach(S.thread, _thread_part),
+        spacing="2",
+        width="100%",
     )
 
 
@@ -167,7 +208,7 @@ def compose_page() -> rx.Component:
             ),
             _approval(),
             _base_text(),
-            _tools(),
+            _thread(),
             channel_picker(S.channels, S.selected, S.toggle_channel, S.errors),
             rx.cond(
                 S.cards.length() > 0,
@@ -197,6 +238,7 @@ def compose_page() -> rx.Component:
                 spacing="2",
                 width="100%",
             ),
+            _tools(),
             _actions(),
             spacing="5",
             width="100%",

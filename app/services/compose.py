@@ -180,3 +180,29 @@ def assist_unavailable_reason() -> str:
     except llm.LLMNotConfigured as exc:
         return str(exc)
     return ""
+
+
+def split_thread(body: str, networks: list[tuple[str, dict[str, Any] | None]]) -> tuple[list[str], int, str]:
+    """`body` split at sentence boundaries for the strictest chosen network that posts threads:
+    (parts, that network's limit, its name). Counted the way that network counts."""
+    from app.connectors.checks import label
+    from app.services import threads
+
+    capable = [(n, s, registry.limits_for(n, s)) for n, s in networks]
+    capable = [c for c in capable if c[2].supports_threads]
+    if not capable:
+        raise ValidationFailed("none of the chosen channels posts threads; choose e.g. a Bluesky channel",
+                               field="thread")
+    if len(body) > MAX_COMPOSE_CHARS:
+        raise ValidationFailed(too_long_message(len(body)), field="body")
+    network, _, limits = min(capable, key=lambda c: c[2].max_chars)
+    count = registry.COUNTERS.get(network, text.code_points)
+    parts = threads.split(body, limits.max_chars, count)
+    if len(parts) > posts.MAX_THREAD_PARTS + 1:
+        raise ValidationFailed(f"this text makes {len(parts)} parts; a thread has at most "
+                               f"{posts.MAX_THREAD_PARTS + 1} — shorten it", field="thread")
+    return parts, limits.max_chars, label(network)
+
+
+def count_for(network: str, value: str) -> int:
+    return registry.COUNTERS.get(network, text.code_points)(value)

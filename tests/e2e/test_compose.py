@@ -144,7 +144,7 @@ def test_huge_paste_and_two_tabs(browser, base_url, session, member):
     assert _targets(session, workspace_id=ws.id)[0][1].body == "The second tab's words"
 
     first.locator("#body").fill("y" * 100_000)
-    expect(first.get_by_text("the composer takes at most", exact=False)).to_be_visible(timeout=15_000)
+    expect(first.locator("#body-error")).to_contain_text("the composer takes at most", timeout=15_000)
     first.get_by_role("button", name="Save draft").click()
     expect(first.get_by_text("Not saved")).to_be_visible(timeout=10_000)
     first.context.close()

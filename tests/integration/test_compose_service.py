@@ -114,3 +114,14 @@ def test_snippet_choices_and_assist_reason(session, studio):
     snippets.save(session, owner.id, ws.id, "hashtags", "Launch", "#launch #quillcast")
     assert compose.snippet_choices(session, owner.id, ws.id)[0]["body"] == "#launch #quillcast"
     assert "AI_BASE_URL" in compose.assist_unavailable_reason()
+
+
+def test_split_thread_uses_the_strictest_thread_network():
+    text = " ".join(f"Sentence number {i} is here." for i in range(40))
+    parts, limit, name = compose.split_thread(text, [("matrix", None), ("bluesky", None)])
+    assert name == "Bluesky" and limit == 300 and len(parts) > 1
+    assert all(compose.count_for("bluesky", p) <= 300 for p in parts)
+    assert parts[0].endswith(f"(1/{len(parts)})")
+    with pytest.raises(ValidationFailed) as exc:
+        compose.split_thread(text, [("linkedin", None)])
+    assert exc.value.field == "thread"
