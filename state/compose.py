@@ -83,7 +83,8 @@ class ComposeState(WorkspaceState):
     utm_campaign: str = ""
     assist_reason: str = ""  # "" when AI assist is configured, else how to enable it
     topic: str = ""
-    _version: str = ""  # the post's updated_at this tab last loaded or saved
+    _version: str = ""
+    _idea_id: str = ""  # the post's updated_at this tab last loaded or saved
     _channel_settings: dict[str, dict[str, Any]] = {}
     _edit_seq: int = 0
 
@@ -97,6 +98,7 @@ class ComposeState(WorkspaceState):
         self.thread, self.thread_network = [], ""
         self.body, self.post_id, self.post_status, self.approval_comment = "", "", "", ""
         self.review_comment, self.saved_label, self.busy, self._version = "", "", False, ""
+        self._idea_id = ""
         self.timezone, self.day, self.clock = self.workspace_timezone, "", "09:00"
         self.nonce = secrets.token_hex(8)
         try:
@@ -113,8 +115,16 @@ class ComposeState(WorkspaceState):
         if len(day) == 10 and day[4] == "-" and day[7] == "-":
             self.day = day
         post_id = str(params.get("post_id", "") or "")
+        idea_id = str(params.get("idea", "") or "")
         if post_id:
             await self._load_post(post_id)
+        elif idea_id:
+            try:
+                self.body = await self.run(compose.idea_text, uuid.UUID(idea_id))
+                self._idea_id = idea_id
+            except (DomainError, ValueError) as exc:
+                self.errors = field_errors(exc) if isinstance(exc, DomainError) else {
+                    "form": "this idea does not exist (any more)"}
         elif len(self.channels) == 1:
             self.selected = [self.channels[0]["id"]]
         self._refresh()
@@ -238,6 +248,7 @@ class ComposeState(WorkspaceState):
             post_id, version = await self.run(
                 compose.save, uuid.UUID(self.post_id) if self.post_id else None, self.body,
                 self._variants_for_save(), self._version, self._threads_for_save(),
+                None if self.post_id or not self._idea_id else uuid.UUID(self._idea_id),
             )
         except DomainError as exc:
             self.errors = _form_level(field_errors(exc))

@@ -94,6 +94,7 @@ def save(
     variants: dict[str, str | None],
     expected_updated_at: str,
     threads: dict[str, list[str]] | None = None,
+    idea_id: uuid.UUID | None = None,
 ) -> tuple[str, str]:
     """Create the draft (post_id None) or update it; returns (post id, its new updated_at).
 
@@ -109,6 +110,10 @@ def save(
     ]
     if post_id is None:
         post = posts.create_post(session, actor, workspace_id, body=body, targets=targets)
+        if idea_id is not None:  # the idea card now points at the post it became
+            from app.services import ideas
+
+            ideas.mark_used(session, workspace_id, idea_id, post.id)
     else:
         current = posts.get_post(session, actor, post_id, "post:edit")
         if expected_updated_at and current.updated_at.isoformat() != expected_updated_at:
@@ -206,3 +211,12 @@ def split_thread(body: str, networks: list[tuple[str, dict[str, Any] | None]]) -
 
 def count_for(network: str, value: str) -> int:
     return registry.COUNTERS.get(network, text.code_points)(value)
+
+
+def idea_text(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID, idea_id: uuid.UUID) -> str:
+    """The starting text of a post made from an idea card: its title, then its notes."""
+    from app.services import ideas, permissions
+
+    permissions.require(session, actor, workspace_id, "post:create")
+    idea = ideas._get(session, workspace_id, idea_id)  # noqa: SLF001 - the one lookup that checks the workspace
+    return "\n\n".join(p for p in (idea.title, idea.notes) if p)

@@ -65,6 +65,10 @@ def test_two_channels_with_variants_are_scheduled(browser, base_url, session, me
     expect(page.locator("#schedule-zone")).to_have_value("Europe/Berlin")
     screenshot(page, "compose-desktop")
     assert _axe(page) == []
+    page.emulate_media(color_scheme="dark")
+    page.wait_for_timeout(300)
+    screenshot(page, "compose-dark")
+    page.emulate_media(color_scheme="light")
     page.get_by_role("button", name="Schedule").click()
     expect(page.get_by_text("scheduled", exact=True)).to_be_visible(timeout=15_000)
 
@@ -102,6 +106,17 @@ def test_over_limit_variant_is_refused_with_the_limit_named(browser, base_url, s
     expect(page.get_by_text("312 / 300")).to_be_visible()
     screenshot(page, "compose-error")
     assert all(t.status == "draft" for t, _ in _targets(session, workspace_id=ws.id))
+
+    # The fix the message suggests: split into a thread, each part within Bluesky's limit.
+    page.get_by_role("button", name="Split into thread").click()
+    expect(page.get_by_role("textbox", name="Thread part 2")).to_be_visible(timeout=10_000)
+    expect(page.get_by_text("Bluesky allows 300 characters", exact=False)).to_have_count(0)
+    page.locator("#schedule-date").fill("2030-05-04")
+    page.get_by_role("button", name="Schedule").click()
+    expect(page.get_by_text("scheduled", exact=True)).to_be_visible(timeout=15_000)
+    [(target, post)] = _targets(session, workspace_id=ws.id)
+    assert target.status == "scheduled" and len(target.options["thread"]) == 1
+    assert post.body.endswith("(1/2)") and target.options["thread"][0].endswith("(2/2)")
     page.context.close()
 
 
@@ -179,3 +194,21 @@ def test_contributor_submits_and_editor_approves(browser, base_url, session, mem
     assert [t.status for t, _ in _targets(session, workspace_id=ws.id)] == ["scheduled"]
     page.context.close()
     editor.context.close()
+
+
+def test_start_from_an_idea(browser, base_url, session, member):
+    from app.services import ideas
+    from models import Idea
+
+    user, ws, _ = member
+    idea = ideas.add(session, user.id, ws.id, "Behind the scenes", "Show the <b>desk</b>")
+    session.commit()
+    page = sign_in_as(browser, base_url, user)
+    page.goto(f"{base_url}/compose?idea={idea.id}&date=2030-07-01")
+    expect(page.locator("#body")).to_have_value("Behind the scenes\n\nShow the <b>desk</b>", timeout=30_000)
+    expect(page.locator("#schedule-date")).to_have_value("2030-07-01")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_text("Saved", exact=True)).to_be_visible(timeout=10_000)
+    session.expire_all()
+    assert session.get(Idea, idea.id).status == "used"
+    page.context.close()

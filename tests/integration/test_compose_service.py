@@ -125,3 +125,21 @@ def test_split_thread_uses_the_strictest_thread_network():
     with pytest.raises(ValidationFailed) as exc:
         compose.split_thread(text, [("linkedin", None)])
     assert exc.value.field == "thread"
+
+
+def test_a_post_from_an_idea_starts_with_its_text_and_uses_it(session, studio):
+    from app.services import ideas
+    from models import Idea
+
+    owner, ws, bsky, _ = studio
+    idea = ideas.add(session, owner.id, ws.id, "Behind the scenes", "Show the <b>studio</b> desk")
+    session.commit()
+    text = compose.idea_text(session, owner.id, ws.id, idea.id)
+    assert text == "Behind the scenes\n\nShow the <b>studio</b> desk"
+    post_id, _ = compose.save(session, owner.id, ws.id, None, text, {str(bsky.id): None}, "", idea_id=idea.id)
+    session.commit()
+    used = session.get(Idea, idea.id)
+    assert used is not None and used.status == "used" and str(used.post_id) == post_id
+    other = make_workspace(session, owner=owner)
+    with pytest.raises(NotFound):
+        compose.idea_text(session, owner.id, other.id, idea.id)
