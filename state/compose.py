@@ -83,6 +83,8 @@ class ComposeState(WorkspaceState):
     utm_campaign: str = ""
     assist_reason: str = ""  # "" when AI assist is configured, else how to enable it
     topic: str = ""
+    ask_fold: bool = False  # the chosen wall time is skipped or repeated by a DST change
+    fold: str = ""  # "first" / "second" reading of such a time
     _version: str = ""
     _idea_id: str = ""  # the post's updated_at this tab last loaded or saved
     _channel_settings: dict[str, dict[str, Any]] = {}
@@ -98,7 +100,7 @@ class ComposeState(WorkspaceState):
         self.thread, self.thread_network = [], ""
         self.body, self.post_id, self.post_status, self.approval_comment = "", "", "", ""
         self.review_comment, self.saved_label, self.busy, self._version = "", "", False, ""
-        self._idea_id = ""
+        self._idea_id, self.ask_fold, self.fold = "", False, ""
         self.timezone, self.day, self.clock = self.workspace_timezone, "", "09:00"
         self.nonce = secrets.token_hex(8)
         try:
@@ -125,7 +127,7 @@ class ComposeState(WorkspaceState):
             except (DomainError, ValueError) as exc:
                 self.errors = field_errors(exc) if isinstance(exc, DomainError) else {
                     "form": "this idea does not exist (any more)"}
-        elif len(self.channels) == 1:
+        if not post_id and len(self.channels) == 1:
             self.selected = [self.channels[0]["id"]]
         self._refresh()
         return None
@@ -218,11 +220,15 @@ class ComposeState(WorkspaceState):
 
     @rx.event
     def set_day(self, value: str) -> None:
-        self.day = value
+        self.day, self.ask_fold, self.fold = value, False, ""
 
     @rx.event
     def set_clock(self, value: str) -> None:
-        self.clock = value
+        self.clock, self.ask_fold, self.fold = value, False, ""
+
+    @rx.event
+    def set_fold(self, value: str) -> None:
+        self.fold = value if value in ("first", "second") else ""
 
     @rx.event
     def set_timezone(self, value: str) -> None:
@@ -317,10 +323,13 @@ class ComposeState(WorkspaceState):
             else:
                 local = compose.parse_local(self.day, self.clock)
                 tz = self.timezone
-                post = await self.run(
-                    lambda s, u, w: posts.schedule_post(s, u, post_id, local_time=local, timezone=tz))
+                fold = {"first": 0, "second": 1}.get(self.fold) if self.ask_fold else None
+                post = await self.run(lambda s, u, w: posts.schedule_post(
+                    s, u, post_id, local_time=local, timezone=tz, fold=fold))
         except DomainError as exc:
             self.errors = _form_level(field_errors(exc))
+            if any(p.code in ("dst_gap", "dst_ambiguous") for p in exc.problems):
+                self.ask_fold = True
             return
         self.post_status = post.status
         data = await self.run(compose.load, post_id)

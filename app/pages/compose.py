@@ -235,6 +235,17 @@ def compose_page() -> rx.Component:
                 ),
                 schedule_fields(S.day, S.clock, S.timezone, ZONES, S.errors, S.set_day, S.set_clock,
                                 S.set_timezone),
+                rx.cond(
+                    S.ask_fold,
+                    rx.vstack(
+                        rx.text("Use the first or the second reading named above, then press the button "
+                                "again:", size="2", id="fold-label"),
+                        rx.radio(["first", "second"], value=S.fold, on_change=S.set_fold, direction="row",
+                                 aria_labelledby="fold-label"),
+                        spacing="1",
+                    ),
+                    rx.fragment(),
+                ),
                 spacing="2",
                 width="100%",
             ),

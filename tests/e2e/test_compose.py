@@ -212,3 +212,21 @@ def test_start_from_an_idea(browser, base_url, session, member):
     session.expire_all()
     assert session.get(Idea, idea.id).status == "used"
     page.context.close()
+
+
+def test_dst_gap_is_named_next_to_the_time_and_can_be_resolved(browser, base_url, session, member):
+    user, ws, _ = member
+    page = sign_in_as(browser, base_url, user)
+    _open(page, base_url)
+    page.locator("#body").fill("Clocks change tonight")
+    page.locator("#schedule-date").fill("2030-03-31")  # Berlin skips 02:00-03:00 that night
+    page.locator("#schedule-time").fill("02:30")
+    page.get_by_role("button", name="Schedule").click()
+    expect(page.locator("#scheduled_at-error")).to_contain_text("does not exist in Europe/Berlin",
+                                                               timeout=10_000)
+    page.get_by_role("radio", name="second").click()
+    page.get_by_role("button", name="Schedule").click()
+    expect(page.get_by_text("scheduled", exact=True)).to_be_visible(timeout=15_000)
+    [(target, _)] = _targets(session, workspace_id=ws.id)
+    assert target.status == "scheduled" and target.scheduled_at is not None
+    page.context.close()
