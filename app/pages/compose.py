@@ -225,6 +225,7 @@ def compose_page() -> rx.Component:
                 ),
                 rx.fragment(),
             ),
+            _tools(),
             rx.vstack(
                 rx.hstack(
                     rx.heading("When", size="3", as_="h2"),
@@ -249,7 +250,6 @@ def compose_page() -> rx.Component:
                 spacing="2",
                 width="100%",
             ),
-            _tools(),
             _actions(),
             spacing="5",
             width="100%",

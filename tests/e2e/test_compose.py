@@ -111,6 +111,7 @@ def test_over_limit_variant_is_refused_with_the_limit_named(browser, base_url, s
     page.get_by_role("button", name="Split into thread").click()
     expect(page.get_by_role("textbox", name="Thread part 2")).to_be_visible(timeout=10_000)
     expect(page.get_by_text("Bluesky allows 300 characters", exact=False)).to_have_count(0)
+    screenshot(page, "compose-thread")
     page.locator("#schedule-date").fill("2030-05-04")
     page.get_by_role("button", name="Schedule").click()
     expect(page.get_by_text("scheduled", exact=True)).to_be_visible(timeout=15_000)
