@@ -287,13 +287,8 @@ class ComposeState(WorkspaceState):
                 return  # scheduled posts change only when the person presses a button
             if not self.selected or not self.body.strip() or "body" in self.errors:
                 return
-            self.busy = True
-            self.saved_label = "Saving…"
-        async with self:
-            ok = await self._save()
-            if ok:
-                self.saved_label = "Saved"
-            self.busy = False
+            # One locked block: a Save click waits for this save instead of finding the form busy.
+            await self._save()
 
     @rx.event
     async def save_draft(self, nonce: str):  # type: ignore[no-untyped-def]
