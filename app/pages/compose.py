@@ -59,8 +59,9 @@ def _thread() -> rx.Component:
         rx.hstack(
             rx.button("Split into thread", size="1", variant="soft", on_click=S.split_thread),
             rx.cond(S.thread.length() > 0,
-                    rx.text("Parts after the first are posted as replies on ", S.thread_network,
-                            " and the other channels that post threads.", size="1", color_scheme="gray"),
+                    rx.text("Parts after the first are posted as replies on every chosen channel that "
+                            "posts threads; counted for the strictest: ", S.thread_network, ".", size="1",
+                            color_scheme="gray"),
                     rx.fragment()),
             spacing="3",
             align="center",
