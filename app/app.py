@@ -7,12 +7,14 @@ from app.pages import routes
 from app.pages.account import account_page
 from app.pages.analytics import analytics_page
 from app.pages.auth import forgot_page, reset_page, signin_page, signup_page, verify_page
+from app.pages.compose import compose_page
 from app.pages.outbox import outbox_page
 from app.pages.status import status_page
 from app.pages.welcome import welcome_page
 from state.account import AccountState
 from state.analytics import AnalyticsState
 from state.auth import AuthState, ResetState, VerifyState
+from state.compose import ComposeState
 from state.outbox import OutboxState
 from state.status import StatusState
 from state.workspace import OnboardingState
@@ -33,3 +35,4 @@ app.add_page(welcome_page, route=routes.WELCOME, title="Quillcast — create you
              on_load=OnboardingState.prepare)
 app.add_page(analytics_page, route=routes.ANALYTICS, title="Quillcast — analytics",
              on_load=[AnalyticsState.require_workspace, AnalyticsState.load])
+app.add_page(compose_page, route=routes.COMPOSE, title="Quillcast — compose", on_load=ComposeState.on_load)

@@ -15,6 +15,7 @@ ACCOUNT = "/account"
 OUTBOX = "/admin/outbox"
 WELCOME = "/welcome"  # first workspace
 ANALYTICS = "/analytics"
+COMPOSE = "/compose"
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("Status", HOME, "activity"),
+    NavItem("Compose", COMPOSE, "pen-line"),
     NavItem("Analytics", ANALYTICS, "chart-column"),
     NavItem("Account", ACCOUNT, "user-round-cog"),
 ]

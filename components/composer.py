@@ -1,0 +1,149 @@
+"""Stateless composer parts: the channel picker, a channel's variant card with counter and preview, and the
+schedule fields. Values and handlers come in as arguments; user text is always rendered as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import reflex as rx
+
+from components.forms import field_error
+from components.previews import NETWORK_STYLE, counter, preview_card
+
+
+def network_tag(network: rx.Var) -> rx.Component:
+    """The network's icon in its colour with a neutral label (coloured text fails contrast checks)."""
+    return rx.match(
+        network,
+        *[
+            (key, rx.badge(rx.icon(icon, size=12, color=colour, aria_hidden="true"), label, variant="soft",
+                           color_scheme="gray"))
+            for key, (colour, icon, label) in NETWORK_STYLE.items()
+        ],
+        rx.badge(network, variant="soft", color_scheme="gray"),
+    )
+
+
+def channel_picker(channels: rx.Var, selected: rx.Var, on_toggle: Callable[..., Any],
+                   errors: Any) -> rx.Component:
+    return rx.vstack(
+        rx.heading("Channels", size="3", as_="h2"),
+        rx.cond(
+            channels.length() > 0,
+            rx.flex(
+                rx.foreach(
+                    channels,
+                    lambda ch: rx.el.label(
+                        rx.hstack(
+                            rx.checkbox(
+                                checked=selected.contains(ch["id"]),
+                                on_change=lambda v: on_toggle(ch["id"], v),
+                                aria_label=ch["name"],
+                            ),
+                            network_tag(ch["network"]),
+                            rx.text(ch["name"], size="2"),
+                            align="center",
+                            spacing="2",
+                        ),
+                        style={"cursor": "pointer"},
+                    ),
+                ),
+                wrap="wrap",
+                spacing="4",
+            ),
+            rx.callout("This workspace has no connected channels yet: an admin connects them first.",
+                       icon="info", width="100%"),
+        ),
+        field_error(errors, "targets"),
+        spacing="2",
+        width="100%",
+        align="start",
+    )
+
+
+def _preview(card: rx.Var) -> rx.Component:
+    return rx.match(
+        card.network,
+        *[(net, preview_card(net, card.name, card.account, card.segments)) for net in NETWORK_STYLE],
+        preview_card("webhook", card.name, card.account, card.segments),
+    )
+
+
+def variant_card(card: rx.Var, on_edit: Callable[..., Any], on_reset: Callable[..., Any]) -> rx.Component:
+    """One channel's own text (inherits the base text until edited), its counter, problems and preview."""
+    field_id = "variant-" + card.channel_id.to(str)
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                network_tag(card.network),
+                rx.text(card.name, weight="medium", size="2"),
+                rx.spacer(),
+                counter(card.count, card.limit),
+                width="100%",
+                align="center",
+                wrap="wrap",
+            ),
+            rx.el.label(
+                rx.text("Text for ", card.name, size="1", color_scheme="gray"),
+                html_for=field_id,
+            ),
+            rx.text_area(
+                id=field_id,
+                value=card.text,
+                on_change=lambda v: on_edit(card.channel_id, v),
+                debounce_timeout=400,
+                rows="4",
+                width="100%",
+                aria_invalid=rx.cond(card.problems.length() > 0, "true", "false"),
+            ),
+            rx.hstack(
+                rx.cond(card.own,
+                        rx.text("Own text for this channel", size="1", color_scheme="gray"),
+                        rx.text("Same as the base text", size="1", color_scheme="gray")),
+                rx.spacer(),
+                rx.cond(card.own,
+                        rx.button("Reset to base text", size="1", variant="soft", color_scheme="gray",
+                                  on_click=lambda: on_reset(card.channel_id)),
+                        rx.fragment()),
+                width="100%",
+                align="center",
+            ),
+            rx.foreach(card.problems,
+                       lambda p: rx.text(p, color_scheme="red", size="2", role="alert")),
+            _preview(card),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def schedule_fields(day: rx.Var, clock: rx.Var, timezone: rx.Var, zones: list[str], errors: Any,
+                    on_day: Callable[..., Any], on_clock: Callable[..., Any],
+                    on_timezone: Callable[..., Any]) -> rx.Component:
+    def labelled(label: str, control: rx.Component, name: str) -> rx.Component:
+        return rx.vstack(rx.el.label(rx.text(label, size="2", weight="medium"), html_for=name), control,
+                         spacing="1", min_width="140px", flex="1")
+
+    return rx.vstack(
+        rx.flex(
+            labelled("Date", rx.input(id="schedule-date", type="date", value=day, on_change=on_day,
+                                      aria_describedby="scheduled_at-error", width="100%"), "schedule-date"),
+            labelled("Time", rx.input(id="schedule-time", type="time", value=clock, on_change=on_clock,
+                                      aria_describedby="scheduled_at-error", width="100%"), "schedule-time"),
+            labelled("Time zone", rx.input(id="schedule-zone", value=timezone, on_change=on_timezone,
+                                           list="compose-zones", width="100%",
+                                           aria_describedby="timezone-error"), "schedule-zone"),
+            rx.el.datalist(*[rx.el.option(value=z) for z in zones], id="compose-zones"),
+            spacing="3",
+            wrap="wrap",
+            width="100%",
+        ),
+        field_error(errors, "scheduled_at"),
+        field_error(errors, "timezone"),
+        field_error(errors, "queue"),
+        spacing="2",
+        width="100%",
+    )
