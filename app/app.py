@@ -6,11 +6,13 @@ from app.api.main import create_api
 from app.pages import routes
 from app.pages.account import account_page
 from app.pages.auth import forgot_page, reset_page, signin_page, signup_page, verify_page
+from app.pages.channels import channels_page, oauth_callback_page
 from app.pages.outbox import outbox_page
 from app.pages.status import status_page
 from app.pages.welcome import welcome_page
 from state.account import AccountState
 from state.auth import AuthState, ResetState, VerifyState
+from state.channels import ChannelsState, OAuthCallbackState
 from state.outbox import OutboxState
 from state.status import StatusState
 from state.workspace import OnboardingState
@@ -29,3 +31,8 @@ app.add_page(outbox_page, route=routes.OUTBOX, title="Quillcast — outbox",
              on_load=[AuthState.require_login, OutboxState.on_load])
 app.add_page(welcome_page, route=routes.WELCOME, title="Quillcast — create your workspace",
              on_load=OnboardingState.prepare)
+app.add_page(channels_page, route=routes.CHANNELS, title="Quillcast — channels",
+             on_load=[ChannelsState.require_workspace, ChannelsState.on_load])
+app.add_page(oauth_callback_page, route=routes.CHANNELS_OAUTH_CALLBACK,
+             title="Quillcast — connecting a channel",
+             on_load=[OAuthCallbackState.require_workspace, OAuthCallbackState.finish])

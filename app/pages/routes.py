@@ -14,6 +14,11 @@ RESET = "/reset"
 ACCOUNT = "/account"
 OUTBOX = "/admin/outbox"
 WELCOME = "/welcome"  # first workspace
+# Workspace
+CHANNELS = "/channels"
+CHANNELS_OAUTH_CALLBACK = "/channels/oauth/callback"  # app.services.channel_oauth.CALLBACK_PATH
+WORKSPACE_SETTINGS = "/settings/workspace"
+IDEAS = "/ideas"
 
 
 @dataclass(frozen=True)
@@ -25,5 +30,6 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("Status", HOME, "activity"),
+    NavItem("Channels", CHANNELS, "radio-tower"),
     NavItem("Account", ACCOUNT, "user-round-cog"),
 ]
