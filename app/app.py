@@ -10,12 +10,14 @@ from app.pages.channels import channels_page, oauth_callback_page
 from app.pages.outbox import outbox_page
 from app.pages.status import status_page
 from app.pages.welcome import welcome_page
+from app.pages.workspace_settings import workspace_settings_page
 from state.account import AccountState
 from state.auth import AuthState, ResetState, VerifyState
 from state.channels import ChannelsState, OAuthCallbackState
 from state.outbox import OutboxState
 from state.status import StatusState
 from state.workspace import OnboardingState
+from state.workspace_settings import WorkspaceSettingsState
 
 app = rx.App(api_transformer=create_api())
 app.add_page(status_page, route=routes.HOME, title="Quillcast — status", on_load=StatusState.refresh)
@@ -36,3 +38,5 @@ app.add_page(channels_page, route=routes.CHANNELS, title="Quillcast — channels
 app.add_page(oauth_callback_page, route=routes.CHANNELS_OAUTH_CALLBACK,
              title="Quillcast — connecting a channel",
              on_load=[OAuthCallbackState.require_workspace, OAuthCallbackState.finish])
+app.add_page(workspace_settings_page, route=routes.WORKSPACE_SETTINGS, title="Quillcast — workspace settings",
+             on_load=[WorkspaceSettingsState.require_workspace, WorkspaceSettingsState.on_load])

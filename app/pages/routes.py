@@ -31,5 +31,6 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem("Status", HOME, "activity"),
     NavItem("Channels", CHANNELS, "radio-tower"),
+    NavItem("Workspace", WORKSPACE_SETTINGS, "settings"),
     NavItem("Account", ACCOUNT, "user-round-cog"),
 ]
