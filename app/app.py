@@ -7,6 +7,7 @@ from app.pages import routes
 from app.pages.account import account_page
 from app.pages.auth import forgot_page, reset_page, signin_page, signup_page, verify_page
 from app.pages.channels import channels_page, oauth_callback_page
+from app.pages.ideas import ideas_page
 from app.pages.outbox import outbox_page
 from app.pages.status import status_page
 from app.pages.welcome import welcome_page
@@ -14,6 +15,7 @@ from app.pages.workspace_settings import workspace_settings_page
 from state.account import AccountState
 from state.auth import AuthState, ResetState, VerifyState
 from state.channels import ChannelsState, OAuthCallbackState
+from state.ideas import IdeasState
 from state.outbox import OutboxState
 from state.status import StatusState
 from state.workspace import OnboardingState
@@ -40,3 +42,5 @@ app.add_page(oauth_callback_page, route=routes.CHANNELS_OAUTH_CALLBACK,
              on_load=[OAuthCallbackState.require_workspace, OAuthCallbackState.finish])
 app.add_page(workspace_settings_page, route=routes.WORKSPACE_SETTINGS, title="Quillcast — workspace settings",
              on_load=[WorkspaceSettingsState.require_workspace, WorkspaceSettingsState.on_load])
+app.add_page(ideas_page, route=routes.IDEAS, title="Quillcast — ideas",
+             on_load=[IdeasState.require_workspace, IdeasState.on_load])

@@ -30,6 +30,7 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("Status", HOME, "activity"),
+    NavItem("Ideas", IDEAS, "lightbulb"),
     NavItem("Channels", CHANNELS, "radio-tower"),
     NavItem("Workspace", WORKSPACE_SETTINGS, "settings"),
     NavItem("Account", ACCOUNT, "user-round-cog"),
