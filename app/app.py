@@ -9,6 +9,7 @@ from app.pages.auth import forgot_page, reset_page, signin_page, signup_page, ve
 from app.pages.channels import channels_page, oauth_callback_page
 from app.pages.ideas import ideas_page
 from app.pages.outbox import outbox_page
+from app.pages.queue import queue_page
 from app.pages.status import status_page
 from app.pages.welcome import welcome_page
 from app.pages.workspace_settings import workspace_settings_page
@@ -17,6 +18,7 @@ from state.auth import AuthState, ResetState, VerifyState
 from state.channels import ChannelsState, OAuthCallbackState
 from state.ideas import IdeasState
 from state.outbox import OutboxState
+from state.queue import QueueState
 from state.status import StatusState
 from state.workspace import OnboardingState
 from state.workspace_settings import WorkspaceSettingsState
@@ -44,3 +46,5 @@ app.add_page(workspace_settings_page, route=routes.WORKSPACE_SETTINGS, title="Qu
              on_load=[WorkspaceSettingsState.require_workspace, WorkspaceSettingsState.on_load])
 app.add_page(ideas_page, route=routes.IDEAS, title="Quillcast — ideas",
              on_load=[IdeasState.require_workspace, IdeasState.on_load])
+app.add_page(queue_page, route=routes.QUEUE, title="Quillcast — queue",
+             on_load=[QueueState.require_workspace, QueueState.on_load])

@@ -19,6 +19,7 @@ CHANNELS = "/channels"
 CHANNELS_OAUTH_CALLBACK = "/channels/oauth/callback"  # app.services.channel_oauth.CALLBACK_PATH
 WORKSPACE_SETTINGS = "/settings/workspace"
 IDEAS = "/ideas"
+QUEUE = "/queue"
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("Status", HOME, "activity"),
+    NavItem("Queue", QUEUE, "list-ordered"),
     NavItem("Ideas", IDEAS, "lightbulb"),
     NavItem("Channels", CHANNELS, "radio-tower"),
     NavItem("Workspace", WORKSPACE_SETTINGS, "settings"),

@@ -16,7 +16,8 @@ pytestmark = pytest.mark.e2e
 
 def serious(page) -> list[str]:
     result = Axe().run(page)
-    return [v["id"] for v in result.response["violations"] if v.get("impact") in ("serious", "critical")]
+    return [f'{v["id"]}: {[n["target"] for n in v["nodes"]]}' for v in result.response["violations"]
+            if v.get("impact") in ("serious", "critical")]
 
 
 def test_ideas_board(browser, base_url, session, member):
