@@ -7,6 +7,7 @@ from app.pages import routes
 from app.pages.account import account_page
 from app.pages.auth import forgot_page, reset_page, signin_page, signup_page, verify_page
 from app.pages.channels import channels_page, oauth_callback_page
+from app.pages.drafts import drafts_page
 from app.pages.ideas import ideas_page
 from app.pages.outbox import outbox_page
 from app.pages.queue import queue_page
@@ -16,6 +17,7 @@ from app.pages.workspace_settings import workspace_settings_page
 from state.account import AccountState
 from state.auth import AuthState, ResetState, VerifyState
 from state.channels import ChannelsState, OAuthCallbackState
+from state.drafts import DraftsState
 from state.ideas import IdeasState
 from state.outbox import OutboxState
 from state.queue import QueueState
@@ -48,3 +50,5 @@ app.add_page(ideas_page, route=routes.IDEAS, title="Quillcast — ideas",
              on_load=[IdeasState.require_workspace, IdeasState.on_load])
 app.add_page(queue_page, route=routes.QUEUE, title="Quillcast — queue",
              on_load=[QueueState.require_workspace, QueueState.on_load])
+app.add_page(drafts_page, route=routes.DRAFTS, title="Quillcast — drafts",
+             on_load=[DraftsState.require_workspace, DraftsState.on_load])

@@ -20,6 +20,7 @@ CHANNELS_OAUTH_CALLBACK = "/channels/oauth/callback"  # app.services.channel_oau
 WORKSPACE_SETTINGS = "/settings/workspace"
 IDEAS = "/ideas"
 QUEUE = "/queue"
+DRAFTS = "/drafts"
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem("Status", HOME, "activity"),
     NavItem("Queue", QUEUE, "list-ordered"),
+    NavItem("Drafts", DRAFTS, "file-pen-line"),
     NavItem("Ideas", IDEAS, "lightbulb"),
     NavItem("Channels", CHANNELS, "radio-tower"),
     NavItem("Workspace", WORKSPACE_SETTINGS, "settings"),
