@@ -164,6 +164,8 @@ class ChannelsState(WorkspaceState):
             return
         self.saving, self.reconnect_id, self.nonce = False, "", secrets.token_hex(8)
         await self._refresh()
+        # clear what was typed (secrets especially); the PDS URL goes back to its default
+        yield [rx.set_value(k, DEFAULTS.get(k, "")) for k in [*keys, "name"]]
         yield rx.toast.success("Channel re-connected." if reconnect_id else "Channel connected.")
 
     @rx.event

@@ -27,7 +27,7 @@ def draft_row(d: rx.Var) -> rx.Component:
                           aria_label="Delete draft: " + d["excerpt"].to(str), on_click=S.ask_delete(d["id"])),
                 spacing="2",
             ),
-            gap="3",
+            spacing="3",
             align="center",
             wrap="wrap",
             width="100%",

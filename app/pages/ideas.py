@@ -64,7 +64,7 @@ def idea_card(c: rx.Var) -> rx.Component:
                               aria_label="Edit " + c["title"].to(str), on_click=S.start_edit(c["id"])),
                     rx.button("Archive", size="1", variant="soft", color_scheme="gray",
                               aria_label="Archive " + c["title"].to(str), on_click=S.archive(c["id"])),
-                    gap="2",
+                    spacing="2",
                     wrap="wrap",
                 ),
                 rx.fragment(),
