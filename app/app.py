@@ -5,6 +5,7 @@ import reflex as rx
 from app.api.main import create_api
 from app.pages import routes
 from app.pages.account import account_page
+from app.pages.audit import audit_page
 from app.pages.auth import forgot_page, reset_page, signin_page, signup_page, verify_page
 from app.pages.channels import channels_page, oauth_callback_page
 from app.pages.drafts import drafts_page
@@ -15,6 +16,7 @@ from app.pages.status import status_page
 from app.pages.welcome import welcome_page
 from app.pages.workspace_settings import workspace_settings_page
 from state.account import AccountState
+from state.audit import AuditState
 from state.auth import AuthState, ResetState, VerifyState
 from state.channels import ChannelsState, OAuthCallbackState
 from state.drafts import DraftsState
@@ -52,3 +54,5 @@ app.add_page(queue_page, route=routes.QUEUE, title="Quillcast — queue",
              on_load=[QueueState.require_workspace, QueueState.on_load])
 app.add_page(drafts_page, route=routes.DRAFTS, title="Quillcast — drafts",
              on_load=[DraftsState.require_workspace, DraftsState.on_load])
+app.add_page(audit_page, route=routes.AUDIT, title="Quillcast — audit log",
+             on_load=[AuditState.require_workspace, AuditState.on_load])

@@ -18,6 +18,7 @@ WELCOME = "/welcome"  # first workspace
 CHANNELS = "/channels"
 CHANNELS_OAUTH_CALLBACK = "/channels/oauth/callback"  # app.services.channel_oauth.CALLBACK_PATH
 WORKSPACE_SETTINGS = "/settings/workspace"
+AUDIT = "/settings/audit"  # owners and admins
 IDEAS = "/ideas"
 QUEUE = "/queue"
 DRAFTS = "/drafts"

@@ -202,4 +202,7 @@ def workspace_settings_page() -> rx.Component:
         rx.cond(S.can_invite, invitations_section(), rx.fragment()),
         remove_dialog(),
         title="Workspace settings",
+        actions=rx.cond(S.allowed.contains("audit:read"),
+                        rx.link(rx.button("Audit log", variant="soft", tab_index=-1), href="/settings/audit"),
+                        rx.fragment()),
     )

@@ -102,3 +102,43 @@ def test_an_editor_sees_settings_read_only(browser, base_url, session, member):
     expect(page.get_by_role("heading", name="Invitations")).to_have_count(0)
     expect(page.get_by_role("button", name="Remove", exact=False)).to_have_count(0)
     page.context.close()
+
+
+def test_audit_log_pages_for_admins_only(browser, base_url, session, member):
+    from app.services import audit
+
+    owner, ws, _channel = member
+    for i in range(30):
+        audit.record(session, "post.deleted", actor_id=owner.id, workspace_id=ws.id, subject_type="post",
+                     subject_id=f"p{i}", note=f"<b>entry {i}</b>")
+    session.commit()
+    page = sign_in_as(browser, base_url, owner)
+    page.goto(base_url + "/settings/workspace")
+    page.get_by_role("link", name="Audit log").click()
+    expect(page.get_by_role("heading", name="Audit log", level=1)).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Page 1")).to_be_visible()
+    expect(page.get_by_text('"<b>entry 29</b>"', exact=False)).to_be_visible()
+    expect(page.get_by_role("button", name="Newer")).to_be_disabled()
+    assert serious(page) == []
+    screenshot(page, "audit-1280")
+    page.get_by_role("button", name="Older").click()
+    expect(page.get_by_text("Page 2")).to_be_visible(timeout=10_000)
+    expect(page.get_by_text("<b>entry 0</b>", exact=False)).to_be_visible()
+    page.get_by_role("button", name="Newer").click()
+    expect(page.get_by_text("Page 1")).to_be_visible(timeout=10_000)
+    page.context.close()
+
+    narrow = sign_in_as(browser, base_url, owner, width=390, height=844)
+    narrow.goto(base_url + "/settings/audit")
+    expect(narrow.get_by_text("Page 1")).to_be_visible(timeout=30_000)
+    screenshot(narrow, "audit-390")
+    narrow.context.close()
+
+    editor = make_user(session, email_verified_at=datetime.now(UTC))
+    session.add(Membership(workspace_id=ws.id, user_id=editor.id, role="editor"))
+    session.commit()
+    page = sign_in_as(browser, base_url, editor)
+    page.goto(base_url + "/settings/audit")
+    expect(page.get_by_role("alert")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("entry 29", exact=False)).to_have_count(0)
+    page.context.close()
