@@ -79,6 +79,10 @@ def test_connect_a_bluesky_channel_to_the_real_pds(browser, base_url, session, m
     narrow.goto(base_url + "/channels")
     expect(narrow.get_by_text(account.handle, exact=True)).to_be_visible(timeout=30_000)
     screenshot(narrow, "channels-390")
+    narrow.emulate_media(color_scheme="dark")
+    narrow.reload()
+    expect(narrow.get_by_text(account.handle, exact=True)).to_be_visible(timeout=30_000)
+    screenshot(narrow, "channels-390-dark")
     narrow.context.close()
 
 

@@ -31,7 +31,7 @@ def test_drafts_list_open_and_delete(browser, base_url, session, member):
 
     page = sign_in_as(browser, base_url, user)
     page.goto(base_url + "/drafts")
-    expect(page.get_by_text(text)).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(text, exact=True)).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Ada on Bluesky · draft")).to_be_visible()
     expect(page.get_by_role("link", name=f"Open draft in the composer: {text}")).to_have_attribute(
         "href", f"/compose?post_id={post.id}")
@@ -47,7 +47,8 @@ def test_drafts_list_open_and_delete(browser, base_url, session, member):
     dialog = page.get_by_role("alertdialog")
     expect(dialog).to_contain_text("Delete this draft?")
     dialog.get_by_role("button", name="Keep it").click()
-    expect(page.get_by_text(text)).to_be_visible()
+    expect(dialog).to_have_count(0)
+    expect(page.get_by_text(text, exact=True)).to_be_visible()
     page.get_by_role("button", name=f"Delete draft: {text}").click()
     page.get_by_role("alertdialog").get_by_role("button", name="Delete").dblclick()
     expect(page.get_by_text("No drafts.")).to_be_visible(timeout=10_000)
