@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
+from app.connectors.checks import label
 from app.services import channels, posts, timeslots
 from app.services.errors import DomainError, ValidationFailed
 from state.workspace import WorkspaceState
@@ -34,8 +35,8 @@ def _overview(session, user_id, workspace_id, tz_name):  # type: ignore[no-untyp
     for ch in channels.list_channels(session, user_id=user_id, workspace_id=workspace_id):
         slots = timeslots.list_slots(session, user_id, ch.id)
         try:
-            free = _fmt(timeslots.next_free_slot(session, ch, now), tz)
-        except ValidationFailed as exc:
+            free = _fmt(timeslots.next_free_slot(session, ch, now), tz) if slots else "none yet: add a slot"
+        except ValidationFailed as exc:  # every slot in the horizon is taken
             free = exc.message
         upcoming = [
             {"when": _fmt(r["scheduled_at"], tz), "status": r["status"].replace("_", " "),
@@ -43,7 +44,7 @@ def _overview(session, user_id, workspace_id, tz_name):  # type: ignore[no-untyp
             for r in rows if r["channel_id"] == ch.id and r["scheduled_at"] is not None
         ][:UPCOMING_LIMIT]
         out.append({
-            "id": str(ch.id), "name": ch.name, "network": ch.network, "next_free": free,
+            "id": str(ch.id), "name": ch.name, "network": label(ch.network), "next_free": free,
             "slots": [{"key": f"{s.weekday}-{s.local_time:%H:%M}",
                        "label": f"{WEEKDAYS[s.weekday]} {s.local_time:%H:%M}"} for s in slots],
             "upcoming": upcoming,

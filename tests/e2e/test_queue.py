@@ -34,13 +34,13 @@ def test_queue_slots_and_upcoming(browser, base_url, session, member):
     expect(page.get_by_text("first post 🎉 مرحبا")).to_be_visible()
     texts = page.locator("text=/first post|second <i>post<\\/i>/").all_inner_texts()
     assert texts == ["first post 🎉 مرحبا", "second <i>post</i>"], texts
-    expect(page.get_by_text("has no queue slots yet")).to_be_visible()
+    expect(page.get_by_text("Next free slot: none yet: add a slot")).to_be_visible()
 
     page.get_by_label("Weekday").select_option("2")
     page.get_by_label("Time", exact=True).fill("09:30")
     page.get_by_role("button", name="Add slot to Ada on Bluesky").click()
     expect(page.get_by_text("Wednesday 09:30")).to_be_visible(timeout=10_000)
-    expect(page.get_by_text("has no queue slots yet")).to_have_count(0)
+    expect(page.get_by_text("none yet")).to_have_count(0)
     expect(page.get_by_text("Next free slot: Wed")).to_be_visible()
     page.get_by_role("button", name="Add slot to Ada on Bluesky").dblclick()  # the same slot: still one
     session.expire_all()
