@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
+from sqlmodel import select
 
 from models import Post, PostTarget
 from tests.e2e.conftest import screenshot, sign_in_as
@@ -28,13 +29,14 @@ def test_drafts_list_open_and_delete(browser, base_url, session, member):
     session.add(PostTarget(workspace_id=ws.id, post_id=post.id, channel_id=channel.id, status="draft",
                            idempotency_key="e2e-draft"))
     session.commit()
+    post_id = post.id
 
     page = sign_in_as(browser, base_url, user)
     page.goto(base_url + "/drafts")
     expect(page.get_by_text(text, exact=True)).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Ada on Bluesky · draft")).to_be_visible()
     expect(page.get_by_role("link", name=f"Open draft in the composer: {text}")).to_have_attribute(
-        "href", f"/compose?post_id={post.id}")
+        "href", f"/compose?post_id={post_id}")
     assert serious(page) == []
     screenshot(page, "drafts-1280")
     narrow = sign_in_as(browser, base_url, user, width=390, height=844)
@@ -53,5 +55,5 @@ def test_drafts_list_open_and_delete(browser, base_url, session, member):
     page.get_by_role("alertdialog").get_by_role("button", name="Delete").dblclick()
     expect(page.get_by_text("No drafts.")).to_be_visible(timeout=10_000)
     session.expire_all()
-    assert session.get(Post, post.id) is None
+    assert session.exec(select(Post).where(Post.id == post_id)).first() is None
     page.context.close()
