@@ -6,6 +6,7 @@ the user's own claims; the services check `channel:manage` again whatever the pa
 
 from __future__ import annotations
 
+import logging
 import secrets
 import uuid
 from typing import Any
@@ -17,6 +18,9 @@ from app.services import channel_oauth, channels
 from app.services.errors import DomainError
 from state.auth import field_errors
 from state.workspace import WorkspaceState
+
+logger = logging.getLogger(__name__)
+UNEXPECTED = "Something went wrong on the server; nothing was saved. Please try again."
 
 # What each network asks for: (credential key, label, input type, hint). Keys are the connectors' own.
 NETWORK_FIELDS: dict[str, list[tuple[str, str, str, str]]] = {
@@ -162,6 +166,11 @@ class ChannelsState(WorkspaceState):
             self.errors = _place(field_errors(exc), network)
             self.saving, self.nonce = False, secrets.token_hex(8)
             return
+        except Exception:  # noqa: BLE001 - never leave the form stuck in "saving"
+            logger.exception("form handler failed")
+            self.errors = {"form": UNEXPECTED}
+            self.saving, self.nonce = False, secrets.token_hex(8)
+            return
         self.saving, self.reconnect_id, self.nonce = False, "", secrets.token_hex(8)
         await self._refresh()
         # clear what was typed (secrets especially); the PDS URL goes back to its default
@@ -183,6 +192,11 @@ class ChannelsState(WorkspaceState):
             url = await self.run(_start_oauth, network, instance or None)
         except DomainError as exc:
             self.errors = field_errors(exc)
+            self.saving, self.nonce = False, secrets.token_hex(8)
+            return
+        except Exception:  # noqa: BLE001 - never leave the form stuck in "saving"
+            logger.exception("form handler failed")
+            self.errors = {"form": UNEXPECTED}
             self.saving, self.nonce = False, secrets.token_hex(8)
             return
         self.saving = False

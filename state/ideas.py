@@ -5,6 +5,7 @@ post:create again)."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 import uuid
 from typing import Any
@@ -15,6 +16,9 @@ from app.services import ideas
 from app.services.errors import DomainError
 from state.auth import field_errors
 from state.workspace import WorkspaceState
+
+logger = logging.getLogger(__name__)
+UNEXPECTED = "Something went wrong on the server; nothing was saved. Please try again."
 
 EXCERPT = 280
 
@@ -74,6 +78,11 @@ class IdeasState(WorkspaceState):
             self.errors = field_errors(exc)  # the typed text stays in the form
             self.saving, self.nonce = False, secrets.token_hex(8)
             return
+        except Exception:  # noqa: BLE001 - never leave the form stuck in "saving"
+            logger.exception("form handler failed")
+            self.errors = {"form": UNEXPECTED}
+            self.saving, self.nonce = False, secrets.token_hex(8)
+            return
         self.saving, self.nonce = False, secrets.token_hex(8)
         await self._refresh()
         yield [rx.set_value("title", ""), rx.set_value("notes", "")]
@@ -106,6 +115,11 @@ class IdeasState(WorkspaceState):
         except DomainError as exc:
             errors = field_errors(exc)
             self.edit_errors = {("edit_" + k if k in ("title", "notes") else k): v for k, v in errors.items()}
+            self.saving, self.nonce = False, secrets.token_hex(8)
+            return
+        except Exception:  # noqa: BLE001 - never leave the form stuck in "saving"
+            logger.exception("form handler failed")
+            self.edit_errors = {"form": UNEXPECTED}
             self.saving, self.nonce = False, secrets.token_hex(8)
             return
         self.saving, self.editing_id, self.nonce = False, "", secrets.token_hex(8)

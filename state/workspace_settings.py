@@ -6,6 +6,7 @@ RLS applies); those check workspace:manage / member:manage / member:invite again
 
 from __future__ import annotations
 
+import logging
 import secrets
 import uuid
 from typing import Any
@@ -16,6 +17,9 @@ from app.services import invitations, workspaces
 from app.services.errors import DomainError
 from state.auth import field_errors
 from state.workspace import WorkspaceState
+
+logger = logging.getLogger(__name__)
+UNEXPECTED = "Something went wrong on the server; nothing was saved. Please try again."
 
 
 def _load(session, user_id, workspace_id):  # type: ignore[no-untyped-def]
@@ -175,6 +179,11 @@ class WorkspaceSettingsState(WorkspaceState):
             await self.run(invitations.invite, str(form.get("email", "")), str(form.get("role", "")))
         except DomainError as exc:
             self.invite_errors = field_errors(exc)
+            self.saving, self.invite_nonce = False, secrets.token_hex(8)
+            return
+        except Exception:  # noqa: BLE001 - never leave the form stuck in "saving"
+            logger.exception("form handler failed")
+            self.invite_errors = {"form": UNEXPECTED}
             self.saving, self.invite_nonce = False, secrets.token_hex(8)
             return
         self.saving, self.invite_nonce = False, secrets.token_hex(8)

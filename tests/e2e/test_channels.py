@@ -62,6 +62,27 @@ def test_connect_a_bluesky_channel_to_the_real_pds(browser, base_url, session, m
     assert len(rows) == 1 and rows[0].status == "active"
     screenshot(page, "channels-1280")
 
+    # Re-connect the new channel: a wrong app password is refused next to the field; the right one works.
+    page.get_by_role("button", name=f"Re-connect {account.handle}").click()
+    expect(page.get_by_role("heading", name="Re-connect a channel")).to_be_visible()
+    page.get_by_label("Handle").fill(account.handle)
+    page.get_by_label("App password").fill("still-wrong-5678")
+    page.get_by_label("PDS URL").fill(bluesky_pds.url)
+    page.get_by_role("button", name="Re-connect", exact=True).click()
+    expect(page.locator("#app_password-error")).to_contain_text("refused", timeout=20_000)
+    page.get_by_label("App password").fill(account.app_password)
+    page.get_by_role("button", name="Re-connect", exact=True).click()
+    expect(page.get_by_role("heading", name="Connect a channel")).to_be_visible(timeout=20_000)
+
+    # X connects through its sign-in page; without X_CLIENT_ID the server says what an operator must do.
+    page.get_by_label("Network").select_option("x")
+    page.get_by_role("button", name="Continue to sign in").click()
+    expect(page.locator("#network-error")).to_contain_text("X_CLIENT_ID", timeout=10_000)
+    page.get_by_label("Network").select_option("mastodon")
+    page.get_by_role("button", name="Continue to sign in").click()
+    expect(page.locator("#instance-error")).to_contain_text("required")
+    page.get_by_label("Network").select_option("bluesky")
+
     # Disconnect asks first; "Keep it" keeps it, "Disconnect" removes it from the list.
     page.get_by_role("button", name="Disconnect ada.test").click()
     dialog = page.get_by_role("alertdialog")

@@ -34,6 +34,11 @@ def test_ideas_board(browser, base_url, session, member):
     expect(page.locator("#title-error")).to_contain_text("write a few words", timeout=10_000)
     expect(page.get_by_label("Notes", exact=True)).to_have_value("keep these notes \u200b مرحبا 🎉")
 
+    # A 100 KB paste into the title: refused with the limit, nothing saved.
+    page.get_by_label("Title", exact=True).fill("x" * 100_000)
+    page.get_by_role("button", name="Add idea").click()
+    expect(page.locator("#title-error")).to_contain_text("at most 200 characters", timeout=10_000)
+
     title = "<img src=x onerror=alert(1)> Launch thread"
     page.get_by_label("Title", exact=True).fill(title)
     page.get_by_role("button", name="Add idea").dblclick()
