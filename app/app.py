@@ -6,18 +6,30 @@ from app.api.main import create_api
 from app.pages import routes
 from app.pages.account import account_page
 from app.pages.analytics import analytics_page
+from app.pages.audit import audit_page
 from app.pages.auth import forgot_page, reset_page, signin_page, signup_page, verify_page
+from app.pages.channels import channels_page, oauth_callback_page
 from app.pages.compose import compose_page
+from app.pages.drafts import drafts_page
+from app.pages.ideas import ideas_page
 from app.pages.outbox import outbox_page
+from app.pages.queue import queue_page
 from app.pages.status import status_page
 from app.pages.welcome import welcome_page
+from app.pages.workspace_settings import workspace_settings_page
 from state.account import AccountState
 from state.analytics import AnalyticsState
+from state.audit import AuditState
 from state.auth import AuthState, ResetState, VerifyState
+from state.channels import ChannelsState, OAuthCallbackState
 from state.compose import ComposeState
+from state.drafts import DraftsState
+from state.ideas import IdeasState
 from state.outbox import OutboxState
+from state.queue import QueueState
 from state.status import StatusState
 from state.workspace import OnboardingState
+from state.workspace_settings import WorkspaceSettingsState
 
 app = rx.App(api_transformer=create_api())
 app.add_page(status_page, route=routes.HOME, title="Quillcast — status", on_load=StatusState.refresh)
@@ -36,3 +48,18 @@ app.add_page(welcome_page, route=routes.WELCOME, title="Quillcast — create you
 app.add_page(analytics_page, route=routes.ANALYTICS, title="Quillcast — analytics",
              on_load=[AnalyticsState.require_workspace, AnalyticsState.load])
 app.add_page(compose_page, route=routes.COMPOSE, title="Quillcast — compose", on_load=ComposeState.on_load)
+app.add_page(channels_page, route=routes.CHANNELS, title="Quillcast — channels",
+             on_load=[ChannelsState.require_workspace, ChannelsState.on_load])
+app.add_page(oauth_callback_page, route=routes.CHANNELS_OAUTH_CALLBACK,
+             title="Quillcast — connecting a channel",
+             on_load=[OAuthCallbackState.require_workspace, OAuthCallbackState.finish])
+app.add_page(workspace_settings_page, route=routes.WORKSPACE_SETTINGS, title="Quillcast — workspace settings",
+             on_load=[WorkspaceSettingsState.require_workspace, WorkspaceSettingsState.on_load])
+app.add_page(ideas_page, route=routes.IDEAS, title="Quillcast — ideas",
+             on_load=[IdeasState.require_workspace, IdeasState.on_load])
+app.add_page(queue_page, route=routes.QUEUE, title="Quillcast — queue",
+             on_load=[QueueState.require_workspace, QueueState.on_load])
+app.add_page(drafts_page, route=routes.DRAFTS, title="Quillcast — drafts",
+             on_load=[DraftsState.require_workspace, DraftsState.on_load])
+app.add_page(audit_page, route=routes.AUDIT, title="Quillcast — audit log",
+             on_load=[AuditState.require_workspace, AuditState.on_load])

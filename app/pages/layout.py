@@ -15,7 +15,7 @@ def workspace_switcher() -> rx.Component:
             rx.foreach(WorkspaceState.my_workspaces,
                        lambda w: rx.el.option(w["name"], value=w["id"])),
             id="workspace-switcher",
-            aria_label="Workspace",  # the Text(as_="label") above does not carry html_for through
+            aria_label="Workspace",  # rx.text(as_="label") drops html_for: axe saw an unnamed select
             value=WorkspaceState.workspace_choice,
             on_change=WorkspaceState.switch,
             style={"width": "100%", "padding": "6px 8px", "border_radius": "6px",

@@ -16,6 +16,14 @@ OUTBOX = "/admin/outbox"
 WELCOME = "/welcome"  # first workspace
 ANALYTICS = "/analytics"
 COMPOSE = "/compose"
+# Workspace
+CHANNELS = "/channels"
+CHANNELS_OAUTH_CALLBACK = "/channels/oauth/callback"  # app.services.channel_oauth.CALLBACK_PATH
+WORKSPACE_SETTINGS = "/settings/workspace"
+AUDIT = "/settings/audit"  # owners and admins
+IDEAS = "/ideas"
+QUEUE = "/queue"
+DRAFTS = "/drafts"
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,11 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem("Status", HOME, "activity"),
     NavItem("Compose", COMPOSE, "pen-line"),
+    NavItem("Queue", QUEUE, "list-ordered"),
+    NavItem("Drafts", DRAFTS, "file-pen-line"),
+    NavItem("Ideas", IDEAS, "lightbulb"),
     NavItem("Analytics", ANALYTICS, "chart-column"),
+    NavItem("Channels", CHANNELS, "radio-tower"),
+    NavItem("Workspace", WORKSPACE_SETTINGS, "settings"),
     NavItem("Account", ACCOUNT, "user-round-cog"),
 ]

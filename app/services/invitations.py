@@ -96,9 +96,13 @@ def invite(
     accept_url = f"{get_settings().url}/invitations/accept?token={token}"
     audit.record(session, "invitation.sent", actor_id=actor_id, workspace_id=workspace_id,
                  subject_type="invitation", subject_id=inv.id, role=role)
+    inviter_name = inviter.display_name or inviter.email
     _send_mail(session, address, {
-        "workspace_name": ws.name, "inviter_name": inviter.display_name or inviter.email, "role": role,
+        "workspace_name": ws.name, "inviter_name": inviter_name, "role": role,
         "accept_url": accept_url, "expires_at": inv.expires_at.isoformat(),
+        # the names app/emails/invitation.* use (without them rendering raised UndefinedError)
+        "workspace": ws.name, "inviter": inviter_name, "link": accept_url,
+        "expires": inv.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
     })
     session.flush()
     return SentInvitation(inv, token, accept_url)

@@ -1,0 +1,301 @@
+"""Channels page: list the workspace's channels, connect one per network, re-connect, disconnect.
+
+Thin: every handler calls app/services/channels (or channel_oauth) through `self.run`, which acts under
+the user's own claims; the services check `channel:manage` again whatever the page shows.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from typing import Any
+
+import reflex as rx
+
+from app.connectors.checks import label
+from app.services import channel_oauth, channels
+from app.services.errors import DomainError
+from state.auth import field_errors
+from state.workspace import WorkspaceState
+
+logger = logging.getLogger(__name__)
+UNEXPECTED = "Something went wrong on the server; nothing was saved. Please try again."
+
+# What each network asks for: (credential key, label, input type, hint). Keys are the connectors' own.
+NETWORK_FIELDS: dict[str, list[tuple[str, str, str, str]]] = {
+    "bluesky": [
+        ("identifier", "Handle", "text", "e.g. yourname.bsky.social"),
+        ("app_password", "App password", "password", "Create one under Settings → App passwords."),
+        ("service", "PDS URL", "url", "Leave https://bsky.social unless you run your own PDS."),
+    ],
+    "matrix": [
+        ("homeserver", "Homeserver URL", "url", "e.g. https://matrix.org"),
+        ("user", "User", "text", "e.g. @you:matrix.org"),
+        ("password", "Password", "password", "Or leave empty and give an access token."),
+        ("access_token", "Access token", "password", "Used instead of the password when given."),
+        ("room", "Room", "text", "Room id or alias, e.g. #news:matrix.org"),
+    ],
+    "telegram": [
+        ("bot_token", "Bot token", "password", "From @BotFather."),
+        ("chat_id", "Chat id", "text", "e.g. @yourchannel or -100123456789"),
+    ],
+    "discord": [
+        ("webhook_url", "Webhook URL", "url", "Channel settings → Integrations → Webhooks."),
+    ],
+    "webhook": [
+        ("url", "Webhook URL", "url", "Quillcast POSTs each post here as JSON."),
+        ("secret", "Signing secret", "password", "Used to sign each request (HMAC)."),
+    ],
+}
+OAUTH = {"mastodon": "Mastodon", "x": "X"}
+CONNECTABLE = [*NETWORK_FIELDS, *OAUTH]
+DEFAULTS = {"service": "https://bsky.social"}
+
+
+def _row(ch: Any) -> dict[str, str]:
+    verified = ch.last_verified_at.strftime("%Y-%m-%d %H:%M UTC") if ch.last_verified_at else "never"
+    return {
+        "id": str(ch.id),
+        "network": ch.network,
+        "network_label": label(ch.network),
+        "name": ch.name,
+        "account": ch.account,
+        "status": ch.status,
+        "reason": ch.status_reason or "",
+        "verified": verified,
+        # the re-connect reason is shown on its own; the rest (e.g. a LinkedIn API version sunset) here
+        "alerts": " · ".join(a for a in channels.channel_alerts(ch) if "needs re-connecting" not in a),
+    }
+
+
+class ChannelsState(WorkspaceState):
+    rows: list[dict[str, str]] = []
+    network: str = "bluesky"
+    errors: dict[str, str] = {}
+    saving: bool = False
+    nonce: str = ""
+    _used_nonces: list[str] = []
+    # the channel being re-connected ("" = connecting a new one) and the one asked to disconnect
+    reconnect_id: str = ""
+    reconnect_label: str = ""
+    confirm_id: str = ""
+    confirm_label: str = ""
+    loaded: bool = False
+
+    @rx.var
+    def can_manage(self) -> bool:
+        return "channel:manage" in self.allowed
+
+    @rx.var
+    def fields(self) -> list[dict[str, str]]:
+        return [
+            {"key": k, "label": lbl, "type": t, "hint": h, "default": DEFAULTS.get(k, "")}
+            for k, lbl, t, h in NETWORK_FIELDS.get(self.network, [])
+        ]
+
+    @rx.var
+    def is_oauth(self) -> bool:
+        return self.network in OAUTH
+
+    @rx.event
+    async def on_load(self):  # type: ignore[no-untyped-def]
+        if not self._workspace_id:
+            return
+        self.nonce = secrets.token_hex(8)
+        self.errors, self.reconnect_id, self.confirm_id = {}, "", ""
+        await self._refresh()
+
+    async def _refresh(self) -> None:
+        def work(session, user_id, workspace_id):  # type: ignore[no-untyped-def]
+            rows = channels.list_channels(session, user_id=user_id, workspace_id=workspace_id)
+            return [_row(ch) for ch in rows]
+
+        self.rows = await self.run(work)
+        self.loaded = True
+
+    @rx.event
+    def choose_network(self, network: str) -> None:
+        if network in CONNECTABLE:
+            self.network, self.errors = network, {}
+            self.reconnect_id = ""
+
+    @rx.event
+    def start_reconnect(self, channel_id: str) -> None:
+        row = next((r for r in self.rows if r["id"] == channel_id), None)
+        if row is None or row["network"] not in NETWORK_FIELDS:
+            return
+        self.network, self.errors = row["network"], {}
+        self.reconnect_id, self.reconnect_label = channel_id, f"{row['network_label']} · {row['account']}"
+        self.nonce = secrets.token_hex(8)
+
+    @rx.event
+    def cancel_reconnect(self) -> None:
+        self.reconnect_id, self.errors = "", {}
+
+    def _take_nonce(self, form: dict[str, Any]) -> bool:
+        nonce = str(form.get("nonce", ""))
+        if self.saving or not nonce or nonce in self._used_nonces:
+            return False
+        self._used_nonces = [*self._used_nonces[-20:], nonce]
+        return True
+
+    @rx.event
+    async def connect(self, form: dict[str, Any]):  # type: ignore[no-untyped-def]
+        if not self._take_nonce(form):
+            return
+        network = self.network
+        keys = [k for k, *_ in NETWORK_FIELDS.get(network, [])]
+        credentials = {k: str(form.get(k, "")).strip() for k in keys if str(form.get(k, "")).strip()}
+        errors = {k: "required" for k in _required(network) if not credentials.get(k)}
+        if network == "matrix" and not (credentials.get("password") or credentials.get("access_token")):
+            errors["password"] = "give the password or an access token"  # noqa: S105 - a message
+        if errors:
+            self.errors, self.nonce = errors, secrets.token_hex(8)
+            return
+        name = str(form.get("name", "")).strip() or None
+        reconnect_id = self.reconnect_id
+        self.saving, self.errors = True, {}
+        yield
+        try:
+            if reconnect_id:
+                await self.run(_reconnect, uuid.UUID(reconnect_id), credentials)
+            else:
+                await self.run(_connect, network, credentials, name)
+        except DomainError as exc:
+            self.errors = _place(field_errors(exc), network)
+            self.saving, self.nonce = False, secrets.token_hex(8)
+            return
+        except Exception:  # noqa: BLE001 - never leave the form stuck in "saving"
+            logger.exception("form handler failed")
+            self.errors = {"form": UNEXPECTED}
+            self.saving, self.nonce = False, secrets.token_hex(8)
+            return
+        self.saving, self.reconnect_id, self.nonce = False, "", secrets.token_hex(8)
+        await self._refresh()
+        # clear what was typed (secrets especially); the PDS URL goes back to its default
+        yield [rx.set_value(k, DEFAULTS.get(k, "")) for k in [*keys, "name"]]
+        yield rx.toast.success("Channel re-connected." if reconnect_id else "Channel connected.")
+
+    @rx.event
+    async def start_oauth(self, form: dict[str, Any]):  # type: ignore[no-untyped-def]
+        if not self._take_nonce(form):
+            return
+        network = self.network
+        instance = str(form.get("instance", "")).strip()
+        if network == "mastodon" and not instance:
+            self.errors, self.nonce = {"instance": "required, e.g. mastodon.social"}, secrets.token_hex(8)
+            return
+        self.saving, self.errors = True, {}
+        yield
+        try:
+            url = await self.run(_start_oauth, network, instance or None)
+        except DomainError as exc:
+            self.errors = field_errors(exc)
+            self.saving, self.nonce = False, secrets.token_hex(8)
+            return
+        except Exception:  # noqa: BLE001 - never leave the form stuck in "saving"
+            logger.exception("form handler failed")
+            self.errors = {"form": UNEXPECTED}
+            self.saving, self.nonce = False, secrets.token_hex(8)
+            return
+        self.saving = False
+        yield rx.redirect(url, is_external=True)
+
+    @rx.event
+    def ask_disconnect(self, channel_id: str) -> None:
+        row = next((r for r in self.rows if r["id"] == channel_id), None)
+        if row is not None:
+            self.confirm_id, self.confirm_label = channel_id, f"{row['network_label']} · {row['account']}"
+
+    @rx.event
+    def dialog_open_change(self, is_open: bool) -> None:
+        if not is_open:  # Escape: the same as "Keep it"
+            self.confirm_id = ""
+
+    @rx.event
+    def cancel_disconnect(self) -> None:
+        self.confirm_id = ""
+
+    @rx.event
+    async def disconnect(self):  # type: ignore[no-untyped-def]
+        channel_id, self.confirm_id = self.confirm_id, ""
+        if not channel_id:
+            return
+        try:
+            waiting = await self.run(_disconnect, uuid.UUID(channel_id))
+        except DomainError as exc:
+            yield rx.toast.error(exc.message)
+            return
+        await self._refresh()
+        note = (f" {waiting} waiting post(s) will fail with a reason until it is re-connected."
+                if waiting else "")
+        yield rx.toast.success("Channel disconnected." + note)
+
+
+class OAuthCallbackState(WorkspaceState):
+    """/channels/oauth/callback: the network sends the admin back here with ?state=&code=."""
+
+    error: str = ""
+
+    @rx.event
+    async def finish(self):  # type: ignore[no-untyped-def]
+        user_id = self.current_user_id()
+        if user_id is None:
+            return rx.redirect("/signin")
+        params = self.router.url.query_parameters
+        state, code = params.get("state", ""), params.get("code", "")
+        if params.get("error"):
+            self.error = f"The network did not connect the channel: {params.get('error')}"
+            return None
+
+        def work(session, _user_id, _workspace_id):  # type: ignore[no-untyped-def]
+            return channel_oauth.finish_oauth(session, user_id=user_id, state=state, code=code)
+
+        try:
+            await self.run(work)
+        except DomainError as exc:
+            self.error = exc.message
+            return None
+        return rx.redirect("/channels")
+
+
+def _required(network: str) -> list[str]:
+    optional = {"password", "access_token", "secret", "service"}
+    return [k for k, *_ in NETWORK_FIELDS.get(network, []) if k not in optional]
+
+
+def _place(errors: dict[str, str], network: str) -> dict[str, str]:
+    """The services name the whole `credentials` group: show it next to the secret the user typed."""
+    if "credentials" in errors:
+        secret = {"bluesky": "app_password", "matrix": "password", "telegram": "bot_token",
+                  "discord": "webhook_url", "webhook": "url"}.get(network, "form")
+        errors[secret] = errors.pop("credentials")
+    if "network" in errors:
+        errors["form"] = errors.pop("network")
+    return errors
+
+
+def _connect(session, user_id, workspace_id, network, credentials, name):  # type: ignore[no-untyped-def]
+    return channels.connect_channel(
+        session, user_id=user_id, workspace_id=workspace_id, network=network, credentials=credentials,
+        name=name,
+    ).id
+
+
+def _reconnect(session, user_id, workspace_id, channel_id, credentials):  # type: ignore[no-untyped-def]
+    return channels.reconnect_channel(
+        session, user_id=user_id, workspace_id=workspace_id, channel_id=channel_id, credentials=credentials
+    ).id
+
+
+def _disconnect(session, user_id, workspace_id, channel_id):  # type: ignore[no-untyped-def]
+    return channels.disconnect_channel(
+        session, user_id=user_id, workspace_id=workspace_id, channel_id=channel_id
+    )
+
+
+def _start_oauth(session, user_id, workspace_id, network, instance):  # type: ignore[no-untyped-def]
+    return channel_oauth.start_oauth(
+        session, user_id=user_id, workspace_id=workspace_id, network=network, instance=instance
+    )
