@@ -3,6 +3,7 @@ and on request a real Celery worker. Nothing is mocked."""
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 from collections.abc import Iterator
@@ -13,6 +14,8 @@ from sqlmodel import Session
 from tests import support
 
 os.environ["ENVIRONMENT"] = "test"
+# aiosmtpd (the tests' SMTP server) logs every DATA line at DEBUG: test noise, and it holds mail bodies.
+logging.getLogger("mail.log").setLevel(logging.INFO)
 os.environ.setdefault("LOG_JSON", "false")
 
 

@@ -143,3 +143,11 @@ def processes_with_marker(marker: str) -> list[str]:
         except psutil.Error:
             continue
     return found
+
+
+def without_smtp(monkeypatch) -> None:
+    """This test expects mail to be held (no SMTP configured), whatever an earlier test set up."""
+    from app.core.config import get_settings
+
+    monkeypatch.delenv("SMTP_HOST", raising=False)
+    get_settings.cache_clear()

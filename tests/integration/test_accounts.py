@@ -18,7 +18,20 @@ from app.services import accounts, sessions
 from app.services.errors import NotAuthenticated, ValidationFailed
 from models import AuditLog, User
 from models.base import utcnow
+from tests import support
 from tests.accounts_support import PASSWORD, ip, latest_mail, mails_to, new_email, signed_up_user, token_in
+
+
+@pytest.fixture(autouse=True)
+def _mail_is_held(monkeypatch):
+    """These tests read mail from the outbox: no SMTP server takes it (the e2e journey may have set one)."""
+    from app.core.config import get_settings
+
+    support.without_smtp(monkeypatch)
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
 
 
 def _user(session, address):

@@ -4,16 +4,29 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 from sqlmodel import select
 from structlog.testing import capture_logs
 
 from app.services import accounts, sessions, totp
 from models import AuditLog, User
+from tests import support
 from tests.accounts_support import PASSWORD, latest_mail, new_email, token_in, totp_of
 
 NEW_PASSWORD = "another long passphrase"  # noqa: S105
 RESET_PASSWORD = "a third long passphrase"  # noqa: S105
 IP = "192.0.2.77"
+
+@pytest.fixture(autouse=True)
+def _mail_is_held(monkeypatch):
+    """These tests read mail from the outbox: no SMTP server takes it (the e2e journey may have set one)."""
+    from app.core.config import get_settings
+
+    support.without_smtp(monkeypatch)
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
 
 
 def test_security_events_are_audited_and_no_secret_reaches_any_log(session, caplog, capfd):
