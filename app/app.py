@@ -12,6 +12,7 @@ from app.pages.channels import channels_page, oauth_callback_page
 from app.pages.compose import compose_page
 from app.pages.drafts import drafts_page
 from app.pages.ideas import ideas_page
+from app.pages.invitation import invitation_page
 from app.pages.outbox import outbox_page
 from app.pages.queue import queue_page
 from app.pages.status import status_page
@@ -25,6 +26,7 @@ from state.channels import ChannelsState, OAuthCallbackState
 from state.compose import ComposeState
 from state.drafts import DraftsState
 from state.ideas import IdeasState
+from state.invitation import InvitationState
 from state.outbox import OutboxState
 from state.queue import QueueState
 from state.status import StatusState
@@ -63,3 +65,5 @@ app.add_page(drafts_page, route=routes.DRAFTS, title="Quillcast — drafts",
              on_load=[DraftsState.require_workspace, DraftsState.on_load])
 app.add_page(audit_page, route=routes.AUDIT, title="Quillcast — audit log",
              on_load=[AuditState.require_workspace, AuditState.on_load])
+app.add_page(invitation_page, route=routes.INVITATION, title="Quillcast — join a workspace",
+             on_load=InvitationState.prepare)

@@ -14,6 +14,7 @@ RESET = "/reset"
 ACCOUNT = "/account"
 OUTBOX = "/admin/outbox"
 WELCOME = "/welcome"  # first workspace
+INVITATION = "/invitations/accept"  # the link in an invitation e-mail
 ANALYTICS = "/analytics"
 COMPOSE = "/compose"
 # Workspace
