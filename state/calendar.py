@@ -1,0 +1,195 @@
+"""The calendar page: events of the visible range, filters, drag-to-reschedule with undo, the iCal feed.
+
+Thin: every handler calls a service through `self.run`, which acts under the user's database claims.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import reflex as rx
+from reflex_components_sonner.toast import ToastAction
+
+from app.core.config import get_settings
+from app.services import calendar as calendar_service
+from app.services import channels, ical, posts, workspaces
+from app.services.errors import DomainError
+from components.calendar import revert_drop
+from state.auth import AuthState
+from state.workspace import WorkspaceState
+
+ALL = "all"
+STATUS_FILTERS = ["scheduled", "awaiting_approval", "publishing", "published", "failed", "unknown",
+                  "draft", "cancelled"]
+
+
+def _moment(value: str) -> datetime:
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise DomainError("the calendar sent a time without an offset", field="start")
+    return moment
+
+
+class HomeState(AuthState):
+    @rx.event
+    def go_home(self):  # type: ignore[no-untyped-def]
+        """"/": the calendar for signed-in people, the sign-in page for everyone else."""
+        return rx.redirect("/calendar" if self.current_user_id() else "/signin", replace=True)
+
+
+class CalendarState(WorkspaceState):
+    events: list[dict[str, Any]] = []
+    range_start: str = ""
+    range_end: str = ""
+    view: str = "dayGridMonth"
+    loaded: bool = False
+    channel_filter: str = ALL
+    status_filter: str = ALL
+    author_filter: str = ALL
+    channel_options: list[dict[str, str]] = []
+    author_options: list[dict[str, str]] = []
+    feed_url: str = ""
+    moving: bool = False
+    # post id of each visible target, and the last successful move: (post id, previous local time)
+    _post_of: dict[str, str] = {}
+    _start_of: dict[str, str] = {}
+    _undo: dict[str, str] = {}
+
+    @rx.event
+    async def open(self):  # type: ignore[no-untyped-def]
+        redirect = await WorkspaceState.require_workspace.fn(self)  # type: ignore[attr-defined]
+        if redirect is not None:
+            return redirect
+        self.feed_url = ""
+        try:
+            chans = await self.run(lambda s, u, w: [(str(c.id), c.name, c.network) for c in
+                                                    channels.list_channels(s, user_id=u, workspace_id=w)])
+            people = await self.run(lambda s, u, w: [(str(m.user_id), m.display_name or m.email)
+                                                     for m in workspaces.members(s, u, w)])
+        except DomainError as exc:
+            return rx.toast.error(str(exc))
+        self.channel_options = [
+            {"value": i, "label": f"{name} ({calendar_service.NETWORK_LABELS.get(net, net)})"}
+            for i, name, net in chans
+        ]
+        self.author_options = [{"value": i, "label": name} for i, name in people]
+        if self.range_start:
+            return await self._query()
+        return None
+
+    @rx.event
+    async def dates_set(self, start: str, end: str, view: str):  # type: ignore[no-untyped-def]
+        self.range_start, self.range_end, self.view = start, end, view
+        return await self._query()
+
+    @rx.event
+    async def set_channel_filter(self, value: str):  # type: ignore[no-untyped-def]
+        self.channel_filter = value
+        return await self._query()
+
+    @rx.event
+    async def set_status_filter(self, value: str):  # type: ignore[no-untyped-def]
+        self.status_filter = value
+        return await self._query()
+
+    @rx.event
+    async def set_author_filter(self, value: str):  # type: ignore[no-untyped-def]
+        self.author_filter = value
+        return await self._query()
+
+    async def _query(self) -> Any:
+        if not self.range_start or not self._workspace_id:
+            return None
+        try:
+            start, end = _moment(self.range_start), _moment(self.range_end)
+            kwargs: dict[str, Any] = {}
+            if self.channel_filter != ALL:
+                kwargs["channel_ids"] = [uuid.UUID(self.channel_filter)]
+            if self.status_filter != ALL:
+                kwargs["statuses"] = (["scheduled", "queued"] if self.status_filter == "scheduled"
+                                      else ["publishing", "retrying"] if self.status_filter == "publishing"
+                                      else [self.status_filter])
+            if self.author_filter != ALL:
+                kwargs["author_id"] = uuid.UUID(self.author_filter)
+            found = await self.run(calendar_service.events, start, end, **kwargs)
+        except (DomainError, ValueError) as exc:
+            return rx.toast.error(str(exc))
+        self.events = [e.as_fullcalendar() for e in found]
+        self._post_of = {e.id: e.post_id for e in found}
+        self._start_of = {e.id: e.start for e in found}
+        self.loaded = True
+        return None
+
+    def _local(self, value: str) -> datetime:
+        return _moment(value).astimezone(ZoneInfo(self.workspace_timezone)).replace(tzinfo=None)
+
+    async def _move(self, post_id: str, local: datetime) -> None:
+        tz = self.workspace_timezone
+        await self.run(lambda s, u, w: posts.schedule_post(s, u, uuid.UUID(post_id), local_time=local,
+                                                           timezone=tz))
+
+    @rx.event
+    async def drop(self, target_id: str, start: str):  # type: ignore[no-untyped-def]
+        """A dragged target: the server re-validates (future, limits, role) and moves the whole post."""
+        post_id, before = self._post_of.get(target_id), self._start_of.get(target_id)
+        if post_id is None or before is None:
+            return [revert_drop(), rx.toast.error("This post is no longer on the calendar: reload the page.")]
+        try:
+            local = self._local(start)
+            await self._move(post_id, local)
+        except DomainError as exc:
+            return [revert_drop(), rx.toast.error(f"Not moved: {exc}")]
+        self._undo = {"post_id": post_id, "local": self._local(before).isoformat()}
+        await self._query()
+        return rx.toast.success(
+            f"Moved to {local.strftime('%a %d %b, %H:%M')}",
+            action=ToastAction(label="Undo", on_click=CalendarState.undo),
+            duration=8000,
+        )
+
+    @rx.event
+    async def undo(self):  # type: ignore[no-untyped-def]
+        undo, self._undo = self._undo, {}
+        if not undo:
+            return None
+        try:
+            await self._move(undo["post_id"], datetime.fromisoformat(undo["local"]))
+        except DomainError as exc:
+            return rx.toast.error(f"Could not undo: {exc}")
+        await self._query()
+        return rx.toast.info("Moved back.")
+
+    @rx.event
+    def open_event(self, target_id: str):  # type: ignore[no-untyped-def]
+        post_id = self._post_of.get(target_id)
+        return rx.redirect(f"/posts/{post_id}") if post_id else None
+
+    @rx.event
+    def open_day(self, date: str):  # type: ignore[no-untyped-def]
+        return rx.redirect(f"/compose?date={date[:10]}")
+
+    @rx.event
+    async def create_feed(self):  # type: ignore[no-untyped-def]
+        try:
+            token = await self.run(ical.create_feed)
+        except DomainError as exc:
+            return rx.toast.error(str(exc))
+        self.feed_url = f"{get_settings().url}/ical/{token}.ics"
+        return rx.toast.success("New feed URL: copy it now, it is shown only once. Older feed URLs stop.")
+
+    @rx.event
+    async def revoke_feed(self):  # type: ignore[no-untyped-def]
+        try:
+            count = await self.run(ical.revoke_feeds)
+        except DomainError as exc:
+            return rx.toast.error(str(exc))
+        self.feed_url = ""
+        return rx.toast.info("Feed revoked: calendars using it stop updating." if count
+                             else "You have no active feed.")
+
+    @rx.event
+    def copy_feed(self):  # type: ignore[no-untyped-def]
+        return [rx.set_clipboard(self.feed_url), rx.toast.info("Feed URL copied.")]
