@@ -19,7 +19,8 @@ def swatch(colour: str) -> rx.Component:
 
 def legend() -> rx.Component:
     return rx.flex(
-        *[rx.hstack(swatch(STATUS_COLOURS[s]), rx.text(label, size="1"), spacing="1", align="center")
+        *[rx.hstack(swatch(STATUS_COLOURS[s]), rx.text(label, size="1"), spacing="1", align="center",
+                    role="listitem")
           for s, label in LEGEND],
         wrap="wrap", spacing="3", role="list", aria_label="Status colours",
     )

@@ -81,8 +81,9 @@ class CalendarState(WorkspaceState):
         return None
 
     @rx.event
-    async def dates_set(self, start: str, end: str, view: str):  # type: ignore[no-untyped-def]
-        self.range_start, self.range_end, self.view = start, end, view
+    async def dates_set(self, start: Any, end: Any, view: Any):  # type: ignore[no-untyped-def]
+        # (Any: the component's specs are typed as a variadic tuple; FullCalendar sends strings.)
+        self.range_start, self.range_end, self.view = str(start), str(end), str(view)
         return await self._query()
 
     @rx.event
@@ -117,7 +118,9 @@ class CalendarState(WorkspaceState):
             found = await self.run(calendar_service.events, start, end, **kwargs)
         except (DomainError, ValueError) as exc:
             return rx.toast.error(str(exc))
-        self.events = [e.as_fullcalendar() for e in found]
+        # A neutral bar with a status-coloured edge: the text keeps its contrast in light and dark mode.
+        neutral = {"backgroundColor": "var(--gray-a3)", "textColor": "var(--gray-12)"}
+        self.events = [{**e.as_fullcalendar(), **neutral} for e in found]
         self._post_of = {e.id: e.post_id for e in found}
         self._start_of = {e.id: e.start for e in found}
         self.loaded = True
@@ -132,8 +135,9 @@ class CalendarState(WorkspaceState):
                                                            timezone=tz))
 
     @rx.event
-    async def drop(self, target_id: str, start: str):  # type: ignore[no-untyped-def]
+    async def drop(self, target_id: Any, start: Any):  # type: ignore[no-untyped-def]
         """A dragged target: the server re-validates (future, limits, role) and moves the whole post."""
+        target_id, start = str(target_id), str(start)
         post_id, before = self._post_of.get(target_id), self._start_of.get(target_id)
         if post_id is None or before is None:
             return [revert_drop(), rx.toast.error("This post is no longer on the calendar: reload the page.")]
@@ -163,13 +167,13 @@ class CalendarState(WorkspaceState):
         return rx.toast.info("Moved back.")
 
     @rx.event
-    def open_event(self, target_id: str):  # type: ignore[no-untyped-def]
-        post_id = self._post_of.get(target_id)
+    def open_event(self, target_id: Any):  # type: ignore[no-untyped-def]
+        post_id = self._post_of.get(str(target_id))
         return rx.redirect(f"/posts/{post_id}") if post_id else None
 
     @rx.event
-    def open_day(self, date: str):  # type: ignore[no-untyped-def]
-        return rx.redirect(f"/compose?date={date[:10]}")
+    def open_day(self, date: Any):  # type: ignore[no-untyped-def]
+        return rx.redirect(f"/compose?date={str(date)[:10]}")
 
     @rx.event
     async def create_feed(self):  # type: ignore[no-untyped-def]

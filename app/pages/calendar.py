@@ -49,7 +49,9 @@ CALENDAR_CSS = {
     "& .fc .fc-toolbar-title": {"font_size": ["1.1rem", "1.25rem", "1.4rem"]},
     "& .fc .fc-button": {"padding": ["4px 8px", "6px 10px"], "font_size": ["13px", "14px"]},
     "& .fc a": {"color": "inherit"},
-    "& .fc-event": {"cursor": "pointer"},
+    "& .fc-event": {"cursor": "pointer", "border_width": "0 0 0 4px", "border_radius": "4px"},
+    "& .fc .fc-button .fc-icon": {"display": "none"},
+    "& .fc .fc-prev-button, & .fc .fc-next-button": {"font_size": "18px", "line_height": "1"},
     "& .fc .fc-daygrid-day-number": {"font_size": "13px"},
     "& .fc-daygrid-event": {"white_space": "nowrap", "overflow": "hidden"},
     "& .fc-daygrid-day": {"cursor": "copy"},
@@ -110,8 +112,8 @@ def feed_card() -> rx.Component:
             rx.cond(
                 CalendarState.feed_url != "",
                 rx.vstack(
-                    rx.text("Shown once: copy it now.", size="2", weight="medium", as_="label",
-                            html_for="feed-url"),
+                    rx.el.label(rx.text("Shown once: copy it now.", size="2", weight="medium"),
+                                html_for="feed-url"),
                     rx.hstack(
                         rx.input(value=CalendarState.feed_url, read_only=True, id="feed-url", width="100%"),
                         rx.button(rx.icon("copy", size=16), "Copy", on_click=CalendarState.copy_feed,
@@ -158,6 +160,10 @@ def calendar_page() -> rx.Component:
                 event_click=CalendarState.open_event,
                 date_click=CalendarState.open_day,
                 dates_set=CalendarState.dates_set,
+                # whole bars in the status colour read better than FullCalendar's small dots
+                custom_attrs={"eventDisplay": "block", "buttonIcons": False},
+                button_text={"today": "Today", "month": "Month", "week": "Week", "day": "Day", "list": "List",
+                             "prev": "‹", "next": "›"},
             ),
             style=CALENDAR_CSS,
             on_mount=rx.call_script(SHORTCUTS),

@@ -15,6 +15,7 @@ def workspace_switcher() -> rx.Component:
             rx.foreach(WorkspaceState.my_workspaces,
                        lambda w: rx.el.option(w["name"], value=w["id"])),
             id="workspace-switcher",
+            aria_label="Workspace",
             value=WorkspaceState.workspace_choice,
             on_change=WorkspaceState.switch,
             style={"width": "100%", "padding": "6px 8px", "border_radius": "6px",
