@@ -9,31 +9,32 @@ from components.legend import status_badge
 from state.post_detail import AttemptView, PostDetailState, TargetView
 
 
-def attempt_row(a: AttemptView) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(a.number),
-        rx.table.cell(a.when, white_space="nowrap"),
-        rx.table.cell(a.outcome),
-        rx.table.cell(a.http_status),
-        rx.table.cell(rx.text(a.message, size="2", style={"overflow_wrap": "anywhere"})),
+def attempt_item(a: AttemptView) -> rx.Component:
+    return rx.el.li(
+        rx.vstack(
+            rx.flex(
+                rx.text("#", a.number, weight="bold", size="2"),
+                rx.text(a.when, size="2"),
+                rx.badge(a.outcome.replace("_", " "), variant="soft",
+                         color_scheme=rx.match(a.outcome, ("published", "green"),
+                                               ("already_published", "green"), ("transient_error", "orange"),
+                                               ("unknown", "purple"), "red")),
+                rx.text("HTTP ", a.http_status, size="2", color_scheme="gray"),
+                gap="2", wrap="wrap", align="center",
+            ),
+            rx.cond(a.message != "",
+                    rx.text(a.message, size="2", style={"overflow_wrap": "anywhere"}), rx.fragment()),
+            spacing="1", width="100%",
+        ),
+        style={"padding": "8px 0", "border_top": f"1px solid {rx.color('gray', 4)}", "list_style": "none"},
     )
 
 
-def attempts_table(t: TargetView) -> rx.Component:
+def attempts_list(t: TargetView) -> rx.Component:
     return rx.cond(
         t.attempts.length() > 0,
-        rx.box(
-            rx.table.root(
-                rx.table.header(rx.table.row(
-                    rx.table.column_header_cell("#"), rx.table.column_header_cell("Time"),
-                    rx.table.column_header_cell("Outcome"), rx.table.column_header_cell("HTTP"),
-                    rx.table.column_header_cell("Message"),
-                )),
-                rx.table.body(rx.foreach(t.attempts, attempt_row)),
-                size="1", width="100%", aria_label="Publish attempts",
-            ),
-            overflow_x="auto", width="100%",
-        ),
+        rx.el.ol(rx.foreach(t.attempts, attempt_item), aria_label="Publish attempts",
+                 style={"width": "100%", "margin": "0", "padding": "0"}),
         rx.text("No publish attempt yet.", size="2", color_scheme="gray"),
     )
 
@@ -82,7 +83,7 @@ def target_card(t: TargetView) -> rx.Component:
             rx.text(t.text, size="2", white_space="pre-wrap", style={"overflow_wrap": "anywhere"},
                     color_scheme="gray"),
             rx.heading("Attempts", size="3", as_="h3"),
-            attempts_table(t),
+            attempts_list(t),
             actions(t),
             spacing="3", width="100%",
         ),
