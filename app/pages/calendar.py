@@ -161,7 +161,12 @@ def calendar_page() -> rx.Component:
                 date_click=CalendarState.open_day,
                 dates_set=CalendarState.dates_set,
                 # whole bars in the status colour read better than FullCalendar's small dots
-                custom_attrs={"eventDisplay": "block", "buttonIcons": False},
+                slot_label_format={"hour": "2-digit", "minute": "2-digit", "hour12": False},
+                custom_attrs={
+                    "eventDisplay": "block", "buttonIcons": False,
+                    "views": {"timeGrid": {"dayHeaderFormat": {"weekday": "short", "day": "numeric",
+                                                               "month": "short"}}},
+                },
                 button_text={"today": "Today", "month": "Month", "week": "Week", "day": "Day", "list": "List",
                              "prev": "‹", "next": "›"},
             ),
