@@ -22,6 +22,7 @@ from state.auth import AuthState
 from state.workspace import WorkspaceState
 
 ALL = "all"
+DAY_LIMIT = 4  # a month-view day with more posts shows the first few and one "+N more" summary
 STATUS_FILTERS = ["scheduled", "awaiting_approval", "publishing", "published", "failed", "unknown",
                   "draft", "cancelled"]
 
@@ -52,7 +53,10 @@ class CalendarState(WorkspaceState):
     channel_options: list[dict[str, str]] = []
     author_options: list[dict[str, str]] = []
     feed_url: str = ""
-    moving: bool = False
+    # The calendar is re-mounted (new key) to jump to a day: FullCalendar's own API is not in reach.
+    mount_key: int = 0
+    initial_view: str = "dayGridMonth"
+    initial_date: str = ""
     # post id of each visible target, and the last successful move: (post id, previous local time)
     _post_of: dict[str, str] = {}
     _start_of: dict[str, str] = {}
@@ -64,6 +68,8 @@ class CalendarState(WorkspaceState):
         if redirect is not None:
             return redirect
         self.feed_url = ""
+        if not self.initial_date:
+            self.initial_date = datetime.now(ZoneInfo(self.workspace_timezone)).date().isoformat()
         try:
             chans = await self.run(lambda s, u, w: [(str(c.id), c.name, c.network) for c in
                                                     channels.list_channels(s, user_id=u, workspace_id=w)])
@@ -120,11 +126,36 @@ class CalendarState(WorkspaceState):
             return rx.toast.error(str(exc))
         # A neutral bar with a status-coloured edge: the text keeps its contrast in light and dark mode.
         neutral = {"backgroundColor": "var(--gray-a3)", "textColor": "var(--gray-12)"}
-        self.events = [{**e.as_fullcalendar(), **neutral} for e in found]
+        shown = self._summarised(found) if self.view == "dayGridMonth" else found
+        self.events = [
+            {**e.as_fullcalendar(), **neutral} if isinstance(e, calendar_service.CalendarEvent) else e
+            for e in shown
+        ]
         self._post_of = {e.id: e.post_id for e in found}
         self._start_of = {e.id: e.start for e in found}
         self.loaded = True
         return None
+
+    def _summarised(self, found: list[calendar_service.CalendarEvent]) -> list[Any]:
+        """Crowded days keep their first posts plus one "+N more" event.
+
+        FullCalendar builds a node for every event even when `dayMaxEvents` hides it, and 2,000 nodes
+        make the month slow to draw and to drag in."""
+        tz = ZoneInfo(self.workspace_timezone)
+        by_day: dict[str, list[calendar_service.CalendarEvent]] = {}
+        for e in found:
+            by_day.setdefault(_moment(e.start).astimezone(tz).date().isoformat(), []).append(e)
+        out: list[Any] = []
+        for day, items in by_day.items():
+            if len(items) <= DAY_LIMIT:
+                out.extend(items)
+                continue
+            out.extend(items[: DAY_LIMIT - 1])
+            out.append({"id": f"more-{day}", "title": f"+{len(items) - DAY_LIMIT + 1} more: open the day",
+                        "start": day, "allDay": True, "startEditable": False, "display": "block",
+                        "backgroundColor": "var(--iris-a3)", "borderColor": "var(--iris-9)",
+                        "textColor": "var(--iris-12)", "classNames": ["qc-more"]})
+        return out
 
     def _local(self, value: str) -> datetime:
         return _moment(value).astimezone(ZoneInfo(self.workspace_timezone)).replace(tzinfo=None)
@@ -168,7 +199,12 @@ class CalendarState(WorkspaceState):
 
     @rx.event
     def open_event(self, target_id: Any):  # type: ignore[no-untyped-def]
-        post_id = self._post_of.get(str(target_id))
+        target_id = str(target_id)
+        if target_id.startswith("more-"):  # a crowded day's summary: show that day in the list view
+            self.initial_view, self.initial_date = "listDay", target_id.removeprefix("more-")
+            self.mount_key += 1
+            return None
+        post_id = self._post_of.get(target_id)
         return rx.redirect(f"/posts/{post_id}") if post_id else None
 
     @rx.event

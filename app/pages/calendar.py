@@ -137,6 +137,32 @@ def feed_card() -> rx.Component:
     )
 
 
+def _calendar() -> rx.Component:
+    return calendar(
+        key=CalendarState.mount_key,
+        initial_view=CalendarState.initial_view,
+        initial_date=CalendarState.initial_date,
+        events=CalendarState.events,
+        time_zone=CalendarState.workspace_timezone,
+        editable=True,
+        first_day=1,
+        day_max_events=4,
+        event_drop=CalendarState.drop,
+        event_click=CalendarState.open_event,
+        date_click=CalendarState.open_day,
+        dates_set=CalendarState.dates_set,
+        slot_label_format={"hour": "2-digit", "minute": "2-digit", "hour12": False},
+        # bars with a status-coloured edge read better than FullCalendar's small dots
+        custom_attrs={
+            "eventDisplay": "block", "buttonIcons": False,
+            "views": {"timeGrid": {"dayHeaderFormat": {"weekday": "short", "day": "numeric",
+                                                       "month": "short"}}},
+        },
+        button_text={"today": "Today", "month": "Month", "week": "Week", "day": "Day", "list": "List",
+                     "prev": "‹", "next": "›"},
+    )
+
+
 def calendar_page() -> rx.Component:
     return workspace_page(
         rx.vstack(
@@ -150,26 +176,8 @@ def calendar_page() -> rx.Component:
         ),
         empty_callout(),
         rx.box(
-            calendar(
-                events=CalendarState.events,
-                time_zone=CalendarState.workspace_timezone,
-                editable=True,
-                first_day=1,
-                day_max_events=4,
-                event_drop=CalendarState.drop,
-                event_click=CalendarState.open_event,
-                date_click=CalendarState.open_day,
-                dates_set=CalendarState.dates_set,
-                # whole bars in the status colour read better than FullCalendar's small dots
-                slot_label_format={"hour": "2-digit", "minute": "2-digit", "hour12": False},
-                custom_attrs={
-                    "eventDisplay": "block", "buttonIcons": False,
-                    "views": {"timeGrid": {"dayHeaderFormat": {"weekday": "short", "day": "numeric",
-                                                               "month": "short"}}},
-                },
-                button_text={"today": "Today", "month": "Month", "week": "Week", "day": "Day", "list": "List",
-                             "prev": "‹", "next": "›"},
-            ),
+            rx.cond(CalendarState.initial_date != "", _calendar(),
+                    rx.center(rx.spinner(size="3"), min_height="300px")),
             style=CALENDAR_CSS,
             on_mount=rx.call_script(SHORTCUTS),
         ),

@@ -128,6 +128,21 @@ def test_drop_on_past_day_is_refused_and_reverted(browser, base_url, seeded, ses
     page.context.close()
 
 
+def test_crowded_day_shows_a_summary_that_opens_the_day(browser, base_url, member, session):
+    user, _, channel = member
+    day = datetime.now(BERLIN).date() + timedelta(days=1)
+    for n in range(6):
+        make_target(session, channel, scheduled_at=_at(day, 9 + n), body=f"Busy post {n}", author=user)
+    page = sign_in_as(browser, base_url, user)
+    page.goto(base_url + "/calendar")
+    summary = page.locator(".fc-event", has_text="+3 more: open the day")
+    expect(summary).to_be_visible(timeout=30_000)
+    expect(page.locator(".fc-event", has_text="Busy post")).to_have_count(3)
+    summary.click()
+    expect(page.locator(".fc-list-event", has_text="Busy post")).to_have_count(6)
+    page.context.close()
+
+
 def test_calendar_on_a_phone(browser, base_url, seeded):
     user = seeded[0]
     page = sign_in_as(browser, base_url, user, width=390, height=844)
