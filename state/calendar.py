@@ -6,7 +6,7 @@ Thin: every handler calls a service through `self.run`, which acts under the use
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -61,6 +61,7 @@ class CalendarState(WorkspaceState):
     _post_of: dict[str, str] = {}
     _start_of: dict[str, str] = {}
     _undo: dict[str, str] = {}
+    _all: list[dict[str, Any]] = []  # every event of the range; `events` is what the calendar draws
 
     @rx.event
     async def open(self):  # type: ignore[no-untyped-def]
@@ -126,32 +127,43 @@ class CalendarState(WorkspaceState):
             return rx.toast.error(str(exc))
         # A neutral bar with a status-coloured edge: the text keeps its contrast in light and dark mode.
         neutral = {"backgroundColor": "var(--gray-a3)", "textColor": "var(--gray-12)"}
-        shown = self._summarised(found) if self.view == "dayGridMonth" else found
-        self.events = [
-            {**e.as_fullcalendar(), **neutral} if isinstance(e, calendar_service.CalendarEvent) else e
-            for e in shown
-        ]
+        self._all = [{**e.as_fullcalendar(), **neutral} for e in found]
         self._post_of = {e.id: e.post_id for e in found}
         self._start_of = {e.id: e.start for e in found}
+        self._render()
         self.loaded = True
         return None
 
-    def _summarised(self, found: list[calendar_service.CalendarEvent]) -> list[Any]:
+    def _render(self) -> None:
+        self.events = self._summarised(self._all) if self.view == "dayGridMonth" else list(self._all)
+
+    def _moved(self, post_id: str, local: datetime) -> None:
+        """The server saved the move: shift this post's events here instead of querying the range again
+        (a drop then costs one save, not a re-read of thousands of targets)."""
+        start = local.replace(tzinfo=ZoneInfo(self.workspace_timezone)).astimezone(UTC).isoformat()
+        for e in self._all:
+            if e["post_id"] == post_id:
+                e["start"] = start
+                self._start_of[str(e["id"])] = start
+        self._all.sort(key=lambda e: _moment(str(e["start"])))
+        self._render()
+
+    def _summarised(self, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Crowded days keep their first posts plus one "+N more" event.
 
         FullCalendar builds a node for every event even when `dayMaxEvents` hides it, and 2,000 nodes
         make the month slow to draw and to drag in."""
         tz = ZoneInfo(self.workspace_timezone)
-        by_day: dict[str, list[calendar_service.CalendarEvent]] = {}
+        by_day: dict[str, list[dict[str, Any]]] = {}
         for e in found:
-            by_day.setdefault(_moment(e.start).astimezone(tz).date().isoformat(), []).append(e)
-        out: list[Any] = []
+            by_day.setdefault(_moment(str(e["start"])).astimezone(tz).date().isoformat(), []).append(e)
+        out: list[dict[str, Any]] = []
         for day, items in by_day.items():
             if len(items) <= DAY_LIMIT:
                 out.extend(items)
                 continue
             out.extend(items[: DAY_LIMIT - 1])
-            out.append({"id": f"more-{day}", "title": f"+{len(items) - DAY_LIMIT + 1} more: open the day",
+            out.append({"id": f"more-{day}", "title": f"+{len(items) - DAY_LIMIT + 1} more",
                         "start": day, "allDay": True, "startEditable": False, "display": "block",
                         "backgroundColor": "var(--iris-a3)", "borderColor": "var(--iris-9)",
                         "textColor": "var(--iris-12)", "classNames": ["qc-more"]})
@@ -178,7 +190,7 @@ class CalendarState(WorkspaceState):
         except DomainError as exc:
             return [revert_drop(), rx.toast.error(f"Not moved: {exc}")]
         self._undo = {"post_id": post_id, "local": self._local(before).isoformat()}
-        await self._query()
+        self._moved(post_id, local)
         return rx.toast.success(
             f"Moved to {local.strftime('%a %d %b, %H:%M')}",
             action=ToastAction(label="Undo", on_click=CalendarState.undo),
@@ -190,11 +202,12 @@ class CalendarState(WorkspaceState):
         undo, self._undo = self._undo, {}
         if not undo:
             return None
+        local = datetime.fromisoformat(undo["local"])
         try:
-            await self._move(undo["post_id"], datetime.fromisoformat(undo["local"]))
+            await self._move(undo["post_id"], local)
         except DomainError as exc:
             return rx.toast.error(f"Could not undo: {exc}")
-        await self._query()
+        self._moved(undo["post_id"], local)
         return rx.toast.info("Moved back.")
 
     @rx.event
