@@ -43,8 +43,10 @@ CALENDAR_CSS = {
     "--fc-button-border-color": rx.color("iris", 9),
     "--fc-button-hover-bg-color": rx.color("iris", 10),
     "--fc-button-hover-border-color": rx.color("iris", 10),
-    "--fc-button-active-bg-color": rx.color("iris", 11),
-    "--fc-button-active-border-color": rx.color("iris", 11),
+    # the chosen view: a light tint with dark text (and the reverse in dark mode) keeps its contrast
+    "& .fc .fc-button-primary:not(:disabled).fc-button-active": {
+        "background": rx.color("iris", 4), "color": rx.color("iris", 12), "border_color": rx.color("iris", 9),
+    },
     "& .fc .fc-toolbar": {"flex_wrap": "wrap", "gap": "8px"},
     "& .fc .fc-toolbar-title": {"font_size": ["1.1rem", "1.25rem", "1.4rem"]},
     "& .fc .fc-button": {"padding": ["4px 8px", "6px 10px"], "font_size": ["13px", "14px"]},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -175,3 +176,21 @@ def _backend(page) -> str:
     from reflex.config import get_config  # the harness points api_url at its backend
 
     return get_config().api_url.rstrip("/")
+
+
+def test_calendar_in_dark_mode(browser, base_url, seeded):
+    from app.services import sessions
+    from state.auth import SESSION_COOKIE
+
+    user = seeded[0]
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme="dark")
+    context.add_cookies([{"name": SESSION_COOKIE, "value": sessions.create(user.id, "127.0.0.1", "pw"),
+                          "url": base_url}])
+    page = context.new_page()
+    page.goto(base_url + "/calendar")
+    expect(page.locator(".fc-event", has_text="Move me")).to_be_visible(timeout=30_000)
+    expect(page.locator("html")).to_have_class(re.compile("dark"))
+    screenshot(page, "calendar-dark")
+    problems = _serious(page)
+    assert problems == [], "\n".join(problems)
+    context.close()
