@@ -194,3 +194,10 @@ def test_calendar_in_dark_mode(browser, base_url, seeded):
     problems = _serious(page)
     assert problems == [], "\n".join(problems)
     context.close()
+
+
+def test_home_sends_visitors_to_sign_in(page, base_url):
+    page.goto(base_url + "/")
+    expect(page).to_have_url(base_url + "/signin", timeout=30_000)
+    page.goto(base_url + "/calendar")  # the calendar itself asks for sign-in too
+    expect(page).to_have_url(re.compile(r"/signin"), timeout=30_000)
