@@ -8,12 +8,14 @@ from app.pages.account import account_page
 from app.pages.analytics import analytics_page
 from app.pages.audit import audit_page
 from app.pages.auth import forgot_page, reset_page, signin_page, signup_page, verify_page
+from app.pages.calendar import calendar_page, home_page
 from app.pages.channels import channels_page, oauth_callback_page
 from app.pages.compose import compose_page
 from app.pages.drafts import drafts_page
 from app.pages.ideas import ideas_page
 from app.pages.invitation import invitation_page
 from app.pages.outbox import outbox_page
+from app.pages.post_detail import post_detail_page
 from app.pages.queue import queue_page
 from app.pages.status import status_page
 from app.pages.welcome import welcome_page
@@ -22,19 +24,25 @@ from state.account import AccountState
 from state.analytics import AnalyticsState
 from state.audit import AuditState
 from state.auth import AuthState, ResetState, VerifyState
+from state.calendar import CalendarState, HomeState
 from state.channels import ChannelsState, OAuthCallbackState
 from state.compose import ComposeState
 from state.drafts import DraftsState
 from state.ideas import IdeasState
 from state.invitation import InvitationState
 from state.outbox import OutboxState
+from state.post_detail import PostDetailState
 from state.queue import QueueState
 from state.status import StatusState
 from state.workspace import OnboardingState
 from state.workspace_settings import WorkspaceSettingsState
 
 app = rx.App(api_transformer=create_api())
-app.add_page(status_page, route=routes.HOME, title="Quillcast — status", on_load=StatusState.refresh)
+app.add_page(home_page, route=routes.HOME, title="Quillcast", on_load=HomeState.go_home)
+app.add_page(status_page, route=routes.STATUS, title="Quillcast — status", on_load=StatusState.refresh)
+app.add_page(calendar_page, route=routes.CALENDAR, title="Quillcast — calendar", on_load=CalendarState.open)
+app.add_page(post_detail_page, route=routes.POST_DETAIL, title="Quillcast — post",
+             on_load=PostDetailState.open)
 app.add_page(signup_page, route=routes.SIGNUP, title="Quillcast — create your account")
 app.add_page(signin_page, route=routes.SIGNIN, title="Quillcast — sign in")
 app.add_page(verify_page, route=routes.VERIFY, title="Quillcast — confirm your e-mail",

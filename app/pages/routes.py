@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-HOME = "/"
+HOME = "/"  # the calendar for signed-in people, the sign-in page for others
+STATUS = "/status"
+CALENDAR = "/calendar"
+COMPOSE = "/compose"  # ?date=YYYY-MM-DD
+
+
+def post_detail(post_id: str) -> str:
+    return f"/posts/{post_id}"
+
+
+POST_DETAIL = "/posts/[post_id]"
 # Accounts
 SIGNUP = "/signup"
 SIGNIN = "/signin"
@@ -35,7 +45,7 @@ class NavItem:
 
 
 NAV: list[NavItem] = [
-    NavItem("Status", HOME, "activity"),
+    NavItem("Calendar", CALENDAR, "calendar-days"),
     NavItem("Compose", COMPOSE, "pen-line"),
     NavItem("Queue", QUEUE, "list-ordered"),
     NavItem("Drafts", DRAFTS, "file-pen-line"),
@@ -43,5 +53,6 @@ NAV: list[NavItem] = [
     NavItem("Analytics", ANALYTICS, "chart-column"),
     NavItem("Channels", CHANNELS, "radio-tower"),
     NavItem("Workspace", WORKSPACE_SETTINGS, "settings"),
+    NavItem("Status", STATUS, "activity"),
     NavItem("Account", ACCOUNT, "user-round-cog"),
 ]

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_home_shows_every_part_up(page, base_url):
-    page.goto(base_url + "/")
+    page.goto(base_url + "/status")
     for part in ("database", "redis", "broker", "worker"):
         expect(page.get_by_role("row").filter(has_text=part)).to_contain_text("OK", timeout=30_000)
     expect(page.get_by_text("Every part is up")).to_be_visible()
@@ -21,6 +21,7 @@ def test_walk_the_navigation(browser, base_url, member):
     user, _, _ = member
     page = sign_in_as(browser, base_url, user)
     page.goto(base_url + "/")
+    expect(page).to_have_url(base_url + "/calendar", timeout=30_000)  # home of signed-in people
     nav = page.get_by_role("navigation", name="Main")
     expect(nav).to_be_visible(timeout=30_000)
     for item in NAV:
@@ -33,7 +34,7 @@ def test_walk_the_navigation(browser, base_url, member):
 def test_narrow_screen_keeps_navigation_usable(browser, base_url):
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
-    page.goto(base_url + "/")
+    page.goto(base_url + "/status")
     expect(page.get_by_role("navigation", name="Main")).to_be_visible(timeout=30_000)
     expect(page.get_by_role("heading", name="System status")).to_be_visible()
     screenshot(page, "status-phone")

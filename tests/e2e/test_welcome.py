@@ -23,7 +23,7 @@ def test_first_workspace(browser, base_url, session):
     screenshot(page, "welcome-error")
     page.get_by_label("Time zone").fill("Europe/Berlin")
     page.get_by_role("button", name="Create workspace").dblclick()
-    expect(page).to_have_url(base_url + "/", timeout=15_000)
+    expect(page).to_have_url(base_url + "/calendar", timeout=15_000)  # "/" forwards to the calendar
 
     from sqlmodel import select
 

@@ -1,0 +1,125 @@
+"""One post: its text, each target's state and attempts, and the actions that fit each state."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app.pages.layout import workspace_page
+from components.legend import status_badge
+from state.post_detail import AttemptView, PostDetailState, TargetView
+
+
+def attempt_item(a: AttemptView) -> rx.Component:
+    return rx.el.li(
+        rx.vstack(
+            rx.flex(
+                rx.text("#", a.number, weight="bold", size="2"),
+                rx.text(a.when, size="2"),
+                rx.badge(a.outcome.replace("_", " "), variant="soft",
+                         color_scheme=rx.match(a.outcome, ("published", "green"),
+                                               ("already_published", "green"), ("transient_error", "orange"),
+                                               ("unknown", "purple"), "red")),
+                rx.text("HTTP ", a.http_status, size="2", color_scheme="gray"),
+                spacing="2", wrap="wrap", align="center",
+            ),
+            rx.cond(a.message != "",
+                    rx.text(a.message, size="2", style={"overflow_wrap": "anywhere"}), rx.fragment()),
+            spacing="1", width="100%",
+        ),
+        style={"padding": "8px 0", "border_top": f"1px solid {rx.color('gray', 4)}", "list_style": "none"},
+    )
+
+
+def attempts_list(t: TargetView) -> rx.Component:
+    return rx.cond(
+        t.attempts.length() > 0,
+        rx.el.ol(rx.foreach(t.attempts, attempt_item), aria_label="Publish attempts",
+                 style={"width": "100%", "margin": "0", "padding": "0"}),
+        rx.text("No publish attempt yet.", size="2", color_scheme="gray"),
+    )
+
+
+def actions(t: TargetView) -> rx.Component:
+    return rx.hstack(
+        rx.cond(t.can_retry, rx.button(rx.icon("rotate-ccw", size=16), "Retry",
+                                       on_click=PostDetailState.retry(t.id), loading=PostDetailState.busy),
+                rx.fragment()),
+        rx.cond(t.is_unknown, rx.fragment(
+            rx.button("Publish anyway", on_click=PostDetailState.publish_anyway(t.id),
+                      loading=PostDetailState.busy),
+            rx.button("Mark as posted", variant="soft", on_click=PostDetailState.mark_posted(t.id),
+                      loading=PostDetailState.busy),
+        ), rx.fragment()),
+        rx.cond(t.can_cancel, rx.button("Cancel post", variant="soft", color_scheme="red",
+                                        on_click=PostDetailState.cancel, loading=PostDetailState.busy),
+                rx.fragment()),
+        spacing="2", wrap="wrap",
+    )
+
+
+def target_card(t: TargetView) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.flex(
+                rx.vstack(
+                    rx.heading(t.channel, size="4", as_="h2"),
+                    rx.text(t.network, size="2", color_scheme="gray"),
+                    spacing="0",
+                ),
+                rx.spacer(),
+                status_badge(t.status, t.colour),
+                width="100%", align="center", spacing="3", wrap="wrap",
+            ),
+            rx.text(rx.cond(t.status == "published", "Published ", "Scheduled for "), t.when,
+                    size="2"),
+            rx.cond(t.remote_url != "",
+                    rx.link(rx.hstack(rx.icon("external-link", size=14), rx.text("View the post"),
+                                      spacing="1", align="center"),
+                            href=t.remote_url, is_external=True),
+                    rx.fragment()),
+            rx.cond(t.last_error != "",
+                    rx.callout(t.last_error, icon="circle-alert", color_scheme="red", size="1", width="100%"),
+                    rx.fragment()),
+            rx.cond(t.text != PostDetailState.body,  # only a variant that differs from the post's text
+                    rx.text(t.text, size="2", white_space="pre-wrap", style={"overflow_wrap": "anywhere"},
+                            color_scheme="gray"),
+                    rx.fragment()),
+            rx.heading("Attempts", size="3", as_="h3"),
+            attempts_list(t),
+            actions(t),
+            spacing="3", width="100%",
+        ),
+        width="100%",
+    )
+
+
+def post_detail_page() -> rx.Component:
+    return workspace_page(
+        rx.cond(
+            PostDetailState.not_found != "",
+            rx.callout(PostDetailState.not_found, icon="circle-alert", color_scheme="red", width="100%"),
+            rx.vstack(
+                rx.card(
+                    rx.vstack(
+                        rx.hstack(rx.text("Post", size="2", weight="medium"),
+                                  rx.badge(PostDetailState.post_status.replace("_", " "), variant="soft"),
+                                  rx.cond(PostDetailState.live,
+                                          rx.hstack(rx.spinner(size="1"),
+                                                    rx.text("Updating live", size="1", color_scheme="gray"),
+                                                    spacing="1", align="center"),
+                                          rx.fragment()),
+                                  spacing="2", align="center", wrap="wrap"),
+                        rx.text(PostDetailState.body, white_space="pre-wrap",
+                                style={"overflow_wrap": "anywhere"}),
+                        spacing="2", width="100%",
+                    ),
+                    width="100%",
+                ),
+                rx.foreach(PostDetailState.targets, target_card),
+                spacing="4", width="100%",
+            ),
+        ),
+        title="Post",
+        actions=rx.button(rx.el.a(rx.icon("calendar-days", size=16), "Back to calendar", href="/calendar"),
+                          as_child=True, variant="soft"),
+    )

@@ -1,0 +1,203 @@
+"""The calendar as a member uses it: posts at their local time, filters, drag to move with undo, refusals."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import screenshot, sign_in_as
+from tests.factories import make_target
+
+pytestmark = pytest.mark.e2e
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def _at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour, 0), BERLIN).astimezone(UTC)
+
+
+def _serious(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    result = Axe().run(page)
+    return [f"{v['id']}: {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+            for v in result.response["violations"]
+            if v.get("impact") in ("serious", "critical")]
+
+
+def _drag(page, event, cell) -> None:
+    box, target = event.bounding_box(), cell.bounding_box()
+    assert box and target
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 12, y + 12, steps=3)  # FullCalendar starts a drag after 5 px
+    page.mouse.move(target["x"] + target["width"] / 2, target["y"] + target["height"] / 2, steps=12)
+    page.mouse.up()
+
+
+@pytest.fixture()
+def seeded(session, member):
+    user, ws, channel = member
+    today = datetime.now(BERLIN).date()
+    # Tomorrow 10:00 Berlin; if the grid would put it beyond the visible month, the month still shows
+    # six weeks, so tomorrow and the day after are always on screen.
+    move = make_target(session, channel, scheduled_at=_at(today + timedelta(days=1), 10),
+                       body="Move me <script>alert(1)</script> שלום 🚀", author=user)
+    failed = make_target(session, channel, scheduled_at=_at(today, 8), status="failed",
+                         body="This one failed", author=user)
+    return user, ws, channel, today, move, failed
+
+
+def test_calendar_month_filters_and_local_time(browser, base_url, seeded):
+    user, _, _, today, move, _ = seeded
+    page = sign_in_as(browser, base_url, user)
+    page.goto(base_url + "/")
+    expect(page).to_have_url(base_url + "/calendar", timeout=30_000)
+    moved = page.locator(".fc-event", has_text="Move me")
+    expect(moved).to_be_visible(timeout=30_000)
+    # 09:00 UTC is 10:00 in the workspace's Berlin (winter) time; the script tag shows as text.
+    expect(moved).to_contain_text("10:00")
+    expect(moved).to_contain_text("Bluesky · Move me <script>")
+    cell = page.locator(f'td[data-date="{(today + timedelta(days=1)).isoformat()}"]')
+    expect(cell.locator(".fc-event", has_text="Move me")).to_be_visible()
+    expect(page.locator(".fc-day-today")).to_have_count(1)
+    expect(page.get_by_role("list", name="Status colours")).to_contain_text("Failed")
+    screenshot(page, "calendar-month")
+    problems = _serious(page)
+    assert problems == [], "\n".join(problems)
+
+    page.get_by_role("combobox", name="Status").click()
+    page.get_by_role("option", name="Failed").click()
+    expect(page.locator(".fc-event", has_text="This one failed")).to_be_visible()
+    expect(page.locator(".fc-event", has_text="Move me")).to_have_count(0)
+
+    page.get_by_role("combobox", name="Status").click()
+    page.get_by_role("option", name="Every status").click()
+    expect(page.locator(".fc-event", has_text="Move me")).to_be_visible()
+    page.get_by_role("button", name="Week").click()
+    expect(page.locator(".fc-timegrid")).to_be_visible()
+    screenshot(page, "calendar-week")
+    page.keyboard.press("t")
+    page.get_by_role("button", name="Month").click()
+    expect(page.locator(".fc-daygrid")).to_be_visible()
+    page.context.close()
+
+
+def test_drag_moves_and_undo_restores(browser, base_url, seeded, session):
+    from models import PostTarget
+
+    user, _, _, today, move, _ = seeded
+    page = sign_in_as(browser, base_url, user)
+    page.goto(base_url + "/calendar")
+    event = page.locator(".fc-event", has_text="Move me")
+    expect(event).to_be_visible(timeout=30_000)
+    later = today + timedelta(days=2)
+    _drag(page, event, page.locator(f'td[data-date="{later.isoformat()}"] .fc-daygrid-day-frame'))
+    expect(page.get_by_text("Moved to")).to_be_visible(timeout=15_000)
+    session.expire_all()
+    assert session.get(PostTarget, move.id).scheduled_at == _at(later, 10)  # same time, new day
+
+    page.get_by_role("button", name="Undo").click()
+    expect(page.get_by_text("Moved back.")).to_be_visible(timeout=15_000)
+    session.expire_all()
+    assert session.get(PostTarget, move.id).scheduled_at == _at(today + timedelta(days=1), 10)
+    page.context.close()
+
+
+def test_drop_on_past_day_is_refused_and_reverted(browser, base_url, seeded, session):
+    from models import PostTarget
+
+    user, _, _, today, move, _ = seeded
+    page = sign_in_as(browser, base_url, user)
+    page.goto(base_url + "/calendar")
+    event = page.locator(".fc-event", has_text="Move me")
+    expect(event).to_be_visible(timeout=30_000)
+    before = today - timedelta(days=1)
+    if not page.locator(f'td[data-date="{before.isoformat()}"]').count():
+        pytest.skip("yesterday is not on the visible grid")
+    _drag(page, event, page.locator(f'td[data-date="{before.isoformat()}"] .fc-daygrid-day-frame'))
+    expect(page.get_by_text("is in the past")).to_be_visible(timeout=15_000)
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    expect(page.locator(f'td[data-date="{tomorrow}"] .fc-event', has_text="Move me")).to_be_visible()
+    session.expire_all()
+    assert session.get(PostTarget, move.id).scheduled_at == _at(today + timedelta(days=1), 10)
+    page.context.close()
+
+
+def test_crowded_day_shows_a_summary_that_opens_the_day(browser, base_url, member, session):
+    user, _, channel = member
+    day = datetime.now(BERLIN).date() + timedelta(days=1)
+    for n in range(6):
+        make_target(session, channel, scheduled_at=_at(day, 9 + n), body=f"Busy post {n}", author=user)
+    page = sign_in_as(browser, base_url, user)
+    page.goto(base_url + "/calendar")
+    summary = page.locator(".fc-event", has_text="+3 more")
+    expect(summary).to_be_visible(timeout=30_000)
+    expect(page.locator(".fc-event", has_text="Busy post")).to_have_count(3)
+    summary.click()
+    expect(page.locator(".fc-list-event", has_text="Busy post")).to_have_count(6)
+    page.context.close()
+
+
+def test_calendar_on_a_phone(browser, base_url, seeded):
+    user = seeded[0]
+    page = sign_in_as(browser, base_url, user, width=390, height=844)
+    page.goto(base_url + "/calendar")
+    expect(page.locator(".fc-event", has_text="Move me")).to_be_visible(timeout=30_000)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "calendar-phone")
+    page.context.close()
+
+
+def test_ical_feed_is_shown_once_and_revoked(browser, base_url, member):
+    user = member[0]
+    page = sign_in_as(browser, base_url, user)
+    page.goto(base_url + "/calendar")
+    expect(page.get_by_text("Nothing scheduled here yet.")).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Create feed URL").click()
+    field = page.get_by_label("Shown once: copy it now.")
+    expect(field).to_be_visible()
+    url = field.input_value()
+    assert "/ical/" in url and url.endswith(".ics")  # the public address from settings
+    token = url.rsplit("/", 1)[1].removesuffix(".ics")
+    assert page.request.get(f"{_backend(page)}/ical/{token}.ics").status == 200
+    page.get_by_role("button", name="Revoke feed").click()
+    expect(page.get_by_text("Feed revoked")).to_be_visible()
+    assert page.request.get(f"{_backend(page)}/ical/{token}.ics").status == 404
+    page.context.close()
+
+
+def _backend(page) -> str:
+    from reflex.config import get_config  # the harness points api_url at its backend
+
+    return get_config().api_url.rstrip("/")
+
+
+def test_calendar_in_dark_mode(browser, base_url, seeded):
+    from app.services import sessions
+    from state.auth import SESSION_COOKIE
+
+    user = seeded[0]
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme="dark")
+    context.add_cookies([{"name": SESSION_COOKIE, "value": sessions.create(user.id, "127.0.0.1", "pw"),
+                          "url": base_url}])
+    page = context.new_page()
+    page.goto(base_url + "/calendar")
+    expect(page.locator(".fc-event", has_text="Move me")).to_be_visible(timeout=30_000)
+    expect(page.locator("html")).to_have_class(re.compile("dark"))
+    screenshot(page, "calendar-dark")
+    problems = _serious(page)
+    assert problems == [], "\n".join(problems)
+    context.close()
+
+
+def test_home_sends_visitors_to_sign_in(page, base_url):
+    page.goto(base_url + "/")
+    expect(page).to_have_url(base_url + "/signin", timeout=30_000)
+    page.goto(base_url + "/calendar")  # the calendar itself asks for sign-in too
+    expect(page).to_have_url(re.compile(r"/signin"), timeout=30_000)

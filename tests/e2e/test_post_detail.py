@@ -1,0 +1,111 @@
+"""A post's page: each target's state and attempts in the network's own words, retry, live updates."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import screenshot, sign_in_as
+from tests.factories import make_channel, make_target
+
+pytestmark = pytest.mark.e2e
+
+
+def _serious(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    result = Axe().run(page)
+    return [f"{v['id']}: {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+            for v in result.response["violations"] if v.get("impact") in ("serious", "critical")]
+
+
+@pytest.fixture()
+def failed_post(session, member):
+    from models import PostTarget, PublishAttempt
+
+    user, ws, channel = member
+    when = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)  # 10:30 in Berlin
+    failed = make_target(session, channel, scheduled_at=when, status="failed", author=user,
+                         body="Launch day! <img src=x onerror=alert(1)> مرحبا 👋")
+    failed.attempts, failed.last_error = 2, "InvalidRequest: Record/text must not be longer than 300 graphemes"
+    session.add(failed)
+    for number, outcome, status, error in (
+        (1, "transient_error", 503, "UpstreamFailure: service unavailable, try again later"),
+        (2, "permanent_error", 400, "InvalidRequest: Record/text must not be longer than 300 graphemes"),
+    ):
+        session.add(PublishAttempt(workspace_id=ws.id, target_id=failed.id, number=number, outcome=outcome,
+                                   http_status=status, error=error,
+                                   started_at=when + timedelta(minutes=number),
+                                   finished_at=when + timedelta(minutes=number, seconds=1)))
+    room = make_channel(session, ws, "matrix", name="Team room", account="@ada:matrix.test")
+    published = PostTarget(workspace_id=ws.id, post_id=failed.post_id, channel_id=room.id, scheduled_at=when,
+                           published_at=when, status="published", remote_url="https://matrix.to/#/!room/$event",
+                           idempotency_key=secrets.token_hex(16), attempts=1)
+    session.add(published)
+    session.commit()
+    return user, failed, published
+
+
+def test_post_detail_shows_attempts_and_retry_works(browser, base_url, failed_post, session):
+    from models import PostTarget
+
+    user, failed, _ = failed_post
+    page = sign_in_as(browser, base_url, user)
+    page.goto(f"{base_url}/posts/{failed.post_id}")
+    expect(page.get_by_role("heading", name="Ada on Bluesky")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Launch day! <img src=x onerror=alert(1)> مرحبا 👋").first).to_be_visible()
+    attempts = page.get_by_role("list", name="Publish attempts")
+    expect(attempts.get_by_role("listitem")).to_have_count(2)
+    expect(attempts.get_by_role("listitem").first).to_contain_text("HTTP 503")
+    expect(attempts).to_contain_text("UpstreamFailure: service unavailable")
+    expect(page.get_by_text("Scheduled for Thu 15 Jan 2026, 10:30")).to_be_visible()  # Berlin time
+    expect(page.get_by_role("alert").or_(page.locator(".rt-CalloutRoot")).first).to_contain_text(
+        "must not be longer than 300 graphemes")
+    room = page.get_by_role("heading", name="Team room")
+    expect(room).to_be_visible()
+    expect(page.get_by_role("link", name="View the post")).to_have_attribute(
+        "href", "https://matrix.to/#/!room/$event")
+    screenshot(page, "post-detail")
+    problems = _serious(page)
+    assert problems == [], "\n".join(problems)
+
+    page.get_by_role("button", name="Retry").dblclick()
+    expect(page.get_by_text("Retrying now.").first).to_be_visible(timeout=15_000)
+    session.expire_all()
+    target = session.get(PostTarget, failed.id)
+    assert target.options.get("attempts_before_retry") == 2
+    assert target.status != "failed" or target.attempts > 2  # queued again (or already tried again)
+    page.context.close()
+
+
+def test_target_turns_published_without_reload(browser, base_url, member, session):
+    from models import PostTarget
+
+    user, _, channel = member
+    target = make_target(session, channel, scheduled_at=datetime.now(UTC), status="publishing", author=user,
+                         body="Going out now")
+    page = sign_in_as(browser, base_url, user)
+    page.goto(f"{base_url}/posts/{target.post_id}")
+    expect(page.get_by_text("Updating live")).to_be_visible(timeout=30_000)
+    row = session.get(PostTarget, target.id)
+    row.status, row.published_at = "published", datetime.now(UTC)
+    row.remote_url = "https://bsky.app/profile/ada.test/post/3k"
+    session.add(row)
+    session.commit()
+    expect(page.get_by_role("link", name="View the post")).to_be_visible(timeout=10_000)
+    expect(page.get_by_text("Updating live")).to_have_count(0)
+
+
+def test_post_detail_on_a_phone_and_unknown_post(browser, base_url, failed_post):
+    user, failed, _ = failed_post
+    page = sign_in_as(browser, base_url, user, width=390, height=844)
+    page.goto(f"{base_url}/posts/{failed.post_id}")
+    expect(page.get_by_role("heading", name="Ada on Bluesky")).to_be_visible(timeout=30_000)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "post-detail-phone")
+    page.goto(f"{base_url}/posts/00000000-0000-0000-0000-000000000000")
+    expect(page.get_by_text("This post cannot be shown")).to_be_visible(timeout=30_000)
+    page.context.close()
