@@ -21,7 +21,7 @@ from app.services import accounts, sessions
 from app.services.errors import DomainError
 from app.services.sessions import SessionInfo
 
-SESSION_COOKIE = "qc_session"
+SESSION_COOKIE = sessions.COOKIE_NAME
 T = TypeVar("T")
 
 

@@ -22,7 +22,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from app.api.auth_tokens import TokenPairOut, pair_out
 from app.api.deps import ServiceSessionDep
 from app.core.config import Settings, get_settings
-from app.services import social_login, tokens
+from app.services import sessions, social_login, tokens
 from app.services.errors import NotAuthenticated, NotFound
 
 router = APIRouter(prefix="/auth/oidc", tags=["auth"])
@@ -102,8 +102,9 @@ async def login(provider: str, request: Request) -> RedirectResponse:
     return response
 
 
-@router.get("/{provider}/callback", response_model=OidcSignIn, name="oidc_callback")
-async def callback(provider: str, request: Request, session: ServiceSessionDep) -> OidcSignIn:
+@router.get("/{provider}/callback", response_model=OidcSignIn, name="oidc_callback",
+            responses={303: {"description": "a browser is signed in (session cookie) and sent to the app"}})
+async def callback(provider: str, request: Request, session: ServiceSessionDep) -> Any:
     """Where the provider sends the browser back: the code is exchanged, the person signed in."""
     client = _client(provider)
     try:
@@ -121,5 +122,13 @@ async def callback(provider: str, request: Request, session: ServiceSessionDep) 
             f"sign-in with {provider} did not complete ({exc.error}): start again") from exc
     ip = request.client.host if request.client else None
     user, created = await run_in_threadpool(social_login.sign_in, session, identity, ip)
+    if "text/html" in request.headers.get("accept", ""):
+        # A person in a browser: a server-side session like a password sign-in, then into the app.
+        token = await run_in_threadpool(sessions.create, user.id, ip, request.headers.get("user-agent"))
+        settings = get_settings()
+        response = RedirectResponse("/", status_code=303)
+        response.set_cookie(sessions.COOKIE_NAME, token, max_age=settings.session_absolute_hours * 3600,
+                            path="/", samesite="strict", secure=settings.environment == "production")
+        return response
     pair = await run_in_threadpool(tokens.issue, session, user.id)
     return OidcSignIn(**pair_out(pair).model_dump(), user_id=str(user.id), email=user.email, created=created)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.api.oidc import configured_providers
 from app.pages import routes
 from components.forms import auth_card, form_error, labelled_input
 from state.auth import ForgotState, ResetState, SignInState, SignUpState, VerifyState
@@ -132,11 +133,30 @@ def _code_step() -> rx.Component:
     )
 
 
+PROVIDER_LABELS = {"google": "Google", "github": "GitHub"}
+
+
+def _social_buttons() -> rx.Component:
+    """One button per configured OpenID Connect provider (settings decide; none: nothing shown)."""
+    names = configured_providers()
+    if not names:
+        return rx.fragment()
+    return rx.vstack(
+        rx.text("or", size="1", color_scheme="gray", align="center", width="100%"),
+        *[rx.link(rx.button(f"Continue with {PROVIDER_LABELS.get(n, n.title())}", variant="outline", size="3",
+                            width="100%"), href=f"/api/auth/oidc/{n}/login", width="100%")
+          for n in names],
+        spacing="2",
+        width="100%",
+    )
+
+
 def signin_page() -> rx.Component:
     s = SignInState
     return auth_card(
         rx.cond(s.step == "code", "Two-factor authentication", "Sign in"),  # type: ignore[arg-type]
         rx.cond(s.step == "code", _code_step(), _password_step()),
+        _social_buttons(),
         rx.hstack(
             _link("Forgot your password?", routes.FORGOT),
             rx.spacer(),

@@ -32,6 +32,9 @@ class SessionInfo:
     last_seen_at: datetime
 
 
+# The browser cookie that carries the session token (the Reflex UI reads it; OIDC sign-in sets it).
+COOKIE_NAME = "qc_session"
+
 def session_id_of(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -62,9 +62,9 @@ def consent(authorize_url, sub):
     return res.headers["location"]
 
 
-def back_to_us(client, location):
+def back_to_us(client, location, **kw):
     parts = urlsplit(location)
-    return client.get(f"{parts.path}?{parts.query}")
+    return client.get(f"{parts.path}?{parts.query}", **kw)
 
 
 def test_login_redirect_uses_state_nonce_and_pkce(client, provider):
@@ -182,3 +182,21 @@ def test_github_preset_uses_the_verified_primary_address(github_client, session)
     assert res.json()["email"] == email
     sent = parse_qs(token.calls.last.request.content.decode())
     assert sent["code_verifier"][0] and sent["code"] == ["abc"]  # PKCE: the verifier goes with the code
+
+
+def test_a_browser_is_signed_in_with_a_session_cookie_and_sent_to_the_app(client, provider, session):
+    """A person (Accept: text/html) gets a server-side session like a password sign-in, not JSON."""
+    from app.services import sessions
+
+    email = f"oidc-{secrets.token_hex(3)}@example.test"
+    sub = f"sub-{secrets.token_hex(3)}"
+    set_provider_user(provider, sub, email=email, email_verified=True)
+    location = consent(start_login(client), sub)
+    res = back_to_us(client, location, headers={"Accept": "text/html,application/xhtml+xml"},
+                     follow_redirects=False)
+    assert res.status_code == 303 and res.headers["location"] == "/"
+    token = res.cookies.get(sessions.COOKIE_NAME)
+    info = sessions.resolve(token)
+    user = session.exec(select(User).where(func.lower(User.email) == email)).one()
+    assert info is not None and info.user_id == user.id
+    assert "samesite=strict" in res.headers["set-cookie"].lower()
