@@ -193,31 +193,38 @@ def media_picker(media: rx.Var, uploading: rx.Var, errors: Any, on_drop: Any,
     thumbnail per image with its alt text and a remove button."""
     return rx.vstack(
         rx.heading("Images", size="3", as_="h2"),
-        rx.upload(
-            rx.vstack(
-                rx.cond(
-                    uploading,
-                    rx.hstack(rx.spinner(size="2"), rx.text("Uploading…", size="2"), align="center",
-                              role="status"),
-                    rx.hstack(rx.icon("image-plus", size=18, aria_hidden="true"),
-                              rx.text("Drop images here, or ", size="2"),
-                              rx.button("choose files", size="1", variant="soft", type="button"),
-                              align="center", wrap="wrap", spacing="2"),
+        # The label names the hidden file input (axe) and opens the picker on click; the drop zone itself
+        # takes drops and Enter/Space (no_click: one click must not open two pickers).
+        rx.el.label(
+            rx.upload(
+                rx.vstack(
+                    rx.cond(
+                        uploading,
+                        rx.hstack(rx.spinner(size="2"), rx.text("Uploading…", size="2"), align="center",
+                                  role="status"),
+                        rx.hstack(rx.icon("image-plus", size=18, aria_hidden="true"),
+                                  rx.text("Drop images here, or ",
+                                          rx.text.span("choose files", color_scheme="indigo", weight="medium",
+                                                       style={"text_decoration": "underline"}),
+                                          size="2"),
+                                  align="center", wrap="wrap", spacing="2"),
+                    ),
+                    rx.text("JPEG, PNG, WebP or GIF, up to 50 MB each", size="1", color_scheme="gray"),
+                    align="center",
+                    spacing="1",
                 ),
-                rx.text("JPEG, PNG, WebP or GIF, up to 50 MB each", size="1", color_scheme="gray"),
-                align="center",
-                spacing="1",
+                id=MEDIA_UPLOAD_ID,
+                accept=MEDIA_ACCEPT,
+                multiple=True,
+                max_files=10,
+                no_click=True,
+                on_drop=on_drop,
+                border="1px dashed var(--gray-a8)",
+                border_radius="var(--radius-3)",
+                padding="16px",
+                width="100%",
             ),
-            id=MEDIA_UPLOAD_ID,
-            accept=MEDIA_ACCEPT,
-            multiple=True,
-            max_files=10,
-            on_drop=on_drop,
-            border="1px dashed var(--gray-a8)",
-            border_radius="var(--radius-3)",
-            padding="16px",
-            width="100%",
-            aria_label="Upload images",
+            style={"cursor": "pointer", "width": "100%", "display": "block"},
         ),
         field_error(errors, "media"),
         rx.cond(

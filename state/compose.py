@@ -250,7 +250,10 @@ class ComposeState(WorkspaceState):
         if refused:
             self.errors = {**self.errors, "media": " ".join(refused)}
         self._refresh()
-        yield self._edited()
+        # No chained autosave from here: an upload's response stays open while events it starts run,
+        # and the drop zone takes no new files until it closes. The next edit or Save keeps the images.
+        self._edit_seq += 1
+        self.saved_label = "Unsaved changes"
 
     @rx.event
     def set_alt(self, asset_id: str, value: str):  # type: ignore[no-untyped-def]
