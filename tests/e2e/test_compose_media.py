@@ -56,6 +56,7 @@ def test_an_attached_image_with_alt_text_is_scheduled_with_the_post(browser, bas
     error = page.locator("#media-error")
     expect(error).to_contain_text("notes.png", timeout=15_000)
     expect(error).to_contain_text("not a JPEG, PNG, WebP or GIF image")
+    screenshot(page, "compose-media-error")
 
     _upload(page, "launch <i>poster.png", _png())
     alt = page.get_by_label("Alt text (describes the image for people who cannot see it)")

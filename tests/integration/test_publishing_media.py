@@ -134,3 +134,31 @@ def test_save_refuses_images_of_another_workspace_and_too_many_naming_the_networ
                      media=[{"id": str(own[0].id), "alt": "x" * 2001}])
     assert exc.value.field == "targets[0].media[0].alt" and "Bluesky allows 2,000 characters of alt text" in str(
         exc.value)
+
+
+def test_attach_image_names_the_file_and_the_rule_and_gives_a_thumbnail(session, sink):
+    user, ws, _, _ = sink_channel(session, sink)
+    with pytest.raises(ValidationFailed) as exc:
+        compose.attach_image(session, user.id, ws.id, "notes.png", b"plain text, not an image\n" * 4)
+    assert exc.value.field == "media"
+    assert str(exc.value).startswith("notes.png: this file is not a JPEG, PNG, WebP or GIF image")
+    with pytest.raises(ValidationFailed) as exc:
+        compose.attach_image(session, user.id, ws.id, "broken.png", png()[:60])
+    assert str(exc.value).startswith("broken.png: the image is damaged")
+
+    card = compose.attach_image(session, user.id, ws.id, "cat.png", png((1000, 500)))
+    assert card["filename"] == "cat.png" and card["thumb"].startswith("data:image/jpeg;base64,")
+    thumb = Image.open(io.BytesIO(base64.b64decode(card["thumb"].split(",", 1)[1])))
+    assert max(thumb.size) == media.THUMB_SIDE
+    again = compose.attach_image(session, user.id, ws.id, "cat-again.png", png((1000, 500)))
+    assert again["id"] == card["id"]  # the same bytes twice (a double drop) are one asset
+
+
+def test_a_thumbnail_of_another_workspace_is_refused(session, sink):
+    user, ws, _, _ = sink_channel(session, sink)
+    stranger = make_user(session)
+    other_ws = make_workspace(session, owner=stranger)
+    foreign = media.store_upload(session, user_id=stranger.id, workspace_id=other_ws.id, filename="x.png",
+                                 data=png(colour="red"))
+    with pytest.raises(ValidationFailed):
+        media.thumbnail(session, user_id=user.id, workspace_id=ws.id, asset_id=foreign.id)
