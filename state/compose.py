@@ -175,7 +175,9 @@ class ComposeState(WorkspaceState):
             cards.append(Card(
                 channel_id=cid, name=ch["name"], network=ch["network"], account=ch["account"], text=text,
                 own=own, count=check.count, limit=check.limit, over=check.count > check.limit,
-                problems=check.problems, segments=check.segments, media=[m["thumb"] for m in self.media],
+                problems=check.problems + compose.media_problems(
+                    ch["network"], self._channel_settings.get(cid), len(self.media)),
+                segments=check.segments, media=[m["thumb"] for m in self.media],
             ))
         self.cards = cards
         strict = min((c for c in cards if by_id[c.channel_id].get("threads") == "True"),

@@ -264,3 +264,14 @@ def media_cards(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID,
 
     return [{**r, "thumb": media.thumbnail(session, user_id=actor, workspace_id=workspace_id,
                                            asset_id=uuid.UUID(r["id"]))} for r in refs]
+
+
+def media_problems(network: str, settings: dict[str, Any] | None, count: int) -> list[str]:
+    """The composer's live check of the number of attached images against the network's limit."""
+    from app.connectors.checks import label
+
+    limits = registry.limits_for(network, settings)
+    if count > limits.max_media:
+        return [f"{label(network)} allows {limits.max_media} image(s) per post; this post has {count} — "
+                f"remove {count - limits.max_media}"]
+    return []

@@ -162,3 +162,9 @@ def test_a_thumbnail_of_another_workspace_is_refused(session, sink):
                                  data=png(colour="red"))
     with pytest.raises(ValidationFailed):
         media.thumbnail(session, user_id=user.id, workspace_id=ws.id, asset_id=foreign.id)
+
+
+def test_the_live_check_names_the_network_and_its_image_limit():
+    assert compose.media_problems("bluesky", None, 4) == []
+    assert compose.media_problems("bluesky", None, 6) == [
+        "Bluesky allows 4 image(s) per post; this post has 6 — remove 2"]
