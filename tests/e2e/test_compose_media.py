@@ -85,6 +85,12 @@ def test_an_attached_image_with_alt_text_is_scheduled_with_the_post(browser, bas
     asset = session.get(MediaAsset, ref["id"])
     assert asset is not None and asset.workspace_id == ws.id and asset.content_type == "image/png"
 
+    # Reopening the post shows the image with its alt text again.
+    page.goto(f"{base_url}/compose?post_id={post.id}")
+    expect(page.get_by_label("Alt text (describes the image for people who cannot see it)")).to_have_value(
+        "A yellow square on blue — שלום", timeout=30_000)
+    expect(page.get_by_role("img", name="A yellow square on blue — שלום")).to_be_visible()
+
     page.set_viewport_size({"width": 390, "height": 844})
     page.locator("#compose-media").scroll_into_view_if_needed()
     page.wait_for_timeout(300)
