@@ -187,7 +187,7 @@ def _media_item(item: rx.Var, on_alt: Callable[..., Any], on_remove: Callable[..
     )
 
 
-def media_picker(media: rx.Var, uploading: rx.Var, errors: Any, on_drop: Any,
+def media_picker(media: rx.Var, uploading: rx.Var, percent: rx.Var, errors: Any, on_drop: Any,
                  on_alt: Callable[..., Any], on_remove: Callable[..., Any]) -> rx.Component:
     """Images for the post (every chosen channel gets them): a drop zone with a file picker, then one
     thumbnail per image with its alt text and a remove button."""
@@ -200,8 +200,10 @@ def media_picker(media: rx.Var, uploading: rx.Var, errors: Any, on_drop: Any,
                 rx.vstack(
                     rx.cond(
                         uploading,
-                        rx.hstack(rx.spinner(size="2"), rx.text("Uploading…", size="2"), align="center",
-                                  role="status"),
+                        rx.hstack(rx.spinner(size="2"),
+                                  rx.text("Uploading… ", rx.cond(percent > 0, percent.to_string() + "%", ""),
+                                          size="2"),
+                                  align="center", role="status"),
                         rx.hstack(rx.icon("image-plus", size=18, aria_hidden="true"),
                                   rx.text("Drop images here, or ",
                                           rx.text.span("choose files", color_scheme="indigo", weight="medium",

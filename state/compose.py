@@ -91,6 +91,7 @@ class ComposeState(WorkspaceState):
     fold: str = ""  # "first" / "second" reading of such a time
     media: list[dict[str, str]] = []  # attached images: id, filename, alt, thumb (data: URL)
     uploading: bool = False
+    upload_percent: int = 0  # bytes sent so far while an upload is on its way
     _version: str = ""
     _idea_id: str = ""  # the post's updated_at this tab last loaded or saved
     _channel_settings: dict[str, dict[str, Any]] = {}
@@ -248,7 +249,7 @@ class ComposeState(WorkspaceState):
                 continue
             if all(m["id"] != card["id"] for m in self.media):
                 self.media = [*self.media, card]
-        self.uploading = False
+        self.uploading, self.upload_percent = False, 0
         if refused:
             self.errors = {**self.errors, "media": " ".join(refused)}
         self._refresh()
@@ -256,6 +257,17 @@ class ComposeState(WorkspaceState):
         # and the drop zone takes no new files until it closes. The next edit or Save keeps the images.
         self._edit_seq += 1
         self.saved_label = "Unsaved changes"
+
+    @rx.event
+    def upload_progress(self, progress: dict[str, Any]) -> None:
+        """The browser's progress while the files travel (before the handler above runs)."""
+        try:
+            share = float(progress.get("progress", 0))
+        except (TypeError, ValueError):
+            return
+        if share >= 1:
+            return  # all sent: `handle_upload` now shows "Uploading…" until the images are checked
+        self.uploading, self.upload_percent = True, max(0, int(share * 100))
 
     @rx.event
     def set_alt(self, asset_id: str, value: str):  # type: ignore[no-untyped-def]

@@ -210,8 +210,9 @@ def compose_page() -> rx.Component:
             _approval(),
             _base_text(),
             _thread(),
-            media_picker(S.media, S.uploading, S.errors,
-                         S.handle_upload(rx.upload_files(upload_id=MEDIA_UPLOAD_ID)),  # type: ignore[call-arg]
+            media_picker(S.media, S.uploading, S.upload_percent, S.errors,
+                         S.handle_upload(rx.upload_files(  # type: ignore[call-arg]
+                             upload_id=MEDIA_UPLOAD_ID, on_upload_progress=S.upload_progress)),
                          S.set_alt, S.remove_media),
             channel_picker(S.channels, S.selected, S.toggle_channel, S.errors),
             rx.cond(
