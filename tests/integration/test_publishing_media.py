@@ -168,3 +168,10 @@ def test_the_live_check_names_the_network_and_its_image_limit():
     assert compose.media_problems("bluesky", None, 4) == []
     assert compose.media_problems("bluesky", None, 6) == [
         "Bluesky allows 4 image(s) per post; this post has 6 — remove 2"]
+
+
+def test_a_file_over_50_mb_is_refused_naming_the_file_and_the_limit(session, sink):
+    user, ws, _, _ = sink_channel(session, sink)
+    with pytest.raises(ValidationFailed) as exc:
+        compose.attach_image(session, user.id, ws.id, "huge.png", b"\x89PNG" + b"\0" * media.MAX_UPLOAD_BYTES)
+    assert str(exc.value).startswith("huge.png: the file has 52,428,804 bytes; upload at most 52,428,800")
