@@ -66,8 +66,9 @@ def channel_picker(channels: rx.Var, selected: rx.Var, on_toggle: Callable[..., 
 def _preview(card: rx.Var) -> rx.Component:
     return rx.match(
         card.network,
-        *[(net, preview_card(net, card.name, card.account, card.segments)) for net in NETWORK_STYLE],
-        preview_card("webhook", card.name, card.account, card.segments),
+        *[(net, preview_card(net, card.name, card.account, card.segments, card.media))
+          for net in NETWORK_STYLE],
+        preview_card("webhook", card.name, card.account, card.segments, card.media),
     )
 
 
@@ -146,4 +147,95 @@ def schedule_fields(day: rx.Var, clock: rx.Var, timezone: rx.Var, zones: list[st
         field_error(errors, "queue"),
         spacing="2",
         width="100%",
+    )
+
+
+MEDIA_UPLOAD_ID = "compose-media"
+MEDIA_ACCEPT = {"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/webp": [".webp"],
+                "image/gif": [".gif"]}
+
+
+def _media_item(item: rx.Var, on_alt: Callable[..., Any], on_remove: Callable[..., Any]) -> rx.Component:
+    alt_id = "alt-" + item["id"].to(str)
+    return rx.card(
+        rx.flex(
+            rx.image(src=item["thumb"], alt=item["alt"], width="96px", height="96px",
+                     style={"object_fit": "cover", "border_radius": "var(--radius-2)", "flex_shrink": "0"}),
+            rx.vstack(
+                rx.hstack(
+                    rx.text(item["filename"], size="2", weight="medium", trim="both",
+                            style={"overflow_wrap": "anywhere"}),
+                    rx.spacer(),
+                    rx.icon_button(rx.icon("x", size=14), size="1", variant="soft", color_scheme="gray",
+                                   aria_label="Remove " + item["filename"].to(str),
+                                   on_click=lambda: on_remove(item["id"])),
+                    width="100%",
+                    align="start",
+                ),
+                rx.el.label(rx.text("Alt text (describes the image for people who cannot see it)", size="1",
+                                    color_scheme="gray"), html_for=alt_id),
+                rx.text_area(id=alt_id, value=item["alt"], on_change=lambda v: on_alt(item["id"], v),
+                             debounce_timeout=400, rows="2", width="100%", max_length=2000),
+                spacing="1",
+                width="100%",
+            ),
+            spacing="3",
+            width="100%",
+            direction=rx.breakpoints(initial="column", sm="row"),
+        ),
+        width="100%",
+    )
+
+
+def media_picker(media: rx.Var, uploading: rx.Var, percent: rx.Var, errors: Any, on_drop: Any,
+                 on_alt: Callable[..., Any], on_remove: Callable[..., Any]) -> rx.Component:
+    """Images for the post (every chosen channel gets them): a drop zone with a file picker, then one
+    thumbnail per image with its alt text and a remove button."""
+    return rx.vstack(
+        rx.heading("Images", size="3", as_="h2"),
+        # The label names the hidden file input (axe) and opens the picker on click; the drop zone itself
+        # takes drops and Enter/Space (no_click: one click must not open two pickers).
+        rx.el.label(
+            rx.upload(
+                rx.vstack(
+                    rx.cond(
+                        uploading,
+                        rx.hstack(rx.spinner(size="2"),
+                                  rx.text("Uploading… ", rx.cond(percent > 0, percent.to_string() + "%", ""),
+                                          size="2"),
+                                  align="center", role="status"),
+                        rx.hstack(rx.icon("image-plus", size=18, aria_hidden="true"),
+                                  rx.text("Drop images here, or ",
+                                          rx.text.span("choose files", color_scheme="indigo", weight="medium",
+                                                       style={"text_decoration": "underline"}),
+                                          size="2"),
+                                  align="center", wrap="wrap", spacing="2"),
+                    ),
+                    rx.text("JPEG, PNG, WebP or GIF, up to 50 MB each", size="1", color_scheme="gray"),
+                    align="center",
+                    spacing="1",
+                ),
+                id=MEDIA_UPLOAD_ID,
+                accept=MEDIA_ACCEPT,
+                multiple=True,
+                max_files=10,
+                no_click=True,
+                on_drop=on_drop,
+                border="1px dashed var(--gray-a8)",
+                border_radius="var(--radius-3)",
+                padding="16px",
+                width="100%",
+            ),
+            style={"cursor": "pointer", "width": "100%", "display": "block"},
+        ),
+        field_error(errors, "media"),
+        rx.cond(
+            media.length() > 0,
+            rx.grid(rx.foreach(media, lambda m: _media_item(m, on_alt, on_remove)),
+                    columns=rx.breakpoints(initial="1", md="2"), spacing="3", width="100%"),
+            rx.fragment(),
+        ),
+        spacing="2",
+        width="100%",
+        align="start",
     )

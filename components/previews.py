@@ -58,7 +58,7 @@ def preview_card(network: str, name: rx.Var | str, handle: rx.Var | str, segs: r
                  media_urls: rx.Var | list[str] | None = None) -> rx.Component:
     accent, icon, label = NETWORK_STYLE.get(network, ("#8b8d98", "globe", network))
     name_var = rx.Var.create(name).to(str)
-    media = rx.Var.create(media_urls or []).to(list[str])
+    media = rx.Var.create(media_urls if media_urls is not None else []).to(list[str])
     return rx.card(
         rx.vstack(
             rx.hstack(

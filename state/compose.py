@@ -37,12 +37,16 @@ class Card:
     over: bool = False
     problems: list[str] = field(default_factory=list)
     segments: list[dict[str, str]] = field(default_factory=list)
+    media: list[str] = field(default_factory=list)  # thumbnails (data: URLs) shown in the preview
 
 
 def _form_level(errors: dict[str, str]) -> dict[str, str]:
     """Per-target problems ("targets[0].body") are shown above the form: their messages name the network."""
     out = {k: v for k, v in errors.items() if not k.startswith("targets[")}
-    rest = [v for k, v in errors.items() if k.startswith("targets[")]
+    images = [v for k, v in errors.items() if k.startswith("targets[") and ".media" in k]
+    if images:  # image problems are shown under the images (their messages name the network)
+        out["media"] = " ".join(dict.fromkeys(images))
+    rest = [v for k, v in errors.items() if k.startswith("targets[") and ".media" not in k]
     if rest:
         out["form"] = " ".join([out.get("form", ""), *rest]).strip()
     return out
@@ -85,6 +89,9 @@ class ComposeState(WorkspaceState):
     topic: str = ""
     ask_fold: bool = False  # the chosen wall time is skipped or repeated by a DST change
     fold: str = ""  # "first" / "second" reading of such a time
+    media: list[dict[str, str]] = []  # attached images: id, filename, alt, thumb (data: URL)
+    uploading: bool = False
+    upload_percent: int = 0  # bytes sent so far while an upload is on its way
     _version: str = ""
     _idea_id: str = ""  # the post's updated_at this tab last loaded or saved
     _channel_settings: dict[str, dict[str, Any]] = {}
@@ -101,6 +108,7 @@ class ComposeState(WorkspaceState):
         self.body, self.post_id, self.post_status, self.approval_comment = "", "", "", ""
         self.review_comment, self.saved_label, self.busy, self._version = "", "", False, ""
         self._idea_id, self.ask_fold, self.fold = "", False, ""
+        self.media, self.uploading = [], False
         self.timezone, self.day, self.clock = self.workspace_timezone, "", "09:00"
         self.nonce = secrets.token_hex(8)
         try:
@@ -142,6 +150,8 @@ class ComposeState(WorkspaceState):
         self.approval_comment, self._version = data["approval_comment"], data["updated_at"]
         self.selected = list(data["targets"])
         self.variants = {cid: v for cid, v in data["targets"].items() if v is not None}
+        if data["media"]:
+            self.media = await self.run(compose.media_cards, data["media"])
         stored = next((parts for parts in data["thread"].values() if parts), [])
         self.thread = [Part(text=p) for p in stored]
         if data["scheduled_at"]:
@@ -166,7 +176,9 @@ class ComposeState(WorkspaceState):
             cards.append(Card(
                 channel_id=cid, name=ch["name"], network=ch["network"], account=ch["account"], text=text,
                 own=own, count=check.count, limit=check.limit, over=check.count > check.limit,
-                problems=check.problems, segments=check.segments,
+                problems=check.problems + compose.media_problems(
+                    ch["network"], self._channel_settings.get(cid), len(self.media)),
+                segments=check.segments, media=[m["thumb"] for m in self.media],
             ))
         self.cards = cards
         strict = min((c for c in cards if by_id[c.channel_id].get("threads") == "True"),
@@ -218,6 +230,60 @@ class ComposeState(WorkspaceState):
         self._refresh()
         return self._edited()
 
+    # --- images --------------------------------------------------------------------------------------
+    @rx.event
+    async def handle_upload(self, files: list[rx.UploadFile]):  # type: ignore[no-untyped-def]
+        """Each dropped or picked file is checked and stored by the media service; a refused file is
+        named in the message under the drop zone, the others are attached."""
+        self.uploading = True
+        self.errors = {k: v for k, v in self.errors.items() if k != "media"}
+        yield
+        refused: list[str] = []
+        for upload in files:
+            name = str(getattr(upload, "name", None) or getattr(upload, "filename", None) or "image")
+            data = await upload.read()
+            try:
+                card = await self.run(compose.attach_image, name, data)
+            except DomainError as exc:
+                refused.append(exc.message)
+                continue
+            if all(m["id"] != card["id"] for m in self.media):
+                self.media = [*self.media, card]
+        self.uploading, self.upload_percent = False, 0
+        if refused:
+            self.errors = {**self.errors, "media": " ".join(refused)}
+        self._refresh()
+        # No chained autosave from here: an upload's response stays open while events it starts run,
+        # and the drop zone takes no new files until it closes. The next edit or Save keeps the images.
+        self._edit_seq += 1
+        self.saved_label = "Unsaved changes"
+
+    @rx.event
+    def upload_progress(self, progress: dict[str, Any]) -> None:
+        """The browser's progress while the files travel (before the handler above runs)."""
+        try:
+            share = float(progress.get("progress", 0))
+        except (TypeError, ValueError):
+            return
+        if share >= 1:
+            return  # all sent: `handle_upload` now shows "Uploading…" until the images are checked
+        self.uploading, self.upload_percent = True, max(0, int(share * 100))
+
+    @rx.event
+    def set_alt(self, asset_id: str, value: str):  # type: ignore[no-untyped-def]
+        self.media = [{**m, "alt": value} if m["id"] == asset_id else m for m in self.media]
+        return self._edited()
+
+    @rx.event
+    def remove_media(self, asset_id: str):  # type: ignore[no-untyped-def]
+        self.media = [m for m in self.media if m["id"] != asset_id]
+        self.errors = {k: v for k, v in self.errors.items() if k != "media"}
+        self._refresh()
+        return self._edited()
+
+    def _media_for_save(self) -> list[dict[str, str]]:
+        return [{"id": m["id"], "alt": m["alt"]} for m in self.media]
+
     @rx.event
     def set_day(self, value: str) -> None:
         self.day, self.ask_fold, self.fold = value, False, ""
@@ -255,6 +321,7 @@ class ComposeState(WorkspaceState):
                 compose.save, uuid.UUID(self.post_id) if self.post_id else None, self.body,
                 self._variants_for_save(), self._version, self._threads_for_save(),
                 None if self.post_id or not self._idea_id else uuid.UUID(self._idea_id),
+                self._media_for_save(),
             )
         except DomainError as exc:
             self.errors = _form_level(field_errors(exc))

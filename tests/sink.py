@@ -14,6 +14,7 @@ The benchmark (scripts/bench_publish.py) uses the same sink.
 from __future__ import annotations
 
 import asyncio
+import base64
 import random
 import secrets
 import threading
@@ -53,6 +54,7 @@ class SinkState:
     scripted: dict[str, deque[tuple[int, dict[str, Any], dict[str, str]]]] = field(default_factory=dict)
     created: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # key -> times
     texts: dict[str, str] = field(default_factory=dict)
+    media: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # key -> images as received
     requests: int = 0
 
     def script(self, key: str, *answers: tuple[int, dict[str, Any], dict[str, str]]) -> None:
@@ -101,6 +103,8 @@ class Sink:
                                     headers={"Retry-After": str(state.retry_after)})
             state.created[key].append(time.time())
             state.texts[key] = body.get("text", "")
+            if body.get("media"):
+                state.media[key] = body["media"]
             return JSONResponse({"id": f"sink-{key}", "url": f"{self.url}/posts/{key}"}, status_code=201)
 
         async def lookup(request: Request) -> JSONResponse:
@@ -152,6 +156,14 @@ def _http() -> httpx.Client:
         return _client
 
 
+def _image(item: Any) -> dict[str, Any]:
+    """An image as a network receives it: its bytes (base64), type and alt text."""
+    with open(item.path, "rb") as f:
+        data = f.read()
+    return {"data": base64.b64encode(data).decode(), "content_type": item.content_type,
+            "alt": item.alt_text, "size": len(data)}
+
+
 class SinkConnector:
     def __init__(self, network: str, endpoint: str, token: str, max_chars: int = 300,
                  refreshable: bool = False) -> None:
@@ -181,7 +193,7 @@ class SinkConnector:
             headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
             r = _http().post(f"{self.endpoint}/publish", headers=headers,
                              json={"key": request.idempotency_key, "text": request.text,
-                                   "thread": list(request.thread)})
+                                   "thread": list(request.thread), "media": [_image(m) for m in request.media]})
         except httpx.TransportError as exc:
             raise TransientError(f"the network did not answer ({type(exc).__name__})") from exc
         message = _message(r)

@@ -7,7 +7,7 @@ from zoneinfo import available_timezones
 import reflex as rx
 
 from app.pages.layout import workspace_page
-from components.composer import channel_picker, schedule_fields, variant_card
+from components.composer import MEDIA_UPLOAD_ID, channel_picker, media_picker, schedule_fields, variant_card
 from components.forms import field_error, form_error
 from components.previews import counter
 from state.compose import ComposeState
@@ -210,6 +210,10 @@ def compose_page() -> rx.Component:
             _approval(),
             _base_text(),
             _thread(),
+            media_picker(S.media, S.uploading, S.upload_percent, S.errors,
+                         S.handle_upload(rx.upload_files(  # type: ignore[call-arg]
+                             upload_id=MEDIA_UPLOAD_ID, on_upload_progress=S.upload_progress)),
+                         S.set_alt, S.remove_media),
             channel_picker(S.channels, S.selected, S.toggle_channel, S.errors),
             rx.cond(
                 S.cards.length() > 0,

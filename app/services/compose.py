@@ -7,6 +7,7 @@ Plain functions over a Session; permissions are checked by the posts/channels se
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -82,7 +83,24 @@ def load(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID, post_id: u
         "targets": {str(t.channel_id): t.body for t in targets},
         "thread": {str(t.channel_id): list(t.options.get("thread", [])) for t in targets},
         "scheduled_at": scheduled.isoformat() if scheduled else "",
+        "media": media_of(session, workspace_id, targets),
     }
+
+
+def media_of(session: Session, workspace_id: uuid.UUID,
+             targets: Sequence[PostTarget]) -> list[dict[str, str]]:
+    """The images the composer shows for a post (the first target's; the composer applies one list to
+    every channel): id, alt, file name."""
+    from models import MediaAsset
+
+    refs = next((list(t.options.get("media", [])) for t in targets if t.options.get("media")), [])
+    if not refs:
+        return []
+    ids = [uuid.UUID(str(r["id"])) for r in refs]
+    assets = {a.id: a for a in session.exec(select(MediaAsset).where(
+        col(MediaAsset.id).in_(ids), MediaAsset.workspace_id == workspace_id)).all()}
+    return [{"id": str(i), "alt": str(r.get("alt") or ""), "filename": assets[i].filename}
+            for i, r in zip(ids, refs, strict=True) if i in assets]
 
 
 def save(
@@ -95,6 +113,7 @@ def save(
     expected_updated_at: str,
     threads: dict[str, list[str]] | None = None,
     idea_id: uuid.UUID | None = None,
+    media: list[dict[str, str]] | None = None,
 ) -> tuple[str, str]:
     """Create the draft (post_id None) or update it; returns (post id, its new updated_at).
 
@@ -105,7 +124,8 @@ def save(
         raise ValidationFailed(too_long_message(len(body)), field="body")
     threads = threads or {}
     targets = [
-        posts.TargetInput(uuid.UUID(cid), variant, list(threads.get(cid, [])))
+        posts.TargetInput(uuid.UUID(cid), variant, list(threads.get(cid, [])),
+                          media=[{"id": m["id"], "alt": m.get("alt", "")} for m in media or []])
         for cid, variant in variants.items()
     ]
     if post_id is None:
@@ -220,3 +240,38 @@ def idea_text(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID, idea_
     permissions.require(session, actor, workspace_id, "post:create")
     idea = ideas._get(session, workspace_id, idea_id)  # noqa: SLF001 - the one lookup that checks the workspace
     return "\n\n".join(p for p in (idea.title, idea.notes) if p)
+
+
+def attach_image(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID, filename: str,
+                 data: bytes) -> dict[str, str]:
+    """Store an uploaded image (type, size and dimensions checked) and give the composer its card:
+    id, file name, alt text and a small thumbnail (data: URL). A refusal names the file and the rule."""
+    from app.services import media
+
+    try:
+        asset = media.store_upload(session, user_id=actor, workspace_id=workspace_id, filename=filename,
+                                   data=data)
+    except ValidationFailed as exc:
+        raise ValidationFailed(f"{media._safe_filename(filename)}: {exc}", field="media") from exc  # noqa: SLF001
+    thumb = media.thumbnail(session, user_id=actor, workspace_id=workspace_id, asset_id=asset.id)
+    return {"id": str(asset.id), "filename": asset.filename, "alt": asset.alt_text, "thumb": thumb}
+
+
+def media_cards(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID,
+                refs: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The composer's cards (with thumbnails) for a saved post's images."""
+    from app.services import media
+
+    return [{**r, "thumb": media.thumbnail(session, user_id=actor, workspace_id=workspace_id,
+                                           asset_id=uuid.UUID(r["id"]))} for r in refs]
+
+
+def media_problems(network: str, settings: dict[str, Any] | None, count: int) -> list[str]:
+    """The composer's live check of the number of attached images against the network's limit."""
+    from app.connectors.checks import label
+
+    limits = registry.limits_for(network, settings)
+    if count > limits.max_media:
+        return [f"{label(network)} allows {limits.max_media} image(s) per post; this post has {count} — "
+                f"remove {count - limits.max_media}"]
+    return []

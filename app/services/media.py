@@ -197,3 +197,31 @@ def _shrink(source: Path, max_bytes: int, max_side: int) -> bytes:
         img = img.resize(
             (max(1, int(img.width * 0.8)), max(1, int(img.height * 0.8))), Image.Resampling.LANCZOS
         )
+
+
+THUMB_SIDE = 320
+
+
+def thumbnail(session: Session, *, user_id: uuid.UUID, workspace_id: uuid.UUID, asset_id: uuid.UUID) -> str:
+    """A small JPEG of one of this workspace's images as a data: URL, for the composer's thumbnails and
+    previews (so stored files are never served by path, and no other workspace's file can be asked for)."""
+    import base64
+
+    permissions.require(session, user_id, workspace_id, "post:read")
+    asset = session.exec(
+        select(MediaAsset).where(MediaAsset.id == asset_id, MediaAsset.workspace_id == workspace_id)
+    ).first()
+    if asset is None:
+        raise ValidationFailed("this image is not one of this workspace's uploads", field="media")
+    with Image.open(asset.storage_path) as opened:
+        img = ImageOps.exif_transpose(opened)
+        img.load()
+    if img.mode != "RGB":
+        rgba = img.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, "white")
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        img = flat
+    img.thumbnail((THUMB_SIDE, THUMB_SIDE))
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=80)
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from app.services import permissions, publishing
 from app.services.errors import NotFound, PermissionDenied, Problem, ValidationFailed
-from models import Channel, Membership, Post, PostTarget
+from models import Channel, MediaAsset, Membership, Post, PostTarget
 
 log = structlog.get_logger("posts")
 
@@ -28,6 +28,7 @@ class TargetInput:
     body: str | None = None  # None inherits the post's body
     thread: list[str] = field(default_factory=list)  # follow-up parts, posted as replies
     first_comment: str | None = None
+    media: list[dict[str, str]] = field(default_factory=list)  # [{"id": media asset uuid, "alt": text}]
 
 
 # --- guards and checks ---
@@ -120,6 +121,8 @@ def _check_inputs(
                 problems.append(
                     Problem(f"targets[{i}].thread[{j}]", "this thread part is empty: write it or remove it")
                 )
+        if channel is not None and channel.workspace_id == workspace_id:
+            _check_media(session, workspace_id, channel, t.media, f"targets[{i}].media", problems)
         text = t.body if t.body is not None else body
         if not text.strip():
             problems.append(
@@ -139,8 +142,43 @@ def _check_inputs(
     _raise(problems)
 
 
+def _check_media(session: Session, workspace_id: uuid.UUID, channel: Channel, media: list[dict[str, str]],
+                 name: str, problems: list[Problem]) -> None:
+    """Images exist in this workspace, fit the network's count, and their alt text its length."""
+    if not media:
+        return
+    from app.connectors import registry
+    from app.connectors.checks import label
+
+    limits = registry.limits_for(channel.network, dict(channel.settings or {}))
+    network = label(channel.network)
+    if len(media) > limits.max_media:
+        problems.append(Problem(name, f"{network} allows {limits.max_media} image(s) per post; this post has "
+                                      f"{len(media)} — remove {len(media) - limits.max_media}"))
+    ids: list[uuid.UUID] = []
+    for j, ref in enumerate(media):
+        try:
+            ids.append(uuid.UUID(str(ref.get("id"))))
+        except (ValueError, AttributeError):
+            problems.append(Problem(f"{name}[{j}]", "this image is not one of this workspace's uploads"))
+            continue
+        alt = str(ref.get("alt") or "")
+        if limits.supports_alt_text and limits.max_alt_text_chars and len(alt) > limits.max_alt_text_chars:
+            problems.append(Problem(f"{name}[{j}].alt", f"{network} allows {limits.max_alt_text_chars:,} "
+                                    f"characters of alt text; this has {len(alt):,} — shorten it by "
+                                    f"{len(alt) - limits.max_alt_text_chars:,}"))
+    if ids:
+        found = set(session.exec(select(MediaAsset.id).where(col(MediaAsset.id).in_(ids),
+                                                             MediaAsset.workspace_id == workspace_id)).all())
+        if any(i not in found for i in ids):
+            problems.append(Problem(name, "an attached image is not one of this workspace's uploads; "
+                                          "attach it again"))
+
+
 def _options(t: TargetInput) -> dict[str, Any]:
     options: dict[str, Any] = {}
+    if t.media:
+        options["media"] = [{"id": str(m["id"]), "alt": str(m.get("alt") or "")} for m in t.media]
     if t.thread:
         options["thread"] = list(t.thread)
     if t.first_comment:

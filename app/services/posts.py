@@ -138,7 +138,8 @@ def update_post(
         if targets is not None
         else [
             TargetInput(
-                t.channel_id, t.body, list(t.options.get("thread", [])), t.options.get("first_comment")
+                t.channel_id, t.body, list(t.options.get("thread", [])), t.options.get("first_comment"),
+                list(t.options.get("media", [])),
             )
             for t in current
         ]
@@ -301,7 +302,8 @@ def _plan_series(
                 session,
                 copy,
                 TargetInput(
-                    t.channel_id, t.body, list(t.options.get("thread", [])), t.options.get("first_comment")
+                    t.channel_id, t.body, list(t.options.get("thread", [])), t.options.get("first_comment"),
+                    list(t.options.get("media", [])),
                 ),
                 status,
                 when,

@@ -15,19 +15,20 @@ import random
 import socket
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 import structlog
 from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.connectors.base import (
     AuthError,
     Connector,
     LookupResult,
+    MediaItem,
     PermanentError,
     Presence,
     PublishRequest,
@@ -37,7 +38,8 @@ from app.connectors.base import (
 from app.core import breaker, crypto, db, queue
 from app.core.config import get_settings
 from app.services import email
-from models import Channel, Post, PostTarget, PublishAttempt, User
+from app.services.errors import ValidationFailed
+from models import Channel, MediaAsset, Post, PostTarget, PublishAttempt, User
 from models.base import utcnow
 
 log = structlog.get_logger("publishing")
@@ -96,8 +98,43 @@ def _request(idempotency_key: str, body: str, options: dict[str, Any] | None) ->
     thread = tuple(str(p) for p in rest.pop("thread", []) or [])
     first_comment = rest.pop("first_comment", None)
     rest.pop("attempts_before_retry", None)  # engine bookkeeping, not for the network
+    rest.pop("media", None)  # asset ids: loaded and fitted by `with_media` once the connector is known
     return PublishRequest(idempotency_key=idempotency_key, text=body, thread=thread,
                           first_comment=first_comment, options=rest)
+
+
+def media_refs(options: dict[str, Any] | None) -> list[dict[str, str]]:
+    """The target's attached images as [{"id": asset uuid, "alt": text}], in order."""
+    refs = (options or {}).get("media") or []
+    return [{"id": str(r["id"]), "alt": str(r.get("alt") or "")} for r in refs if isinstance(r, dict)]
+
+
+def with_media(session: Session, request: PublishRequest, workspace_id: uuid.UUID,
+               refs: list[dict[str, str]], connector: Connector) -> PublishRequest:
+    """`request` carrying the referenced images of this workspace, each fitted to the connector's limits
+    (re-encoded when too large); the alt text saved with the post wins over the asset's own."""
+    from app.services.media import fit_for_network  # only posts with media pay for Pillow
+
+    ids = [uuid.UUID(r["id"]) for r in refs]
+    rows = session.exec(select(MediaAsset).where(col(MediaAsset.id).in_(ids),
+                                                 MediaAsset.workspace_id == workspace_id)).all()
+    by_id = {a.id: a for a in rows}
+    missing = [str(i) for i in ids if i not in by_id]
+    if missing:
+        raise PermanentError(f"{len(missing)} attached image(s) no longer exist; edit the post and attach "
+                             "them again")
+    limits = connector.limits()
+    items = []
+    for ref, asset_id in zip(refs, ids, strict=True):
+        asset = by_id[asset_id]
+        item = MediaItem(path=asset.storage_path, content_type=asset.content_type,
+                         alt_text=ref["alt"] or asset.alt_text, width=asset.width, height=asset.height,
+                         size_bytes=asset.size_bytes)
+        try:
+            items.append(fit_for_network(item, limits))
+        except ValidationFailed as exc:
+            raise PermanentError(f"{asset.filename}: {exc}") from exc
+    return replace(request, media=tuple(items))
 
 
 def backoff_seconds(attempt: int, retry_after: float | None = None) -> float:
@@ -174,6 +211,8 @@ class _Lease:
     channel: Channel
     request: PublishRequest
     breaker_counting: bool = True  # failures were being counted: a success must reset them
+    media: tuple[dict[str, str], ...] = ()  # the target's image refs, loaded once the connector is known
+    workspace_id: uuid.UUID | None = None
 
 
 def publish_target(target_id: str | uuid.UUID) -> str:
@@ -193,7 +232,12 @@ def publish_target(target_id: str | uuid.UUID) -> str:
             if found.presence is Presence.EXISTS:
                 result = PublishResult(found.remote_id or "", found.url)
         if result is None:
-            result = connector.publish(lease.request)
+            request = lease.request
+            if lease.media:
+                with db.session_scope() as session:
+                    request = with_media(session, request, lease.workspace_id or lease.channel.workspace_id,
+                                         list(lease.media), connector)
+            result = connector.publish(request)
     except (TransientError, PermanentError) as exc:
         error = exc
     except Exception as exc:  # noqa: BLE001 - a connector bug: we cannot tell whether the post landed
@@ -255,7 +299,7 @@ def _take_lease_fast(tid: uuid.UUID) -> _Lease | str | None:
     request = _request(row["idempotency_key"], row["body"] if row["body"] is not None else row["post_body"],
                        row["options"])
     return _Lease(tid, attempt_id, row["attempts"], row["lease_expires_at"], channel.network, channel,
-                  request, counting)
+                  request, counting, tuple(media_refs(row["options"])), row["workspace_id"])
 
 
 # Building a SQLModel row object costs ~0.4 ms; a worker publishes to few channels many times.
@@ -318,7 +362,8 @@ def _take_lease(tid: uuid.UUID) -> _Lease | str:
         session.add(target)
         session.add(attempt)
         return _Lease(tid, attempt.id, target.attempts, target.lease_expires_at, channel.network, channel,
-                      build_request(post, target))
+                      build_request(post, target), media=tuple(media_refs(target.options)),
+                      workspace_id=target.workspace_id)
 
 
 def _safe_lookup(connector: Connector, key: str) -> LookupResult:
