@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 from app.core import ratelimit
 from app.core.config import get_settings
 from app.core.redis import get_redis
-from app.services import audit, email, onetime, passwords, sessions, totp
+from app.services import audit, email, onetime, passwords, sessions, supabase_auth, totp
 from app.services.errors import NotAuthenticated, NotFound, ValidationFailed
 from models import User
 from models.base import utcnow
@@ -191,8 +191,19 @@ def sign_in(
         passwords.verify(password or "", None)  # same time as a real attempt
         raise
     ratelimit.hit("signin-account", address, s.rate_signin_account)
-    user = _find_by_email(session, address)
-    ok, new_hash = passwords.verify(password or "", user.password_hash if user else None)
+    user: User | None
+    if supabase_auth.enabled():
+        # Supabase Auth holds the passwords: it answers, the rest (2FA, session) is ours as usual.
+        try:
+            user = supabase_auth.sign_in_with_password(session, address, password or "")
+        except NotAuthenticated:
+            audit.record(session, "auth.sign_in_failed", ip=ip, reason="supabase_refused")
+            session.commit()
+            raise NotAuthenticated(WRONG_CREDENTIALS) from None
+        ok, new_hash = True, None
+    else:
+        user = _find_by_email(session, address)
+        ok, new_hash = passwords.verify(password or "", user.password_hash if user else None)
     if user is None or not ok or not user.is_active:
         audit.record(session, "auth.sign_in_failed", actor_id=user.id if user else None, ip=ip,
                      reason="unknown_email" if user is None else "wrong_password")

@@ -113,3 +113,20 @@ def user_for_token(session: Session, token: str) -> User:
         raise NotAuthenticated(_INVALID)
     db.set_claims(session, db.user_claims(user.id))
     return user
+
+
+def sign_in_with_password(session: Session, email_address: str, password: str) -> User:
+    """With Supabase Auth as the provider, a password sign-in goes through supabase-py (GoTrue); the
+    access token it returns is verified like any Supabase JWT and mapped to the local user."""
+    from supabase import create_client
+    from supabase_auth.errors import AuthError
+
+    s = get_settings()
+    client = create_client(s.supabase_url or "", s.supabase_anon_key or "")
+    try:
+        res = client.auth.sign_in_with_password({"email": email_address, "password": password})
+    except AuthError as exc:
+        raise NotAuthenticated(_INVALID) from exc
+    if res.session is None:
+        raise NotAuthenticated(_INVALID)
+    return user_for_token(session, res.session.access_token)

@@ -137,3 +137,42 @@ def test_es256_token_verified_with_the_projects_jwks(supabase_env, client):
     hs = jwt.encode(claims(email()), "guess", algorithm="HS256")
     assert client.get("/api/workspaces", headers={"Authorization": f"Bearer {hs}"}).status_code == 401
     assert route.called
+
+
+def _gotrue_session(address, sub):
+    """GoTrue's documented answer to POST /auth/v1/token?grant_type=password."""
+    token = jwt.encode(claims(address, sub=sub), JWT_SECRET, algorithm="HS256")
+    now = "2026-11-26T12:00:00Z"
+    return {
+        "access_token": token, "token_type": "bearer", "expires_in": 3600,
+        "expires_at": int(time.time()) + 3600, "refresh_token": "r-" + secrets.token_hex(8),
+        "user": {"id": sub, "aud": "authenticated", "role": "authenticated", "email": address,
+                 "email_confirmed_at": now, "phone": "", "confirmed_at": now, "last_sign_in_at": now,
+                 "app_metadata": {"provider": "email", "providers": ["email"]}, "user_metadata": {},
+                 "identities": [], "created_at": now, "updated_at": now, "is_anonymous": False},
+    }
+
+
+def test_password_sign_in_goes_through_supabase_and_opens_a_quillcast_session(supabase_env, session):
+    """With Supabase configured, Quillcast never checks the password itself: supabase-py asks GoTrue."""
+    from app.services import accounts, sessions
+
+    supabase_env(SUPABASE_JWT_SECRET=JWT_SECRET)
+    address, sub = email(), str(uuid.uuid4())
+    with respx.mock(assert_all_called=False) as mock:
+        route = mock.post(f"{ISSUER}/token", params={"grant_type": "password"})
+        route.side_effect = lambda req: (
+            httpx.Response(200, json=_gotrue_session(address, sub))
+            if json.loads(req.content)["password"] == "right horse battery staple"
+            else httpx.Response(400, json={"code": 400, "error_code": "invalid_credentials",
+                                           "msg": "Invalid login credentials"}))
+        with pytest.raises(Exception) as refused:
+            accounts.sign_in(session, email_address=address, password="wrong", ip="192.0.2.9")
+        assert refused.value.message == accounts.WRONG_CREDENTIALS  # the same answer as a local account
+        result = accounts.sign_in(session, email_address=address, password="right horse battery staple",
+                                  ip="192.0.2.9")
+        assert route.call_count == 2
+    session.commit()
+    user = session.exec(select(User).where(func.lower(User.email) == address)).one()
+    info = sessions.resolve(result.session_token)
+    assert info is not None and info.user_id == user.id and user.password_hash is None
