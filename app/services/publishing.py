@@ -238,6 +238,7 @@ def publish_target(target_id: str | uuid.UUID) -> str:
                     request = with_media(session, request, lease.workspace_id or lease.channel.workspace_id,
                                          list(lease.media), connector)
             result = connector.publish(request)
+        _save_rotated_credentials(lease.channel, connector)
     except (TransientError, PermanentError) as exc:
         error = exc
     except Exception as exc:  # noqa: BLE001 - a connector bug: we cannot tell whether the post landed
@@ -513,6 +514,20 @@ def _fail_permanently(session: Session, target: PostTarget, lease: _Lease, error
         target.status = "failed"
         target.last_error = f"{lease.network} refused the post: {error.message}"
     _email_after_failure(session, target)
+
+
+def _save_rotated_credentials(channel: Channel, connector: Connector) -> None:
+    """Keep tokens the connector refreshed while publishing (Bluesky rotates its refresh token on every
+    use): without this the next publish starts from a used token and falls back to a rate-limited login."""
+    try:
+        fresh = connector.refresh_credentials()
+    except Exception:  # noqa: BLE001 - the post is out; a failed check changes nothing stored
+        return
+    if fresh:
+        with db.session_scope() as session:
+            session.connection().execute(
+                text("UPDATE channels SET credentials = :c, last_verified_at = now() WHERE id = :id"),
+                {"c": crypto.encrypt(json.dumps(fresh)), "id": channel.id})
 
 
 def _try_refresh(channel: Channel) -> bool:

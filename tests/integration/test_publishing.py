@@ -10,7 +10,7 @@ from app.services import publishing
 from models import Channel, Post
 from tests import sink as sink_module
 from tests.engine_support import attempts, queued_target, reload, sink_channel
-from tests.factories import make_target
+from tests.factories import make_channel, make_target, make_user, make_workspace
 from tests.sink import Sink
 
 
@@ -363,3 +363,52 @@ def test_reconciler_re_enqueues_queued_targets_the_broker_lost(session, sink):
     t = reload(session, t)
     assert t.status == "queued" and t.updated_at > datetime.now(UTC) - timedelta(minutes=1)
     assert publishing.reconcile().stuck_requeued == 0  # touched: not sent again on the next round
+
+
+def test_tokens_rotated_while_publishing_are_saved_for_the_next_publish(session):
+    """Bluesky rotates its refresh token on every use: the engine keeps what the connector refreshed."""
+    import json
+
+    from app.connectors.base import LookupResult, Presence, PublishResult
+    from app.connectors.registry import NETWORK_LIMITS
+    from app.core import crypto
+    from models import Channel
+
+    class RotatingConnector:
+        network = "bluesky"
+
+        def __init__(self, credentials):
+            self.credentials = dict(credentials)
+
+        def limits(self):
+            return NETWORK_LIMITS["bluesky"]
+
+        def validate(self, request):
+            return []
+
+        def publish(self, request):
+            self.credentials["refresh_jwt"] = "rotated-" + self.credentials["refresh_jwt"]
+            return PublishResult("at://did:plc:x/app.bsky.feed.post/1", None)
+
+        def lookup(self, key):
+            return LookupResult(Presence.ABSENT)
+
+        def refresh_credentials(self):
+            return dict(self.credentials) if self.credentials["refresh_jwt"].startswith("rotated-") else None
+
+        def metrics(self, remote_id):
+            return {}
+
+    user = make_user(session)
+    ws = make_workspace(session, owner=user)
+    ch = make_channel(session, ws, "bluesky",
+                      credentials=crypto.encrypt(json.dumps({"refresh_jwt": "first", "app_password": "x"})))
+    t = queued_target(session, ch, author=user)
+    publishing.set_connector_resolver(lambda channel, credentials: RotatingConnector(credentials))
+    try:
+        assert publishing.publish_target(t.id) == "published"
+    finally:
+        publishing.set_connector_resolver(None)
+    session.expire_all()
+    stored = json.loads(crypto.decrypt(session.get(Channel, ch.id).credentials))
+    assert stored["refresh_jwt"] == "rotated-first" and stored["app_password"] == "x"
