@@ -45,6 +45,7 @@ def _stop(runner: subprocess.Popen) -> None:
     time.sleep(1)
 
 
+@pytest.mark.timeout(900)  # the whole system, started twice: the first UI build on a fresh clone is slow
 def test_run_is_ready_stops_cleanly_and_keeps_its_data(tmp_path_factory):
     data_dir = Path(tmp_path_factory.mktemp("quillcast-run"))
     port, redis_port = free_port(), free_port()

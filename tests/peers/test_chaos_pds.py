@@ -17,7 +17,7 @@ from app.core import queue
 from app.services import channels, dispatcher, publishing
 from models import PostTarget
 from tests import support
-from tests.engine_support import wait_for
+from tests.engine_support import clear_targets, wait_for
 from tests.factories import make_target, make_user, make_workspace
 
 N = 40
@@ -44,6 +44,7 @@ def chaos_env(app_env, servers):
 
 
 def test_sigkill_mid_burst_every_post_is_on_the_pds_exactly_once(session, bluesky_pds, chaos_env):
+    clear_targets(session)  # due targets other tests left behind would be claimed in the same burst
     owner = make_user(session)
     ws = make_workspace(session, owner)
     account = bluesky_pds.create_account()
