@@ -14,6 +14,22 @@ from tests.factories import make_channel, make_user, make_workspace
 
 T = posts.TargetInput
 
+@pytest.fixture(scope="module", autouse=True)
+def _no_worker_takes_our_tasks(app_env, servers):
+    """These tests check the service's answers; a Celery worker alive elsewhere in the session would
+    publish the queued targets under their feet. Broker db 0 is consumed by no test worker."""
+    import os
+
+    from tests.conftest import _reset_clients
+
+    saved = os.environ["REDIS_URL"]
+    os.environ["REDIS_URL"] = f"{servers.redis_base_url}/0"
+    _reset_clients()
+    yield
+    os.environ["REDIS_URL"] = saved
+    _reset_clients()
+
+
 
 @pytest.fixture()
 def team(session):
