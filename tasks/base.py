@@ -1,4 +1,4 @@
-"""One decorator gives every task its name, logging, time limits and acks-late behaviour."""
+"""One decorator gives every task its name, logging, metrics, time limits and acks-late behaviour."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import structlog
 
+from app.core import metrics
 from tasks.celery_app import app
 
 log = structlog.get_logger("tasks")
@@ -20,10 +21,15 @@ def quillcast_task(name: str, *, time_limit: int = 60, **options: Any) -> Callab
     def wrap(fn: F) -> F:
         def run(*args: Any, **kwargs: Any) -> Any:
             started = time.perf_counter()
+            outcome = "error"
             try:
-                return fn(*args, **kwargs)
+                result = fn(*args, **kwargs)
+                outcome = "ok"
+                return result
             finally:
-                log.debug("task.done", task=name, ms=round((time.perf_counter() - started) * 1000, 1))
+                seconds = time.perf_counter() - started
+                metrics.observe(metrics.TASK_SECONDS, {"task": name, "outcome": outcome}, seconds)
+                log.debug("task.done", task=name, ms=round(seconds * 1000, 1), outcome=outcome)
 
         run.__name__ = fn.__name__
         run.__doc__ = fn.__doc__

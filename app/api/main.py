@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+import time
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -15,12 +19,14 @@ from app.api import (
     auth_tokens,
     channels,
     health,
+    metrics,
     oidc,
     posts,
     security,
     studio,
     workspaces,
 )
+from app.core import metrics as core_metrics
 from app.services.errors import DomainError, ErrorBody, Problem, RateLimited
 
 API_PREFIX = "/api"
@@ -38,6 +44,7 @@ def create_api() -> FastAPI:
         static_url=f"{API_PREFIX}/static-offline-docs",
     )
     api.include_router(health.router, prefix=API_PREFIX)
+    api.include_router(metrics.router, prefix=API_PREFIX)
     api.include_router(studio.router, prefix=API_PREFIX)
     api.include_router(studio.public)
     api.include_router(channels.router, prefix=API_PREFIX)
@@ -52,7 +59,33 @@ def create_api() -> FastAPI:
     _install_error_handlers(api)
     oidc.install(api)
     security.install(api, API_PREFIX)
+    _install_timing(api)
     return api
+
+
+def _install_timing(api: FastAPI) -> None:
+    """Every API request's duration, by route template (never the raw path: ids would explode it)."""
+
+    @api.middleware("http")
+    async def timing(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        labels = {"method": request.method, "route": _route_template(request),
+                  "status": f"{response.status_code // 100}xx"}
+        seconds = time.perf_counter() - started
+        await run_in_threadpool(core_metrics.observe, core_metrics.HTTP_SECONDS, labels, seconds)
+        return response
+
+
+def _route_template(request: Request) -> str:
+    """`/api/posts/{post_id}` for `/api/posts/5f0c…`. (An included router's route knows only its own
+    path, without the prefix, so the template is rebuilt from the matched path parameters.)"""
+    if "route" not in request.scope:
+        return "unmatched"
+    path = request.scope["path"]
+    for name, value in request.scope.get("path_params", {}).items():
+        path = path.replace(f"/{value}", f"/{{{name}}}", 1)
+    return str(path)
 
 
 def _install_error_handlers(api: FastAPI) -> None:

@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     cors_origins: str = ""
     # Requests per minute per API caller (key, token or IP) on /api; 0 turns the limit off.
     api_rate_limit_per_minute: int = Field(default=300, ge=0, le=1_000_000)
+    # Prometheus scrapes /api/metrics with `Authorization: Bearer <METRICS_TOKEN>`. Unset: open outside
+    # production, and off (404) in production.
+    metrics_token: str | None = None
 
     # --- Supabase Auth (optional): with these set, Supabase-issued access tokens are accepted ---
     supabase_url: str | None = None
