@@ -15,7 +15,7 @@ from typing import Literal
 from sqlmodel import Session, select
 
 from app.core import queue
-from app.services import audit, publishing, timeslots
+from app.services import approval_notices, audit, publishing, timeslots
 from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.services.post_queries import list_posts, list_targets, post_detail
 from app.services.post_rules import (
@@ -255,6 +255,8 @@ def schedule_post(
         scheduled_at=when.isoformat(),
     )
     session.flush()
+    if mode == "approval":
+        approval_notices.submitted(session, post, actor)
     return post
 
 
@@ -335,6 +337,8 @@ def add_to_queue(session: Session, actor: uuid.UUID, post_id: uuid.UUID, now: da
         subject_id=post.id,
     )
     session.flush()
+    if mode == "approval":
+        approval_notices.submitted(session, post, actor)
     return post
 
 
@@ -365,6 +369,8 @@ def publish_now(session: Session, actor: uuid.UUID, post_id: uuid.UUID) -> Post:
         subject_id=post.id,
     )
     session.flush()
+    if not direct:
+        approval_notices.submitted(session, post, actor)
     return post
 
 
@@ -519,6 +525,7 @@ def approve(session: Session, actor: uuid.UUID, post_id: uuid.UUID, now: datetim
         subject_id=post.id,
     )
     session.flush()
+    approval_notices.approved(session, post, actor)
     return post
 
 
@@ -547,6 +554,7 @@ def request_changes(session: Session, actor: uuid.UUID, post_id: uuid.UUID, comm
         subject_id=post.id,
     )
     session.flush()
+    approval_notices.changes_requested(session, post, actor)
     return post
 
 

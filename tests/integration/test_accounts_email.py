@@ -1,22 +1,13 @@
-"""E-mail through a real SMTP server (aiosmtpd) and a real Celery worker.
-
-This module starts its own worker with SMTP settings pointing at the aiosmtpd server (the shared
-`celery_worker` fixture's environment has no SMTP, so its mail would be "held"). Workers already
-running (the shared one, if an earlier test started it) are told to stop consuming the email queue
-while this module runs, and to resume afterwards (Celery remote control), so only ours sends mail.
-"""
+"""E-mail through a real SMTP server (aiosmtpd) and a real Celery worker of this module's own, whose
+settings point at it (tests/mail_support.py says how other workers are kept off the email queue)."""
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Iterator
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 
 import pytest
-from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -25,72 +16,20 @@ from app.services import email as email_service
 from models import EmailOutbox
 from tests import support
 from tests.accounts_support import PASSWORD, ip, new_email
-
-
-class Sink:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-    def wait_for(self, to: str, subject_part: str, timeout: float = 30) -> EmailMessage:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for msg in self.messages:
-                if msg["To"] == to and subject_part in msg["Subject"]:
-                    return msg
-            time.sleep(0.1)
-        raise AssertionError(f"no mail to {to} with {subject_part!r} in {timeout} s")
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages if m["To"] == address]
+from tests.mail_support import Sink, smtp_sink, text_part
+from tests.mail_support import mail_worker as start_mail_worker
 
 
 @pytest.fixture(scope="module")
 def smtp() -> Iterator[tuple[Sink, int]]:
-    sink = Sink()
-    port = support.free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield sink, port
-    controller.stop()
+    with smtp_sink() as sink_and_port:
+        yield sink_and_port
 
 
 @pytest.fixture(scope="module")
 def mail_worker(app_env, smtp) -> Iterator[support.CeleryWorker]:
-    """A real worker whose settings point at the aiosmtpd server; this process uses them too."""
-    _sink, port = smtp
-    smtp_env = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_STARTTLS": "false"}
-    saved = {k: os.environ.get(k) for k in smtp_env}
-    os.environ.update(smtp_env)
-    get_settings.cache_clear()
-    from app.core import queue
-
-    control = queue.producer().control
-    others = sorted(name for reply in (control.ping(timeout=1.0) or []) for name in reply)
-    if others:
-        control.cancel_consumer(queue.EMAIL_QUEUE, destination=others, reply=True, timeout=5)
-    worker = support.CeleryWorker({**app_env, **smtp_env}).start()
-    yield worker
-    worker.stop()
-    if others:
-        control.add_consumer(queue.EMAIL_QUEUE, destination=others, reply=True, timeout=5)
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-    get_settings.cache_clear()
-
-
-def _text_part(msg: EmailMessage) -> str:
-    part = msg.get_body(preferencelist=("plain",))
-    assert part is not None
-    return str(part.get_content())
+    with start_mail_worker(app_env, smtp[1]) as worker:
+        yield worker
 
 
 def _outbox_row(session: Session, mail_id) -> EmailOutbox:
@@ -113,8 +52,8 @@ def test_sign_up_mail_arrives_over_smtp_and_its_link_verifies_the_account(mail_w
         assert msg["From"] and "Quillcast" in msg["From"]
         html = msg.get_body(preferencelist=("html",)).get_content()
         assert "Zoë &lt;b&gt;Ünïcode&lt;/b&gt;" in html  # the name is text, not markup
-        link = re.search(r"https?://\S+/verify\?token=\S+", _text_part(msg))
-        assert link, _text_part(msg)
+        link = re.search(r"https?://\S+/verify\?token=\S+", text_part(msg))
+        assert link, text_part(msg)
         token = link.group(0).split("token=", 1)[1]
         assert client.post("/api/auth/verify", json={"token": token}).status_code == 200
         assert client.post("/api/auth/verify", json={"token": token}).status_code == 422  # single-use

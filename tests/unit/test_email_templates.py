@@ -14,6 +14,15 @@ SAMPLES = {
                     "ip": "192.0.2.1"},
     "post_failed": {"name": "Ada", "channel": "Bluesky @ada", "network": "Bluesky", "reason": "Too long",
                     "link": "http://q/posts/1"},
+    "approval_requested": {"name": "Ada", "workspace": "Acme", "author": "Grace", "excerpt": "Our spring sale…",
+                           "targets": [{"channel": "Acme news", "network": "Bluesky",
+                                        "when": "Tue 01 Jun 2027, 09:00"}],
+                           "timezone": "Europe/Paris", "link": "http://q/compose?post_id=1"},
+    "post_approved": {"name": "Ada", "workspace": "Acme", "reviewer": "Grace", "excerpt": "Our spring sale…",
+                      "targets": [{"channel": "Acme news", "network": "Bluesky", "when": "now"}],
+                      "timezone": "UTC", "link": "http://q/posts/1"},
+    "changes_requested": {"name": "Ada", "workspace": "Acme", "reviewer": "Grace", "excerpt": "Our spring…",
+                          "comment": "Add the event link", "link": "http://q/compose?post_id=1"},
 }
 
 
@@ -42,3 +51,20 @@ def test_send_task_name_and_retries_are_pinned():
     assert email.SEND_TASK == "quillcast.email.send"
     assert task.autoretry_for == (email.DeliveryFailed,) and task.max_retries == email.MAX_ATTEMPTS - 1
     assert task.retry_backoff and task.retry_jitter and task.acks_late
+
+
+def test_approval_request_names_workspace_author_channels_and_times():
+    subject, text, html = email.render("approval_requested", {"to": "a@b.test", **SAMPLES["approval_requested"]})
+    assert subject == "Grace asks you to approve a post in Acme"
+    for part in (text, html):
+        assert "Our spring sale…" in part and "Acme news" in part and "Bluesky" in part
+        assert "Tue 01 Jun 2027, 09:00" in part and "Europe/Paris" in part
+
+
+def test_a_reviewers_comment_is_text_in_html_and_kept_as_written_in_text():
+    comment = "Use <script>alert(1)</script> & check\nthe second line"
+    subject, text, html = email.render("changes_requested", {
+        "to": "a@b.test", **SAMPLES["changes_requested"], "comment": comment})
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; check" in html
+    assert comment in text
+    assert subject == "Grace asked for changes to your post in Acme"

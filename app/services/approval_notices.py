@@ -1,0 +1,141 @@
+"""E-mail notices for approvals: reviewers hear of a submitted post, its author of the decision.
+
+posts.py calls these right after the state change, in the same unit of work: each mail is an outbox
+row (app.services.email) that is sent only once that unit commits, so a refused or rolled-back action
+mails nobody. Only people who are still members, active and verified get mail, and never the person
+who acted.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from app.core.config import get_settings
+from app.services import email, permissions
+from models import Channel, Membership, Post, PostTarget, User, Workspace
+
+EXCERPT_CHARS = 80
+_NOW_LABEL = "as soon as it is approved"
+_REVIEWER_ROLES = tuple(role for role in permissions.MATRIX if permissions.can(role, "post:approve"))
+
+
+def submitted(session: Session, post: Post, actor: uuid.UUID) -> int:
+    """Tell every member who may approve (except the author) that `post` awaits approval; returns how
+    many mails were queued."""
+    ws = _workspace(session, post)
+    author = session.get(User, actor)
+    context = {
+        "workspace": ws.name, "author": _name(author), "excerpt": excerpt(post.body),
+        "targets": _schedule(session, post, ws), "timezone": ws.timezone,
+        # The composer is where the Approve / Request changes buttons are.
+        "link": _url(f"/compose?post_id={post.id}"),
+    }
+    reviewers = session.exec(
+        select(User)
+        .join(Membership, col(Membership.user_id) == col(User.id))
+        .where(Membership.workspace_id == post.workspace_id, col(Membership.role).in_(_REVIEWER_ROLES),
+               col(User.id) != actor, col(User.is_active), col(User.email_verified_at).is_not(None))
+        .order_by(col(User.email))
+    ).all()
+    for reviewer in reviewers:
+        email.send_template(session, reviewer.email, "approval_requested",
+                            {**context, "name": reviewer.display_name})
+    return len(reviewers)
+
+
+def approved(session: Session, post: Post, actor: uuid.UUID) -> bool:
+    """Tell the author who approved `post` and when it goes out."""
+    author = _author(session, post, actor)
+    if author is None:
+        return False
+    ws = _workspace(session, post)
+    email.send_template(session, author.email, "post_approved", {
+        "name": author.display_name, "reviewer": _name(session.get(User, actor)), "workspace": ws.name,
+        "excerpt": excerpt(post.body), "targets": _schedule(session, post, ws), "timezone": ws.timezone,
+        "link": _url(f"/posts/{post.id}"),
+    })
+    return True
+
+
+def changes_requested(session: Session, post: Post, actor: uuid.UUID) -> bool:
+    """Send the reviewer's comment to the author, with a link to edit the post."""
+    author = _author(session, post, actor)
+    if author is None:
+        return False
+    ws = _workspace(session, post)
+    email.send_template(session, author.email, "changes_requested", {
+        "name": author.display_name, "reviewer": _name(session.get(User, actor)), "workspace": ws.name,
+        "excerpt": excerpt(post.body), "comment": post.approval_comment or "",
+        "link": _url(f"/compose?post_id={post.id}"),
+    })
+    return True
+
+
+def excerpt(body: str, limit: int = EXCERPT_CHARS) -> str:
+    """The post's first words: one line, cut at a word boundary."""
+    text = " ".join(body.split())
+    if len(text) <= limit:
+        return text
+    # One character more, so a word that ends exactly at the limit is kept whole.
+    head = text[: limit + 1]
+    cut = head.rsplit(" ", 1)[0] if " " in head else text[:limit]
+    return cut.rstrip(" ,.;:-") + "…"
+
+
+def when_label(moment: datetime | None, timezone: str) -> str:
+    """A target's time in the workspace's zone, as the post page shows it."""
+    if moment is None:
+        return _NOW_LABEL
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%a %d %b %Y, %H:%M")
+
+
+def _schedule(session: Session, post: Post, ws: Workspace) -> list[dict[str, str]]:
+    rows = session.exec(
+        select(PostTarget, Channel)
+        .join(Channel, col(Channel.id) == col(PostTarget.channel_id))
+        .where(PostTarget.post_id == post.id, PostTarget.status != "cancelled")
+        .order_by(col(PostTarget.created_at))
+    ).all()
+    out = []
+    for target, channel in rows:
+        # Approving a "publish now" submission queues it at once; before that it has no time (None).
+        queued = target.status in ("queued", "publishing")
+        when = "now" if queued else when_label(target.scheduled_at, ws.timezone)
+        out.append({"channel": channel.name, "network": channel.network.capitalize(), "when": when})
+    return out
+
+
+def _author(session: Session, post: Post, actor: uuid.UUID) -> User | None:
+    """The author, if they should hear of it: not the actor, still a member, active and verified."""
+    if post.author_id is None or post.author_id == actor:
+        return None
+    if permissions.membership(session, post.author_id, post.workspace_id) is None:
+        return None
+    return _reachable(session.get(User, post.author_id))
+
+
+def _reachable(user: User | None) -> User | None:
+    if user is None or not user.is_active or user.email_verified_at is None:
+        return None
+    return user
+
+
+def _workspace(session: Session, post: Post) -> Workspace:
+    ws = session.get(Workspace, post.workspace_id)
+    assert ws is not None  # the post's foreign key
+    return ws
+
+
+def _name(user: User | None) -> str:
+    if user is None:
+        return "A member"
+    return user.display_name or user.email
+
+
+def _url(path: str) -> str:
+    # The same pages as app.pages.routes (services do not import pages).
+    return f"{get_settings().url.rstrip('/')}{path}"
