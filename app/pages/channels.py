@@ -223,7 +223,7 @@ def disconnect_dialog() -> rx.Component:
             ),
             rx.hstack(
                 # plain buttons: the state closes the dialog, so a click cannot race a close event
-                rx.button("Keep it", variant="soft", color_scheme="gray", on_click=s.cancel_disconnect),
+                rx.button("Keep it", variant="soft", color_scheme="gray", on_click=s.cancel_confirm),
                 rx.button("Disconnect", color_scheme="red", on_click=s.disconnect),
                 spacing="3",
                 justify="end",

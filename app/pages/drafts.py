@@ -42,7 +42,7 @@ def delete_dialog() -> rx.Component:
             rx.alert_dialog.title("Delete this draft?"),
             rx.alert_dialog.description(rx.text("“", S.confirm_label, "” is deleted for everyone.")),
             rx.hstack(
-                rx.button("Keep it", variant="soft", color_scheme="gray", on_click=S.cancel_delete),
+                rx.button("Keep it", variant="soft", color_scheme="gray", on_click=S.cancel_confirm),
                 rx.button("Delete", color_scheme="red", on_click=S.delete),
                 spacing="3",
                 justify="end",

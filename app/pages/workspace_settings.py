@@ -181,7 +181,7 @@ def remove_dialog() -> rx.Component:
                 rx.text(rx.text.strong(S.confirm_label), " loses access to this workspace at once."),
             ),
             rx.hstack(
-                rx.button("Keep", variant="soft", color_scheme="gray", on_click=S.cancel_remove),
+                rx.button("Keep", variant="soft", color_scheme="gray", on_click=S.cancel_confirm),
                 rx.button("Remove", color_scheme="red", on_click=S.remove),
                 spacing="3",
                 justify="end",
