@@ -159,6 +159,17 @@ def _is_auth_error(_response: httpx.Response, body: Any) -> bool:
     )
 
 
+def _check(r: httpx.Response, *, session_errors: bool = True) -> None:
+    """Bluesky's answer as our errors; `session_errors`: its expired/invalid-token errors mean AuthError."""
+    raise_for_status(
+        "Bluesky",
+        r,
+        message_of=_xrpc_message,
+        reset_headers=("ratelimit-reset",),
+        is_auth_error=_is_auth_error if session_errors else None,
+    )
+
+
 class BlueskyConnector:
     """Credentials: {identifier, app_password, service?} plus what the session adds (did, handle, jwts)."""
 
@@ -192,13 +203,7 @@ class BlueskyConnector:
             f"{self.service}/xrpc/com.atproto.server.createSession",
             json={"identifier": identifier, "password": password},
         )
-        raise_for_status(
-            "Bluesky",
-            r,
-            message_of=_xrpc_message,
-            reset_headers=("ratelimit-reset",),
-            is_auth_error=_is_auth_error,
-        )
+        _check(r)
         self._take_session(r.json())
 
     def _take_session(self, body: dict[str, Any]) -> None:
@@ -224,7 +229,7 @@ class BlueskyConnector:
                 self._take_session(r.json())
                 return
             if r.status_code == 429 or r.status_code >= 500:
-                raise_for_status("Bluesky", r, message_of=_xrpc_message, reset_headers=("ratelimit-reset",))
+                _check(r, session_errors=False)
         # The refresh token expired or was revoked: the app password makes a new session.
         self._create_session()
 
@@ -254,13 +259,7 @@ class BlueskyConnector:
                 self._refresh_session()
                 kw["headers"] = {k: v for k, v in headers.items() if k != "Authorization"}
                 continue
-            raise_for_status(
-                "Bluesky",
-                r,
-                message_of=_xrpc_message,
-                reset_headers=("ratelimit-reset",),
-                is_auth_error=_is_auth_error,
-            )
+            _check(r)
             return body if isinstance(body, dict) else {}
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -328,7 +327,7 @@ class BlueskyConnector:
         body = json_or_empty(r)
         if r.status_code == 400 and isinstance(body, dict) and body.get("error") == "RecordNotFound":
             return None
-        raise_for_status("Bluesky", r, message_of=_xrpc_message, reset_headers=("ratelimit-reset",))
+        _check(r, session_errors=False)
         return body if isinstance(body, dict) else None
 
     def _create_once(self, rkey: str, record: dict[str, Any]) -> dict[str, Any]:

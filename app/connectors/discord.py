@@ -21,7 +21,6 @@ from app.connectors.base import (
     Problem,
     PublishRequest,
     PublishResult,
-    TransientError,
     VerifiedAccount,
 )
 from app.connectors.checks import media_problems, text_problems
@@ -45,6 +44,10 @@ def _message(body: Any) -> str | None:
         errors = body.get("errors")
         return str(body["message"]) + (f" ({json.dumps(errors)[:300]})" if errors else "")
     return None
+
+
+def _retry_after(body: dict[str, Any]) -> float | None:
+    return float(body["retry_after"]) if body.get("retry_after") is not None else None
 
 
 def _is_auth(response: httpx.Response, body: Any) -> bool:
@@ -73,22 +76,15 @@ class DiscordConnector:
         self._client = client or new_client()
 
     def _check(self, r: httpx.Response) -> Any:
-        body = json_or_empty(r)
-        if r.status_code == 429 and isinstance(body, dict) and body.get("retry_after") is not None:
-            raise TransientError(
-                f"Discord answered 429: {body.get('message')}",
-                retry_after=float(body["retry_after"]),
-                http_status=429,
-                raw=body,
-            )
         raise_for_status(
             "Discord",
             r,
             message_of=_message,
             reset_headers=("x-ratelimit-reset-after",),
+            retry_after_of=_retry_after,
             is_auth_error=_is_auth,
         )
-        return body
+        return json_or_empty(r)
 
     def limits(self) -> Limits:
         return LIMITS

@@ -26,7 +26,6 @@ from app.connectors.base import (
     Problem,
     PublishRequest,
     PublishResult,
-    TransientError,
     VerifiedAccount,
 )
 from app.connectors.checks import follow_up, media_problems, text_problems
@@ -62,16 +61,15 @@ def _is_auth(response: httpx.Response, body: Any) -> bool:
 
 
 def _check(response: httpx.Response) -> dict[str, Any]:
+    raise_for_status(
+        "Matrix", response, message_of=_message, retry_after_of=_retry_after, is_auth_error=_is_auth
+    )
     body = json_or_empty(response)
-    if response.status_code == 429 and isinstance(body, dict) and body.get("retry_after_ms"):
-        raise TransientError(
-            f"Matrix answered 429: {_message(body)}",
-            retry_after=float(body["retry_after_ms"]) / 1000,
-            http_status=429,
-            raw=body,
-        )
-    raise_for_status("Matrix", response, message_of=_message, is_auth_error=_is_auth)
     return body if isinstance(body, dict) else {}
+
+
+def _retry_after(body: dict[str, Any]) -> float | None:
+    return float(body["retry_after_ms"]) / 1000 if body.get("retry_after_ms") else None
 
 
 def txn_id(idempotency_key: str, part: str) -> str:
