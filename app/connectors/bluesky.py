@@ -32,7 +32,7 @@ from app.connectors.base import (
     TransientError,
     VerifiedAccount,
 )
-from app.connectors.checks import follow_up, media_problems, text_problems
+from app.connectors.checks import follow_up, media_problems, refuse, text_problems
 from app.connectors.http import json_or_empty, new_client, raise_for_status, send
 from app.connectors.text import URL_RE, byte_offset, graphemes
 
@@ -352,9 +352,7 @@ class BlueskyConnector:
             raise
 
     def publish(self, request: PublishRequest) -> PublishResult:
-        problems = self.validate(request)
-        if problems:
-            raise PermanentError("; ".join(p.message for p in problems))
+        refuse(self.validate(request))
         self._ensure_session()
         parts = [request.text, *request.thread, *follow_up(request)]
         root: dict[str, Any] | None = None

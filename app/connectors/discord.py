@@ -16,14 +16,13 @@ from app.connectors.base import (
     AuthError,
     Limits,
     LookupResult,
-    PermanentError,
     Presence,
     Problem,
     PublishRequest,
     PublishResult,
     VerifiedAccount,
 )
-from app.connectors.checks import media_problems, text_problems
+from app.connectors.checks import media_problems, refuse, text_problems
 from app.connectors.http import json_or_empty, new_client, raise_for_status, send
 
 NETWORK = "discord"
@@ -104,9 +103,7 @@ class DiscordConnector:
         return text_problems(NETWORK, LIMITS, request) + media_problems(NETWORK, LIMITS, request.media)
 
     def publish(self, request: PublishRequest) -> PublishResult:
-        problems = self.validate(request)
-        if problems:
-            raise PermanentError("; ".join(p.message for p in problems))
+        refuse(self.validate(request))
         payload: dict[str, Any] = {"content": request.text, "allowed_mentions": {"parse": []}}
         if request.media:
             payload["attachments"] = [

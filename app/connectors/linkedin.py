@@ -27,7 +27,7 @@ from app.connectors.base import (
     PublishResult,
     VerifiedAccount,
 )
-from app.connectors.checks import media_problems, text_problems
+from app.connectors.checks import media_problems, refuse, text_problems
 from app.connectors.http import json_or_empty, new_client, raise_for_status, send
 from app.core.config import get_settings
 
@@ -168,9 +168,7 @@ class LinkedInConnector:
         return str(init["image"])
 
     def publish(self, request: PublishRequest) -> PublishResult:
-        problems = self.validate(request)
-        if problems:
-            raise PermanentError("; ".join(p.message for p in problems))
+        refuse(self.validate(request))
         author = self.credentials.get("author_urn")
         if not author:
             raise AuthError("LinkedIn channel has no author; re-connect the channel")

@@ -21,14 +21,13 @@ from app.connectors.base import (
     ConnectorError,
     Limits,
     LookupResult,
-    PermanentError,
     Presence,
     Problem,
     PublishRequest,
     PublishResult,
     VerifiedAccount,
 )
-from app.connectors.checks import follow_up, media_problems, text_problems
+from app.connectors.checks import follow_up, media_problems, refuse, text_problems
 from app.connectors.http import json_or_empty, new_client, raise_for_status, send
 
 NETWORK = "matrix"
@@ -183,9 +182,7 @@ class MatrixConnector:
         return str(body["content_uri"])
 
     def publish(self, request: PublishRequest) -> PublishResult:
-        problems = self.validate(request)
-        if problems:
-            raise PermanentError("; ".join(p.message for p in problems))
+        refuse(self.validate(request))
         key = request.idempotency_key
         events: list[str] = []
         root = self._send(key, "text", {"msgtype": "m.text", "body": request.text}) if request.text else None

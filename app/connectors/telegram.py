@@ -24,7 +24,7 @@ from app.connectors.base import (
     PublishResult,
     VerifiedAccount,
 )
-from app.connectors.checks import follow_up, media_problems, text_problems
+from app.connectors.checks import follow_up, media_problems, refuse, text_problems
 from app.connectors.http import json_or_empty, new_client, raise_for_status, send
 from app.connectors.text import utf16_units
 
@@ -117,9 +117,7 @@ class TelegramConnector:
         )
 
     def publish(self, request: PublishRequest) -> PublishResult:
-        problems = self.validate(request)
-        if problems:
-            raise PermanentError("; ".join(p.message for p in problems))
+        refuse(self.validate(request))
         chat = self.credentials["chat_id"]
         if len(request.media) == 1:
             m = request.media[0]

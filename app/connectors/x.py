@@ -17,14 +17,13 @@ from app.connectors.base import (
     AuthError,
     Limits,
     LookupResult,
-    PermanentError,
     Presence,
     Problem,
     PublishRequest,
     PublishResult,
     VerifiedAccount,
 )
-from app.connectors.checks import follow_up, media_problems, text_problems
+from app.connectors.checks import follow_up, media_problems, refuse, text_problems
 from app.connectors.http import json_or_empty, new_client, raise_for_status, send
 from app.connectors.text import x_weighted_length
 
@@ -160,9 +159,7 @@ class XConnector:
         return media_id
 
     def publish(self, request: PublishRequest) -> PublishResult:
-        problems = self.validate(request)
-        if problems:
-            raise PermanentError("; ".join(p.message for p in problems))
+        refuse(self.validate(request))
         media_ids = [self._upload(m.path, m.content_type, m.alt_text) for m in request.media]
         first: dict[str, Any] | None = None
         previous: str | None = None
