@@ -33,7 +33,14 @@ from app.connectors.base import (
     VerifiedAccount,
 )
 from app.connectors.checks import follow_up, media_problems, refuse, text_problems
-from app.connectors.http import json_or_empty, new_client, raise_for_status, send
+from app.connectors.http import (
+    auth_error_when,
+    body_message,
+    json_or_empty,
+    new_client,
+    raise_for_status,
+    send,
+)
 from app.connectors.text import URL_RE, byte_offset, graphemes
 
 NETWORK = "bluesky"
@@ -146,17 +153,10 @@ def _jwt_expiry(token: str) -> float | None:
         return None
 
 
-def _xrpc_message(body: Any) -> str | None:
-    if isinstance(body, dict) and (body.get("error") or body.get("message")):
-        return ": ".join(str(v) for v in (body.get("error"), body.get("message")) if v)
-    return None
-
-
-def _is_auth_error(_response: httpx.Response, body: Any) -> bool:
-    return _response.status_code == 401 or (
-        isinstance(body, dict)
-        and body.get("error") in ("ExpiredToken", "InvalidToken", "AuthenticationRequired", "AccountTakedown")
-    )
+_xrpc_message = body_message("error", "message")
+_is_auth_error = auth_error_when(
+    "error", "ExpiredToken", "InvalidToken", "AuthenticationRequired", "AccountTakedown"
+)
 
 
 def _check(r: httpx.Response, *, session_errors: bool = True) -> None:

@@ -23,7 +23,7 @@ from app.connectors.base import (
     VerifiedAccount,
 )
 from app.connectors.checks import media_problems, refuse, text_problems
-from app.connectors.http import json_or_empty, new_client, raise_for_status, send
+from app.connectors.http import auth_error_when, json_or_empty, new_client, raise_for_status, send
 
 NETWORK = "discord"
 LIMITS = Limits(
@@ -49,11 +49,8 @@ def _retry_after(body: dict[str, Any]) -> float | None:
     return float(body["retry_after"]) if body.get("retry_after") is not None else None
 
 
-def _is_auth(response: httpx.Response, body: Any) -> bool:
-    # A deleted webhook answers 404 with code 10015: the channel must be re-connected.
-    return response.status_code in (401, 403) or (
-        isinstance(body, dict) and body.get("code") == UNKNOWN_WEBHOOK
-    )
+# A deleted webhook answers 404 with code 10015: the channel must be re-connected.
+_is_auth = auth_error_when("code", UNKNOWN_WEBHOOK, statuses=(401, 403))
 
 
 class DiscordConnector:

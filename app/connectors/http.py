@@ -64,6 +64,28 @@ def json_or_empty(response: httpx.Response) -> Any:
         return {}
 
 
+def body_message(*keys: str) -> Callable[[Any], str | None]:
+    """A `message_of` for networks that say what went wrong in these body fields: joined with ': '."""
+
+    def message_of(body: Any) -> str | None:
+        if not isinstance(body, dict):
+            return None
+        return ": ".join(str(body[k]) for k in keys if body.get(k)) or None
+
+    return message_of
+
+
+def auth_error_when(
+    key: str, *values: object, statuses: tuple[int, ...] = (401,)
+) -> Callable[[httpx.Response, Any], bool]:
+    """An `is_auth_error`: these statuses, or the body's `key` holding one of `values`, need a re-connect."""
+
+    def is_auth_error(response: httpx.Response, body: Any) -> bool:
+        return response.status_code in statuses or (isinstance(body, dict) and body.get(key) in values)
+
+    return is_auth_error
+
+
 def raise_for_status(
     network: str,
     response: httpx.Response,

@@ -28,7 +28,14 @@ from app.connectors.base import (
     VerifiedAccount,
 )
 from app.connectors.checks import follow_up, media_problems, refuse, text_problems
-from app.connectors.http import json_or_empty, new_client, raise_for_status, send
+from app.connectors.http import (
+    auth_error_when,
+    body_message,
+    json_or_empty,
+    new_client,
+    raise_for_status,
+    send,
+)
 
 NETWORK = "matrix"
 KEY_FIELD = "org.quillcast.idempotency_key"
@@ -47,16 +54,8 @@ LIMITS = Limits(
 )
 
 
-def _message(body: Any) -> str | None:
-    if isinstance(body, dict) and (body.get("errcode") or body.get("error")):
-        return ": ".join(str(v) for v in (body.get("errcode"), body.get("error")) if v)
-    return None
-
-
-def _is_auth(response: httpx.Response, body: Any) -> bool:
-    return response.status_code == 401 or (
-        isinstance(body, dict) and body.get("errcode") == "M_UNKNOWN_TOKEN"
-    )
+_message = body_message("errcode", "error")
+_is_auth = auth_error_when("errcode", "M_UNKNOWN_TOKEN")
 
 
 def _check(response: httpx.Response) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from app.connectors.base import (
     VerifiedAccount,
 )
 from app.connectors.checks import follow_up, media_problems, refuse, text_problems
-from app.connectors.http import json_or_empty, new_client, raise_for_status, send
+from app.connectors.http import body_message, json_or_empty, new_client, raise_for_status, send
 from app.connectors.text import utf16_units
 
 NETWORK = "telegram"
@@ -41,8 +41,7 @@ LIMITS = Limits(
 )
 
 
-def _message(body: Any) -> str | None:
-    return str(body["description"]) if isinstance(body, dict) and body.get("description") else None
+_message = body_message("description")
 
 
 def _retry_after(body: dict[str, Any]) -> float | None:

@@ -24,7 +24,7 @@ from app.connectors.base import (
     VerifiedAccount,
 )
 from app.connectors.checks import follow_up, media_problems, refuse, text_problems
-from app.connectors.http import json_or_empty, new_client, raise_for_status, send
+from app.connectors.http import auth_error_when, json_or_empty, new_client, raise_for_status, send
 from app.connectors.text import x_weighted_length
 
 NETWORK = "x"
@@ -58,8 +58,7 @@ def _message(body: Any) -> str | None:
     return None
 
 
-def _is_auth(response: httpx.Response, body: Any) -> bool:
-    return response.status_code == 401 or (isinstance(body, dict) and body.get("error") == "invalid_grant")
+_is_auth = auth_error_when("error", "invalid_grant")
 
 
 class XConnector:
