@@ -44,6 +44,24 @@ def labelled_input(
     )
 
 
+def section_card(
+    title: str, *content: rx.Component, description: str = "", max_width: str = "760px"
+) -> rx.Component:
+    """One titled card of a settings page."""
+    return rx.card(
+        rx.vstack(
+            rx.heading(title, size="4", as_="h2"),
+            rx.text(description, size="2", color_scheme="gray") if description else rx.fragment(),
+            *content,
+            spacing="3",
+            width="100%",
+            align="start",
+        ),
+        width="100%",
+        max_width=max_width,
+    )
+
+
 def auth_card(title: str, *content: rx.Component) -> rx.Component:
     """The frame of the signed-out pages: the brand above one centred card."""
     return rx.center(

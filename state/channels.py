@@ -6,8 +6,6 @@ the user's own claims; the services check `channel:manage` again whatever the pa
 
 from __future__ import annotations
 
-import logging
-import secrets
 import uuid
 from typing import Any
 
@@ -16,11 +14,8 @@ import reflex as rx
 from app.connectors.checks import label
 from app.services import channel_oauth, channels
 from app.services.errors import DomainError
-from state.auth import field_errors
+from state.forms import ConfirmDialog, OnceForm, fresh_nonce
 from state.workspace import WorkspaceState
-
-logger = logging.getLogger(__name__)
-UNEXPECTED = "Something went wrong on the server; nothing was saved. Please try again."
 
 # What each network asks for: (credential key, label, input type, hint). Keys are the connectors' own.
 NETWORK_FIELDS: dict[str, list[tuple[str, str, str, str]]] = {
@@ -69,18 +64,14 @@ def _row(ch: Any) -> dict[str, str]:
     }
 
 
-class ChannelsState(WorkspaceState):
+class ChannelsState(OnceForm, ConfirmDialog, WorkspaceState):
     rows: list[dict[str, str]] = []
     network: str = "bluesky"
     errors: dict[str, str] = {}
     saving: bool = False
-    nonce: str = ""
-    _used_nonces: list[str] = []
-    # the channel being re-connected ("" = connecting a new one) and the one asked to disconnect
+    # the channel being re-connected ("" = connecting a new one); `confirm_id` is the one to disconnect
     reconnect_id: str = ""
     reconnect_label: str = ""
-    confirm_id: str = ""
-    confirm_label: str = ""
     loaded: bool = False
 
     @rx.var
@@ -102,7 +93,7 @@ class ChannelsState(WorkspaceState):
     async def on_load(self):  # type: ignore[no-untyped-def]
         if not self._workspace_id:
             return
-        self.nonce = secrets.token_hex(8)
+        self.nonce = fresh_nonce()
         self.errors, self.reconnect_id, self.confirm_id = {}, "", ""
         await self._refresh()
 
@@ -127,22 +118,15 @@ class ChannelsState(WorkspaceState):
             return
         self.network, self.errors = row["network"], {}
         self.reconnect_id, self.reconnect_label = channel_id, f"{row['network_label']} · {row['account']}"
-        self.nonce = secrets.token_hex(8)
+        self.nonce = fresh_nonce()
 
     @rx.event
     def cancel_reconnect(self) -> None:
         self.reconnect_id, self.errors = "", {}
 
-    def _take_nonce(self, form: dict[str, Any]) -> bool:
-        nonce = str(form.get("nonce", ""))
-        if self.saving or not nonce or nonce in self._used_nonces:
-            return False
-        self._used_nonces = [*self._used_nonces[-20:], nonce]
-        return True
-
     @rx.event
     async def connect(self, form: dict[str, Any]):  # type: ignore[no-untyped-def]
-        if not self._take_nonce(form):
+        if not self._take(form.get("nonce", ""), self.saving):
             return
         network = self.network
         keys = [k for k, *_ in NETWORK_FIELDS.get(network, [])]
@@ -151,27 +135,21 @@ class ChannelsState(WorkspaceState):
         if network == "matrix" and not (credentials.get("password") or credentials.get("access_token")):
             errors["password"] = "give the password or an access token"  # noqa: S105 - a message
         if errors:
-            self.errors, self.nonce = errors, secrets.token_hex(8)
+            self.errors, self.nonce = errors, fresh_nonce()
             return
         name = str(form.get("name", "")).strip() or None
         reconnect_id = self.reconnect_id
         self.saving, self.errors = True, {}
         yield
-        try:
-            if reconnect_id:
-                await self.run(_reconnect, uuid.UUID(reconnect_id), credentials)
-            else:
-                await self.run(_connect, network, credentials, name)
-        except DomainError as exc:
-            self.errors = _place(field_errors(exc), network)
-            self.saving, self.nonce = False, secrets.token_hex(8)
+        if reconnect_id:
+            _, errors = await self.run_form(_reconnect, uuid.UUID(reconnect_id), credentials)
+        else:
+            _, errors = await self.run_form(_connect, network, credentials, name)
+        if errors:
+            self.errors = _place(errors, network)
+            self.saving, self.nonce = False, fresh_nonce()
             return
-        except Exception:  # noqa: BLE001 - never leave the form stuck in "saving"
-            logger.exception("form handler failed")
-            self.errors = {"form": UNEXPECTED}
-            self.saving, self.nonce = False, secrets.token_hex(8)
-            return
-        self.saving, self.reconnect_id, self.nonce = False, "", secrets.token_hex(8)
+        self.saving, self.reconnect_id, self.nonce = False, "", fresh_nonce()
         await self._refresh()
         # clear what was typed (secrets especially); the PDS URL goes back to its default
         yield [rx.set_value(k, DEFAULTS.get(k, "")) for k in [*keys, "name"]]
@@ -179,25 +157,19 @@ class ChannelsState(WorkspaceState):
 
     @rx.event
     async def start_oauth(self, form: dict[str, Any]):  # type: ignore[no-untyped-def]
-        if not self._take_nonce(form):
+        if not self._take(form.get("nonce", ""), self.saving):
             return
         network = self.network
         instance = str(form.get("instance", "")).strip()
         if network == "mastodon" and not instance:
-            self.errors, self.nonce = {"instance": "required, e.g. mastodon.social"}, secrets.token_hex(8)
+            self.errors, self.nonce = {"instance": "required, e.g. mastodon.social"}, fresh_nonce()
             return
         self.saving, self.errors = True, {}
         yield
-        try:
-            url = await self.run(_start_oauth, network, instance or None)
-        except DomainError as exc:
-            self.errors = field_errors(exc)
-            self.saving, self.nonce = False, secrets.token_hex(8)
-            return
-        except Exception:  # noqa: BLE001 - never leave the form stuck in "saving"
-            logger.exception("form handler failed")
-            self.errors = {"form": UNEXPECTED}
-            self.saving, self.nonce = False, secrets.token_hex(8)
+        url, errors = await self.run_form(_start_oauth, network, instance or None)
+        if errors:
+            self.errors = errors
+            self.saving, self.nonce = False, fresh_nonce()
             return
         self.saving = False
         yield rx.redirect(url, is_external=True)
@@ -209,17 +181,8 @@ class ChannelsState(WorkspaceState):
             self.confirm_id, self.confirm_label = channel_id, f"{row['network_label']} · {row['account']}"
 
     @rx.event
-    def dialog_open_change(self, is_open: bool) -> None:
-        if not is_open:  # Escape: the same as "Keep it"
-            self.confirm_id = ""
-
-    @rx.event
-    def cancel_disconnect(self) -> None:
-        self.confirm_id = ""
-
-    @rx.event
     async def disconnect(self):  # type: ignore[no-untyped-def]
-        channel_id, self.confirm_id = self.confirm_id, ""
+        channel_id = self._confirmed()
         if not channel_id:
             return
         try:

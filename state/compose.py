@@ -7,7 +7,6 @@ services' answers next to the field they name.
 from __future__ import annotations
 
 import asyncio
-import secrets
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +16,7 @@ import reflex as rx
 from app.services import compose, posts
 from app.services.errors import DomainError
 from state.auth import field_errors
+from state.forms import OnceForm, fresh_nonce
 from state.workspace import WorkspaceState
 
 AUTOSAVE_IDLE_SECONDS = 3.0
@@ -61,7 +61,7 @@ class Part:
     limit: int = 0
 
 
-class ComposeState(WorkspaceState):
+class ComposeState(OnceForm, WorkspaceState):
     channels: list[dict[str, str]] = []
     selected: list[str] = []
     body: str = ""
@@ -77,8 +77,6 @@ class ComposeState(WorkspaceState):
     review_comment: str = ""
     saved_label: str = ""
     busy: bool = False
-    nonce: str = ""
-    _used_nonces: list[str] = []
     thread: list[Part] = []  # follow-up parts (the base text is part 1)
     thread_network: str = ""
     snippets: list[dict[str, str]] = []
@@ -110,7 +108,7 @@ class ComposeState(WorkspaceState):
         self._idea_id, self.ask_fold, self.fold = "", False, ""
         self.media, self.uploading = [], False
         self.timezone, self.day, self.clock = self.workspace_timezone, "", "09:00"
-        self.nonce = secrets.token_hex(8)
+        self.nonce = fresh_nonce()
         try:
             chans = await self.run(compose.channel_choices)
         except DomainError as exc:
@@ -332,16 +330,9 @@ class ComposeState(WorkspaceState):
         self.saved_label = "Saved"
         return True
 
-    def _accept(self, nonce: str) -> bool:
-        """Each rendered set of buttons carries a nonce, accepted once: a double click saves once."""
-        if self.busy or not nonce or nonce in self._used_nonces:
-            return False
-        self._used_nonces = [*self._used_nonces[-20:], nonce]
-        return True
-
     def _done(self) -> None:
         self.busy = False
-        self.nonce = secrets.token_hex(8)
+        self.nonce = fresh_nonce()
 
     @rx.event(background=True)
     async def autosave_after_idle(self, seq: int):  # type: ignore[no-untyped-def]
@@ -359,7 +350,7 @@ class ComposeState(WorkspaceState):
 
     @rx.event
     async def save_draft(self, nonce: str):  # type: ignore[no-untyped-def]
-        if not self._accept(nonce):
+        if not self._take(nonce, self.busy):
             return
         self.busy, self.errors = True, {}
         yield
@@ -399,7 +390,7 @@ class ComposeState(WorkspaceState):
 
     @rx.event
     async def schedule(self, nonce: str):  # type: ignore[no-untyped-def]
-        if not self._accept(nonce):
+        if not self._take(nonce, self.busy):
             return
         self.busy, self.errors = True, {}
         yield
@@ -411,7 +402,7 @@ class ComposeState(WorkspaceState):
 
     @rx.event
     async def publish_now(self, nonce: str):  # type: ignore[no-untyped-def]
-        if not self._accept(nonce):
+        if not self._take(nonce, self.busy):
             return
         self.busy, self.errors = True, {}
         yield
@@ -433,7 +424,7 @@ class ComposeState(WorkspaceState):
     # --- approval --------------------------------------------------------------------------------------
     @rx.event
     async def approve(self, nonce: str):  # type: ignore[no-untyped-def]
-        if not self._accept(nonce) or not self.post_id:
+        if not self._take(nonce, self.busy) or not self.post_id:
             return
         self.busy, self.errors = True, {}
         yield
@@ -449,7 +440,7 @@ class ComposeState(WorkspaceState):
 
     @rx.event
     async def request_changes(self, nonce: str):  # type: ignore[no-untyped-def]
-        if not self._accept(nonce) or not self.post_id:
+        if not self._take(nonce, self.busy) or not self.post_id:
             return
         self.busy, self.errors = True, {}
         yield

@@ -11,6 +11,7 @@ import reflex as rx
 
 from app.services import drafts, posts
 from app.services.errors import DomainError
+from state.forms import ConfirmDialog
 from state.workspace import WorkspaceState
 
 
@@ -29,10 +30,8 @@ def _delete(session, user_id, workspace_id, post_id):  # type: ignore[no-untyped
     posts.delete_post(session, user_id, post_id)
 
 
-class DraftsState(WorkspaceState):
+class DraftsState(ConfirmDialog, WorkspaceState):
     rows: list[dict[str, str]] = []
-    confirm_id: str = ""
-    confirm_label: str = ""
     error: str = ""
     loaded: bool = False
 
@@ -54,17 +53,8 @@ class DraftsState(WorkspaceState):
             self.confirm_id, self.confirm_label, self.error = post_id, row["excerpt"][:80], ""
 
     @rx.event
-    def cancel_delete(self) -> None:
-        self.confirm_id = ""
-
-    @rx.event
-    def dialog_open_change(self, is_open: bool) -> None:
-        if not is_open:
-            self.confirm_id = ""
-
-    @rx.event
     async def delete(self):  # type: ignore[no-untyped-def]
-        post_id, self.confirm_id = self.confirm_id, ""
+        post_id = self._confirmed()
         if not post_id:
             return
         try:

@@ -5,8 +5,6 @@ post:create again)."""
 
 from __future__ import annotations
 
-import logging
-import secrets
 import uuid
 from typing import Any
 
@@ -14,11 +12,8 @@ import reflex as rx
 
 from app.services import ideas
 from app.services.errors import DomainError
-from state.auth import field_errors
+from state.forms import OnceForm, fresh_nonce
 from state.workspace import WorkspaceState
-
-logger = logging.getLogger(__name__)
-UNEXPECTED = "Something went wrong on the server; nothing was saved. Please try again."
 
 EXCERPT = 280
 
@@ -32,13 +27,11 @@ def _cards(session, user_id, workspace_id):  # type: ignore[no-untyped-def]
     ]
 
 
-class IdeasState(WorkspaceState):
+class IdeasState(OnceForm, WorkspaceState):
     cards: list[dict[str, str]] = []
     errors: dict[str, str] = {}
     edit_errors: dict[str, str] = {}
     saving: bool = False
-    nonce: str = ""
-    _used_nonces: list[str] = []
     editing_id: str = ""
     editing_title: str = ""
     editing_notes: str = ""
@@ -52,38 +45,24 @@ class IdeasState(WorkspaceState):
     async def on_load(self):  # type: ignore[no-untyped-def]
         if not self._workspace_id:
             return
-        self.nonce, self.errors, self.editing_id = secrets.token_hex(8), {}, ""
+        self.nonce, self.errors, self.editing_id = fresh_nonce(), {}, ""
         await self._refresh()
 
     async def _refresh(self) -> None:
         self.cards = await self.run(_cards)
         self.loaded = True
 
-    def _take(self, form: dict[str, Any]) -> bool:
-        nonce = str(form.get("nonce", ""))
-        if self.saving or not nonce or nonce in self._used_nonces:
-            return False
-        self._used_nonces = [*self._used_nonces[-20:], nonce]
-        return True
-
     @rx.event
     async def add(self, form: dict[str, Any]):  # type: ignore[no-untyped-def]
-        if not self._take(form):
+        if not self._take(form.get("nonce", ""), self.saving):
             return
         self.saving, self.errors = True, {}
         yield
-        try:
-            await self.run(ideas.add, str(form.get("title", "")), str(form.get("notes", "")))
-        except DomainError as exc:
-            self.errors = field_errors(exc)  # the typed text stays in the form
-            self.saving, self.nonce = False, secrets.token_hex(8)
+        _, errors = await self.run_form(ideas.add, str(form.get("title", "")), str(form.get("notes", "")))
+        self.saving, self.nonce = False, fresh_nonce()
+        if errors:
+            self.errors = errors  # the typed text stays in the form
             return
-        except Exception:  # noqa: BLE001 - never leave the form stuck in "saving"
-            logger.exception("form handler failed")
-            self.errors = {"form": UNEXPECTED}
-            self.saving, self.nonce = False, secrets.token_hex(8)
-            return
-        self.saving, self.nonce = False, secrets.token_hex(8)
         await self._refresh()
         yield [rx.set_value("title", ""), rx.set_value("notes", "")]
 
@@ -92,7 +71,7 @@ class IdeasState(WorkspaceState):
         card = next((c for c in self.cards if c["id"] == idea_id), None)
         if card is not None:
             self.editing_id, self.editing_title, self.editing_notes = idea_id, card["title"], card["notes"]
-            self.edit_errors, self.nonce = {}, secrets.token_hex(8)
+            self.edit_errors, self.nonce = {}, fresh_nonce()
 
     @rx.event
     def edit_open_change(self, is_open: bool) -> None:
@@ -105,24 +84,17 @@ class IdeasState(WorkspaceState):
 
     @rx.event
     async def save_edit(self, form: dict[str, Any]):  # type: ignore[no-untyped-def]
-        if not self.editing_id or not self._take(form):
+        if not self.editing_id or not self._take(form.get("nonce", ""), self.saving):
             return
         self.saving, self.edit_errors = True, {}
         yield
-        try:
-            await self.run(ideas.edit, uuid.UUID(self.editing_id), str(form.get("edit_title", "")),
-                           str(form.get("edit_notes", "")))
-        except DomainError as exc:
-            errors = field_errors(exc)
+        _, errors = await self.run_form(ideas.edit, uuid.UUID(self.editing_id),
+                                        str(form.get("edit_title", "")), str(form.get("edit_notes", "")))
+        if errors:
             self.edit_errors = {("edit_" + k if k in ("title", "notes") else k): v for k, v in errors.items()}
-            self.saving, self.nonce = False, secrets.token_hex(8)
+            self.saving, self.nonce = False, fresh_nonce()
             return
-        except Exception:  # noqa: BLE001 - never leave the form stuck in "saving"
-            logger.exception("form handler failed")
-            self.edit_errors = {"form": UNEXPECTED}
-            self.saving, self.nonce = False, secrets.token_hex(8)
-            return
-        self.saving, self.editing_id, self.nonce = False, "", secrets.token_hex(8)
+        self.saving, self.editing_id, self.nonce = False, "", fresh_nonce()
         await self._refresh()
         yield rx.toast.success("Idea saved.")
 

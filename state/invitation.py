@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
 
 import reflex as rx
 
@@ -11,32 +10,29 @@ from app.core.db import session_scope, user_claims
 from app.services import invitations
 from app.services.errors import DomainError
 from state.auth import field_errors
+from state.forms import OnceForm, fresh_nonce
 from state.workspace import WorkspaceState
 
 
-class InvitationState(WorkspaceState):
+class InvitationState(OnceForm, WorkspaceState):
     _token: str = ""
     has_token: bool = False
     signed_in_here: bool = False
     error: str = ""
     joining: bool = False
-    nonce: str = ""
-    _used_nonces: list[str] = []
 
     @rx.event
     def prepare(self) -> None:
         self._token = self.router.url.query_parameters.get("token", "")[:200]
         self.has_token = bool(self._token)
         self.error = "" if self._token else "This link has no invitation in it: open the one in the e-mail."
-        self.nonce = secrets.token_hex(8)
+        self.nonce = fresh_nonce()
         self.signed_in_here = self.current_user_id() is not None
 
     @rx.event
     async def accept(self, form: dict[str, str]):  # type: ignore[no-untyped-def]
-        nonce = str(form.get("nonce", ""))
-        if self.joining or not nonce or nonce in self._used_nonces:
+        if not self._take(form.get("nonce", ""), self.joining):
             return
-        self._used_nonces = [*self._used_nonces[-20:], nonce]
         user_id = self.current_user_id()
         if user_id is None:
             yield rx.redirect("/signin")
@@ -54,7 +50,7 @@ class InvitationState(WorkspaceState):
         except DomainError as exc:
             self.error = next(iter(field_errors(exc).values()), exc.message)
             self.joining = False
-            self.nonce = secrets.token_hex(8)
+            self.nonce = fresh_nonce()
             return
         self.joining = False
         self.workspace_choice = workspace_id  # the switcher opens the workspace just joined

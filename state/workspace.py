@@ -8,7 +8,7 @@ user's own database claims, so Row Level Security applies to the UI as it does t
 from __future__ import annotations
 
 import asyncio
-import secrets
+import logging
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -19,9 +19,12 @@ from app.core.db import session_scope, user_claims
 from app.services import permissions, workspaces
 from app.services.errors import DomainError
 from state.auth import AuthState, field_errors
+from state.forms import OnceForm, fresh_nonce
 
+logger = logging.getLogger(__name__)
 T = TypeVar("T")
 ONBOARDING = "/welcome"
+UNEXPECTED = "Something went wrong on the server; nothing was saved. Please try again."
 
 
 class WorkspaceState(AuthState):
@@ -53,6 +56,17 @@ class WorkspaceState(AuthState):
                 return fn(session, user_id, workspace_id, *args, **kwargs)
 
         return await asyncio.to_thread(work)
+
+    async def run_form(self, fn: Callable[..., T], *args: Any) -> tuple[T | None, dict[str, str]]:
+        """`run` for a form's submit: (result, {}) or (None, the errors to show). An unexpected failure
+        is logged and shown as a form-level message, so the form is never left stuck in "saving"."""
+        try:
+            return await self.run(fn, *args), {}
+        except DomainError as exc:
+            return None, field_errors(exc)
+        except Exception:  # noqa: BLE001 - never leave the form stuck in "saving"
+            logger.exception("form handler failed")
+            return None, {"form": UNEXPECTED}
 
     @rx.event
     async def require_workspace(self):  # type: ignore[no-untyped-def]
@@ -92,25 +106,19 @@ class WorkspaceState(AuthState):
         return rx.call_script("window.location.reload()")
 
 
-class OnboardingState(WorkspaceState):
+class OnboardingState(OnceForm, WorkspaceState):
     errors: dict[str, str] = {}
     saving: bool = False
-    # Reflex runs a second click's submit after the first one finished, so a "saving" flag cannot stop
-    # a double click: each rendered form carries a nonce, and the server accepts each nonce once.
-    nonce: str = ""
-    _used_nonces: list[str] = []
 
     @rx.event
     async def prepare(self):  # type: ignore[no-untyped-def]
-        self.nonce = secrets.token_hex(8)
+        self.nonce = fresh_nonce()
         return await AuthState.require_login.fn(self)  # type: ignore[attr-defined]
 
     @rx.event
     async def create(self, form: dict[str, Any]):  # type: ignore[no-untyped-def]
-        nonce = str(form.get("nonce", ""))
-        if self.saving or not nonce or nonce in self._used_nonces:
+        if not self._take(form.get("nonce", ""), self.saving):
             return
-        self._used_nonces = [*self._used_nonces[-20:], nonce]
         user_id = self.current_user_id()
         if user_id is None:
             yield rx.redirect("/signin")
@@ -129,7 +137,7 @@ class OnboardingState(WorkspaceState):
         except DomainError as exc:
             self.errors = field_errors(exc)
             self.saving = False
-            self.nonce = secrets.token_hex(8)  # the corrected form may be sent again
+            self.nonce = fresh_nonce()  # the corrected form may be sent again
             return
         self.saving = False
         yield rx.redirect("/")

@@ -6,8 +6,6 @@ RLS applies); those check workspace:manage / member:manage / member:invite again
 
 from __future__ import annotations
 
-import logging
-import secrets
 import uuid
 from typing import Any
 
@@ -16,10 +14,8 @@ import reflex as rx
 from app.services import invitations, workspaces
 from app.services.errors import DomainError
 from state.auth import field_errors
+from state.forms import ConfirmDialog, OnceForm, fresh_nonce
 from state.workspace import WorkspaceState
-
-logger = logging.getLogger(__name__)
-UNEXPECTED = "Something went wrong on the server; nothing was saved. Please try again."
 
 
 def _load(session, user_id, workspace_id):  # type: ignore[no-untyped-def]
@@ -51,7 +47,7 @@ def _save_general(session, user_id, workspace_id, name, timezone):  # type: igno
     return errors
 
 
-class WorkspaceSettingsState(WorkspaceState):
+class WorkspaceSettingsState(OnceForm, ConfirmDialog, WorkspaceState):
     name: str = ""
     timezone: str = ""
     require_2fa: bool = False
@@ -61,11 +57,7 @@ class WorkspaceSettingsState(WorkspaceState):
     invite_errors: dict[str, str] = {}
     member_errors: dict[str, str] = {}
     saving: bool = False
-    nonce: str = ""
-    invite_nonce: str = ""
-    _used_nonces: list[str] = []
-    confirm_id: str = ""
-    confirm_label: str = ""
+    invite_nonce: str = ""  # the invite form's own; `nonce` is the general form's
     loaded: bool = False
 
     @rx.var
@@ -84,7 +76,7 @@ class WorkspaceSettingsState(WorkspaceState):
     async def on_load(self):  # type: ignore[no-untyped-def]
         if not self._workspace_id:
             return
-        self.nonce, self.invite_nonce = secrets.token_hex(8), secrets.token_hex(8)
+        self.nonce, self.invite_nonce = fresh_nonce(), fresh_nonce()
         self.errors, self.invite_errors, self.member_errors, self.confirm_id = {}, {}, {}, ""
         await self._refresh()
 
@@ -93,16 +85,9 @@ class WorkspaceSettingsState(WorkspaceState):
         self.pending = await self.run(_pending) if self.can_invite else []
         self.loaded = True
 
-    def _take(self, form: dict[str, Any]) -> bool:
-        nonce = str(form.get("nonce", ""))
-        if self.saving or not nonce or nonce in self._used_nonces:
-            return False
-        self._used_nonces = [*self._used_nonces[-20:], nonce]
-        return True
-
     @rx.event
     async def save_general(self, form: dict[str, Any]):  # type: ignore[no-untyped-def]
-        if not self._take(form):
+        if not self._take(form.get("nonce", ""), self.saving):
             return
         self.saving, self.errors = True, {}
         yield
@@ -110,7 +95,7 @@ class WorkspaceSettingsState(WorkspaceState):
             errors = await self.run(_save_general, str(form.get("name", "")), str(form.get("timezone", "")))
         except DomainError as exc:
             errors = field_errors(exc)
-        self.saving, self.nonce = False, secrets.token_hex(8)
+        self.saving, self.nonce = False, fresh_nonce()
         if errors:
             self.errors = errors  # the form keeps what was typed (uncontrolled inputs)
             return
@@ -147,17 +132,8 @@ class WorkspaceSettingsState(WorkspaceState):
             self.confirm_id, self.confirm_label = member_id, row["name"]
 
     @rx.event
-    def cancel_remove(self) -> None:
-        self.confirm_id = ""
-
-    @rx.event
-    def dialog_open_change(self, is_open: bool) -> None:
-        if not is_open:
-            self.confirm_id = ""
-
-    @rx.event
     async def remove(self):  # type: ignore[no-untyped-def]
-        member_id, self.confirm_id = self.confirm_id, ""
+        member_id = self._confirmed()
         if not member_id:
             return
         self.member_errors = {}
@@ -171,22 +147,16 @@ class WorkspaceSettingsState(WorkspaceState):
 
     @rx.event
     async def invite(self, form: dict[str, Any]):  # type: ignore[no-untyped-def]
-        if not self._take(form):
+        if not self._take(form.get("nonce", ""), self.saving):
             return
         self.saving, self.invite_errors = True, {}
         yield
-        try:
-            await self.run(invitations.invite, str(form.get("email", "")), str(form.get("role", "")))
-        except DomainError as exc:
-            self.invite_errors = field_errors(exc)
-            self.saving, self.invite_nonce = False, secrets.token_hex(8)
+        _, errors = await self.run_form(invitations.invite, str(form.get("email", "")),
+                                        str(form.get("role", "")))
+        self.saving, self.invite_nonce = False, fresh_nonce()
+        if errors:
+            self.invite_errors = errors
             return
-        except Exception:  # noqa: BLE001 - never leave the form stuck in "saving"
-            logger.exception("form handler failed")
-            self.invite_errors = {"form": UNEXPECTED}
-            self.saving, self.invite_nonce = False, secrets.token_hex(8)
-            return
-        self.saving, self.invite_nonce = False, secrets.token_hex(8)
         await self._refresh()
         yield rx.toast.success("Invitation sent.")
         yield rx.set_value("email", "")

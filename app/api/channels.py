@@ -19,6 +19,9 @@ from models import NETWORKS, Channel, MediaAsset
 
 router = APIRouter(prefix="/workspaces/{workspace_id}", tags=["channels"])
 networks_router = APIRouter(tags=["channels"])
+ChannelReader = Annotated[WorkspaceContext, Depends(require("channel:read"))]
+ChannelManager = Annotated[WorkspaceContext, Depends(require("channel:manage"))]
+MediaUploader = Annotated[WorkspaceContext, Depends(require("media:upload"))]
 
 # Settings a client may see: where the account lives and the limits read from it (never credentials).
 PUBLIC_SETTINGS = ("endpoint", "limits", "room_id", "did", "author_urn", "api_version", "chat_username")
@@ -137,7 +140,7 @@ def _public(channel: Channel) -> ChannelPublic:
 @router.get("/channels", response_model=list[ChannelPublic])
 def list_channels(
     session: SessionDep,
-    ctx: Annotated[WorkspaceContext, Depends(require("channel:read"))],
+    ctx: ChannelReader,
     include_disabled: bool = False,
 ) -> list[ChannelPublic]:
     """The workspace's channels with their status and any alert to act on."""
@@ -151,7 +154,7 @@ def list_channels(
 def connect_channel(
     body: ChannelCreate,
     session: SessionDep,
-    ctx: Annotated[WorkspaceContext, Depends(require("channel:manage"))],
+    ctx: ChannelManager,
 ) -> ChannelPublic:
     """Connect an account: the network checks the credentials first; they are stored encrypted."""
     channel = channel_service.connect_channel(
@@ -170,7 +173,7 @@ def connect_channel(
 def get_channel(
     channel_id: uuid.UUID,
     session: SessionDep,
-    ctx: Annotated[WorkspaceContext, Depends(require("channel:read"))],
+    ctx: ChannelReader,
 ) -> ChannelPublic:
     """One channel."""
     return _public(
@@ -185,7 +188,7 @@ def reconnect_channel(
     channel_id: uuid.UUID,
     body: ChannelReconnect,
     session: SessionDep,
-    ctx: Annotated[WorkspaceContext, Depends(require("channel:manage"))],
+    ctx: ChannelManager,
 ) -> ChannelPublic:
     """New credentials for the same account (after a revoked token or a new app password)."""
     return _public(
@@ -203,7 +206,7 @@ def reconnect_channel(
 def disconnect_channel(
     channel_id: uuid.UUID,
     session: SessionDep,
-    ctx: Annotated[WorkspaceContext, Depends(require("channel:manage"))],
+    ctx: ChannelManager,
 ) -> Disconnected:
     """Disconnect: credentials are wiped; the row stays so waiting posts show why they cannot publish."""
     waiting = channel_service.disconnect_channel(
@@ -216,7 +219,7 @@ def disconnect_channel(
 def check_content(
     body: ContentCheck,
     session: SessionDep,
-    ctx: Annotated[WorkspaceContext, Depends(require("channel:read"))],
+    ctx: ChannelReader,
 ) -> ContentCheckResult:
     """Problems of this content for a network or channel, each naming the limit and the fix."""
     target: str | Channel
@@ -239,7 +242,7 @@ def check_content(
 @router.post("/media", response_model=MediaPublic, status_code=status.HTTP_201_CREATED)
 def upload_media(
     session: SessionDep,
-    ctx: Annotated[WorkspaceContext, Depends(require("media:upload"))],
+    ctx: MediaUploader,
     file: Annotated[UploadFile, File()],
     alt_text: Annotated[str, Form()] = "",
 ) -> MediaPublic:
@@ -280,7 +283,7 @@ def network_limits() -> list[LimitsOut]:
 def start_oauth(
     body: OAuthStart,
     session: SessionDep,
-    ctx: Annotated[WorkspaceContext, Depends(require("channel:manage"))],
+    ctx: ChannelManager,
 ) -> OAuthStarted:
     """Begin connecting X or Mastodon through the network's own sign-in page."""
     url = channel_oauth.start_oauth(

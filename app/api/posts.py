@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, time
 from typing import Annotated, Any, Literal
 
@@ -166,6 +167,16 @@ def _detail(session: SessionDep, ctx: WorkspaceContext, post_id: uuid.UUID) -> d
     return posts.post_detail(session, ctx.user.id, post_id)
 
 
+def _act(
+    session: SessionDep, ctx: WorkspaceContext, post_id: uuid.UUID, action: Callable[..., object], *args: Any,
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """A posts-service action on a post of this workspace, answered with the post as it is now."""
+    _in_workspace(session, ctx, post_id)
+    action(session, ctx.user.id, post_id, *args, **kwargs)
+    return _detail(session, ctx, post_id)
+
+
 # --- posts ---
 @router.get("/posts", response_model=PostPage)
 def list_posts(
@@ -226,15 +237,8 @@ def get_post(session: SessionDep, ctx: Reader, post_id: uuid.UUID) -> dict[str, 
 @router.patch("/posts/{post_id}", response_model=PostDetail)
 def update_post(session: SessionDep, ctx: Reader, post_id: uuid.UUID, data: PostUpdate) -> dict[str, Any]:
     """Edit text and channels of a post that has not started publishing."""
-    _in_workspace(session, ctx, post_id)
-    posts.update_post(
-        session,
-        ctx.user.id,
-        post_id,
-        body=data.body,
-        targets=[t.to_input() for t in data.targets] if data.targets is not None else None,
-    )
-    return _detail(session, ctx, post_id)
+    targets = [t.to_input() for t in data.targets] if data.targets is not None else None
+    return _act(session, ctx, post_id, posts.update_post, body=data.body, targets=targets)
 
 
 @router.delete("/posts/{post_id}", status_code=204)
@@ -249,51 +253,40 @@ def delete_post(session: SessionDep, ctx: Reader, post_id: uuid.UUID) -> Respons
 @router.post("/posts/{post_id}/schedule", response_model=PostDetail)
 def schedule_post(session: SessionDep, ctx: Reader, post_id: uuid.UUID, data: ScheduleIn) -> dict[str, Any]:
     """Schedule or reschedule at a local time in an IANA zone (DST gaps and overlaps need `fold`)."""
-    _in_workspace(session, ctx, post_id)
-    posts.schedule_post(
-        session, ctx.user.id, post_id, local_time=data.local_time, timezone=data.timezone, fold=data.fold
+    return _act(
+        session, ctx, post_id, posts.schedule_post, local_time=data.local_time, timezone=data.timezone,
+        fold=data.fold,
     )
-    return _detail(session, ctx, post_id)
 
 
 @router.post("/posts/{post_id}/queue", response_model=PostDetail)
 def add_to_queue(session: SessionDep, ctx: Reader, post_id: uuid.UUID) -> dict[str, Any]:
     """Give each target the next free weekly slot of its channel."""
-    _in_workspace(session, ctx, post_id)
-    posts.add_to_queue(session, ctx.user.id, post_id)
-    return _detail(session, ctx, post_id)
+    return _act(session, ctx, post_id, posts.add_to_queue)
 
 
 @router.post("/posts/{post_id}/publish-now", response_model=PostDetail)
 def publish_now(session: SessionDep, ctx: Reader, post_id: uuid.UUID) -> dict[str, Any]:
     """Publish every target now (a contributor's post waits for approval first)."""
-    _in_workspace(session, ctx, post_id)
-    posts.publish_now(session, ctx.user.id, post_id)
-    return _detail(session, ctx, post_id)
+    return _act(session, ctx, post_id, posts.publish_now)
 
 
 @router.post("/posts/{post_id}/cancel", response_model=PostDetail)
 def cancel_post(session: SessionDep, ctx: Reader, post_id: uuid.UUID) -> dict[str, Any]:
     """Stop every target that has not been published yet."""
-    _in_workspace(session, ctx, post_id)
-    posts.cancel_post(session, ctx.user.id, post_id)
-    return _detail(session, ctx, post_id)
+    return _act(session, ctx, post_id, posts.cancel_post)
 
 
 @router.post("/posts/{post_id}/approve", response_model=PostDetail)
 def approve_post(session: SessionDep, ctx: Reader, post_id: uuid.UUID) -> dict[str, Any]:
     """Approve a contributor's post."""
-    _in_workspace(session, ctx, post_id)
-    posts.approve(session, ctx.user.id, post_id)
-    return _detail(session, ctx, post_id)
+    return _act(session, ctx, post_id, posts.approve)
 
 
 @router.post("/posts/{post_id}/request-changes", response_model=PostDetail)
 def request_changes(session: SessionDep, ctx: Reader, post_id: uuid.UUID, data: CommentIn) -> dict[str, Any]:
     """Send a contributor's post back with a comment."""
-    _in_workspace(session, ctx, post_id)
-    posts.request_changes(session, ctx.user.id, post_id, data.comment)
-    return _detail(session, ctx, post_id)
+    return _act(session, ctx, post_id, posts.request_changes, data.comment)
 
 
 # --- targets ---

@@ -32,8 +32,15 @@ from app.connectors.base import (
     TransientError,
     VerifiedAccount,
 )
-from app.connectors.checks import follow_up, media_problems, text_problems
-from app.connectors.http import json_or_empty, new_client, raise_for_status, send
+from app.connectors.checks import follow_up, media_problems, refuse, text_problems
+from app.connectors.http import (
+    auth_error_when,
+    body_message,
+    json_or_empty,
+    new_client,
+    raise_for_status,
+    send,
+)
 from app.connectors.text import URL_RE, byte_offset, graphemes
 
 NETWORK = "bluesky"
@@ -146,16 +153,20 @@ def _jwt_expiry(token: str) -> float | None:
         return None
 
 
-def _xrpc_message(body: Any) -> str | None:
-    if isinstance(body, dict) and (body.get("error") or body.get("message")):
-        return ": ".join(str(v) for v in (body.get("error"), body.get("message")) if v)
-    return None
+_xrpc_message = body_message("error", "message")
+_is_auth_error = auth_error_when(
+    "error", "ExpiredToken", "InvalidToken", "AuthenticationRequired", "AccountTakedown"
+)
 
 
-def _is_auth_error(_response: httpx.Response, body: Any) -> bool:
-    return _response.status_code == 401 or (
-        isinstance(body, dict)
-        and body.get("error") in ("ExpiredToken", "InvalidToken", "AuthenticationRequired", "AccountTakedown")
+def _check(r: httpx.Response, *, session_errors: bool = True) -> None:
+    """Bluesky's answer as our errors; `session_errors`: its expired/invalid-token errors mean AuthError."""
+    raise_for_status(
+        "Bluesky",
+        r,
+        message_of=_xrpc_message,
+        reset_headers=("ratelimit-reset",),
+        is_auth_error=_is_auth_error if session_errors else None,
     )
 
 
@@ -192,13 +203,7 @@ class BlueskyConnector:
             f"{self.service}/xrpc/com.atproto.server.createSession",
             json={"identifier": identifier, "password": password},
         )
-        raise_for_status(
-            "Bluesky",
-            r,
-            message_of=_xrpc_message,
-            reset_headers=("ratelimit-reset",),
-            is_auth_error=_is_auth_error,
-        )
+        _check(r)
         self._take_session(r.json())
 
     def _take_session(self, body: dict[str, Any]) -> None:
@@ -224,7 +229,7 @@ class BlueskyConnector:
                 self._take_session(r.json())
                 return
             if r.status_code == 429 or r.status_code >= 500:
-                raise_for_status("Bluesky", r, message_of=_xrpc_message, reset_headers=("ratelimit-reset",))
+                _check(r, session_errors=False)
         # The refresh token expired or was revoked: the app password makes a new session.
         self._create_session()
 
@@ -254,13 +259,7 @@ class BlueskyConnector:
                 self._refresh_session()
                 kw["headers"] = {k: v for k, v in headers.items() if k != "Authorization"}
                 continue
-            raise_for_status(
-                "Bluesky",
-                r,
-                message_of=_xrpc_message,
-                reset_headers=("ratelimit-reset",),
-                is_auth_error=_is_auth_error,
-            )
+            _check(r)
             return body if isinstance(body, dict) else {}
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -328,7 +327,7 @@ class BlueskyConnector:
         body = json_or_empty(r)
         if r.status_code == 400 and isinstance(body, dict) and body.get("error") == "RecordNotFound":
             return None
-        raise_for_status("Bluesky", r, message_of=_xrpc_message, reset_headers=("ratelimit-reset",))
+        _check(r, session_errors=False)
         return body if isinstance(body, dict) else None
 
     def _create_once(self, rkey: str, record: dict[str, Any]) -> dict[str, Any]:
@@ -353,9 +352,7 @@ class BlueskyConnector:
             raise
 
     def publish(self, request: PublishRequest) -> PublishResult:
-        problems = self.validate(request)
-        if problems:
-            raise PermanentError("; ".join(p.message for p in problems))
+        refuse(self.validate(request))
         self._ensure_session()
         parts = [request.text, *request.thread, *follow_up(request)]
         root: dict[str, Any] | None = None

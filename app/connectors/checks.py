@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.connectors.base import Limits, MediaItem, Problem, PublishRequest
+from app.connectors.base import Limits, MediaItem, PermanentError, Problem, PublishRequest
 from app.connectors.text import code_points, utf8_bytes
 
 LABELS = {
@@ -21,6 +21,12 @@ LABELS = {
 
 def label(network: str) -> str:
     return LABELS.get(network, network)
+
+
+def refuse(problems: list[Problem]) -> None:
+    """Stop before calling the network when the content breaks its rules: every problem, in one message."""
+    if problems:
+        raise PermanentError("; ".join(p.message for p in problems))
 
 
 def follow_up(request: PublishRequest) -> tuple[str, ...]:

@@ -16,16 +16,14 @@ from app.connectors.base import (
     AuthError,
     Limits,
     LookupResult,
-    PermanentError,
     Presence,
     Problem,
     PublishRequest,
     PublishResult,
-    TransientError,
     VerifiedAccount,
 )
-from app.connectors.checks import media_problems, text_problems
-from app.connectors.http import json_or_empty, new_client, raise_for_status, send
+from app.connectors.checks import media_problems, refuse, text_problems
+from app.connectors.http import auth_error_when, json_or_empty, new_client, raise_for_status, send
 
 NETWORK = "discord"
 LIMITS = Limits(
@@ -47,11 +45,12 @@ def _message(body: Any) -> str | None:
     return None
 
 
-def _is_auth(response: httpx.Response, body: Any) -> bool:
-    # A deleted webhook answers 404 with code 10015: the channel must be re-connected.
-    return response.status_code in (401, 403) or (
-        isinstance(body, dict) and body.get("code") == UNKNOWN_WEBHOOK
-    )
+def _retry_after(body: dict[str, Any]) -> float | None:
+    return float(body["retry_after"]) if body.get("retry_after") is not None else None
+
+
+# A deleted webhook answers 404 with code 10015: the channel must be re-connected.
+_is_auth = auth_error_when("code", UNKNOWN_WEBHOOK, statuses=(401, 403))
 
 
 class DiscordConnector:
@@ -73,22 +72,15 @@ class DiscordConnector:
         self._client = client or new_client()
 
     def _check(self, r: httpx.Response) -> Any:
-        body = json_or_empty(r)
-        if r.status_code == 429 and isinstance(body, dict) and body.get("retry_after") is not None:
-            raise TransientError(
-                f"Discord answered 429: {body.get('message')}",
-                retry_after=float(body["retry_after"]),
-                http_status=429,
-                raw=body,
-            )
         raise_for_status(
             "Discord",
             r,
             message_of=_message,
             reset_headers=("x-ratelimit-reset-after",),
+            retry_after_of=_retry_after,
             is_auth_error=_is_auth,
         )
-        return body
+        return json_or_empty(r)
 
     def limits(self) -> Limits:
         return LIMITS
@@ -108,9 +100,7 @@ class DiscordConnector:
         return text_problems(NETWORK, LIMITS, request) + media_problems(NETWORK, LIMITS, request.media)
 
     def publish(self, request: PublishRequest) -> PublishResult:
-        problems = self.validate(request)
-        if problems:
-            raise PermanentError("; ".join(p.message for p in problems))
+        refuse(self.validate(request))
         payload: dict[str, Any] = {"content": request.text, "allowed_mentions": {"parse": []}}
         if request.media:
             payload["attachments"] = [

@@ -64,15 +64,42 @@ def json_or_empty(response: httpx.Response) -> Any:
         return {}
 
 
+def body_message(*keys: str) -> Callable[[Any], str | None]:
+    """A `message_of` for networks that say what went wrong in these body fields: joined with ': '."""
+
+    def message_of(body: Any) -> str | None:
+        if not isinstance(body, dict):
+            return None
+        return ": ".join(str(body[k]) for k in keys if body.get(k)) or None
+
+    return message_of
+
+
+def auth_error_when(
+    key: str, *values: object, statuses: tuple[int, ...] = (401,)
+) -> Callable[[httpx.Response, Any], bool]:
+    """An `is_auth_error`: these statuses, or the body's `key` holding one of `values`, need a re-connect."""
+
+    def is_auth_error(response: httpx.Response, body: Any) -> bool:
+        return response.status_code in statuses or (isinstance(body, dict) and body.get(key) in values)
+
+    return is_auth_error
+
+
 def raise_for_status(
     network: str,
     response: httpx.Response,
     *,
     message_of: Callable[[Any], str | None] | None = None,
     reset_headers: Iterable[str] = (),
+    retry_after_of: Callable[[Any], float | None] | None = None,
     is_auth_error: Callable[[httpx.Response, Any], bool] | None = None,
 ) -> None:
-    """Raise the matching ConnectorError for a non-2xx answer; return quietly on success."""
+    """Raise the matching ConnectorError for a non-2xx answer; return quietly on success.
+
+    `retry_after_of(body)` reads a 429's wait from the body, for networks that put it there (Discord,
+    Telegram, Matrix); without one there, Retry-After and the reset headers are read.
+    """
     if response.is_success:
         return
     body = json_or_empty(response)
@@ -80,9 +107,10 @@ def raise_for_status(
     status = response.status_code
     text = f"{network} answered {status}: {detail}"
     if status == 429 or status >= 500 or status == 408:
-        raise TransientError(
-            text, retry_after=retry_after_seconds(response, reset_headers), http_status=status, raw=body
-        )
+        wait = retry_after_of(body) if status == 429 and retry_after_of and isinstance(body, dict) else None
+        if wait is None:
+            wait = retry_after_seconds(response, reset_headers)
+        raise TransientError(text, retry_after=wait, http_status=status, raw=body)
     auth = is_auth_error(response, body) if is_auth_error else status == 401
     if auth:
         raise AuthError(f"{text} — re-connect the channel", http_status=status, raw=body)

@@ -27,8 +27,8 @@ from app.connectors.base import (
     PublishResult,
     VerifiedAccount,
 )
-from app.connectors.checks import media_problems, text_problems
-from app.connectors.http import json_or_empty, new_client, raise_for_status, send
+from app.connectors.checks import media_problems, refuse, text_problems
+from app.connectors.http import body_message, json_or_empty, new_client, raise_for_status, send
 from app.core.config import get_settings
 
 NETWORK = "linkedin"
@@ -80,10 +80,7 @@ def version_alert(version: str, today: date | None = None) -> str | None:
     return None
 
 
-def _message(body: Any) -> str | None:
-    if isinstance(body, dict) and body.get("message"):
-        return str(body["message"])
-    return None
+_message = body_message("message")
 
 
 class LinkedInConnector:
@@ -168,9 +165,7 @@ class LinkedInConnector:
         return str(init["image"])
 
     def publish(self, request: PublishRequest) -> PublishResult:
-        problems = self.validate(request)
-        if problems:
-            raise PermanentError("; ".join(p.message for p in problems))
+        refuse(self.validate(request))
         author = self.credentials.get("author_urn")
         if not author:
             raise AuthError("LinkedIn channel has no author; re-connect the channel")

@@ -17,7 +17,6 @@ from app.connectors.base import (
     AuthError,
     Limits,
     LookupResult,
-    PermanentError,
     Presence,
     Problem,
     PublishRequest,
@@ -25,7 +24,7 @@ from app.connectors.base import (
     TransientError,
     VerifiedAccount,
 )
-from app.connectors.checks import follow_up, media_problems, text_problems
+from app.connectors.checks import follow_up, media_problems, refuse, text_problems
 from app.connectors.http import new_client, raise_for_status, send
 from app.connectors.text import mastodon_length
 
@@ -151,9 +150,7 @@ class MastodonConnector:
         return str(body["id"])
 
     def publish(self, request: PublishRequest) -> PublishResult:
-        problems = self.validate(request)
-        if problems:
-            raise PermanentError("; ".join(p.message for p in problems))
+        refuse(self.validate(request))
         media_ids = [self._upload(m.path, m.content_type, m.alt_text) for m in request.media]
         visibility = request.options.get("visibility", "public")
         first: dict[str, Any] | None = None

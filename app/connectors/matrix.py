@@ -21,16 +21,21 @@ from app.connectors.base import (
     ConnectorError,
     Limits,
     LookupResult,
-    PermanentError,
     Presence,
     Problem,
     PublishRequest,
     PublishResult,
-    TransientError,
     VerifiedAccount,
 )
-from app.connectors.checks import follow_up, media_problems, text_problems
-from app.connectors.http import json_or_empty, new_client, raise_for_status, send
+from app.connectors.checks import follow_up, media_problems, refuse, text_problems
+from app.connectors.http import (
+    auth_error_when,
+    body_message,
+    json_or_empty,
+    new_client,
+    raise_for_status,
+    send,
+)
 
 NETWORK = "matrix"
 KEY_FIELD = "org.quillcast.idempotency_key"
@@ -49,29 +54,20 @@ LIMITS = Limits(
 )
 
 
-def _message(body: Any) -> str | None:
-    if isinstance(body, dict) and (body.get("errcode") or body.get("error")):
-        return ": ".join(str(v) for v in (body.get("errcode"), body.get("error")) if v)
-    return None
-
-
-def _is_auth(response: httpx.Response, body: Any) -> bool:
-    return response.status_code == 401 or (
-        isinstance(body, dict) and body.get("errcode") == "M_UNKNOWN_TOKEN"
-    )
+_message = body_message("errcode", "error")
+_is_auth = auth_error_when("errcode", "M_UNKNOWN_TOKEN")
 
 
 def _check(response: httpx.Response) -> dict[str, Any]:
+    raise_for_status(
+        "Matrix", response, message_of=_message, retry_after_of=_retry_after, is_auth_error=_is_auth
+    )
     body = json_or_empty(response)
-    if response.status_code == 429 and isinstance(body, dict) and body.get("retry_after_ms"):
-        raise TransientError(
-            f"Matrix answered 429: {_message(body)}",
-            retry_after=float(body["retry_after_ms"]) / 1000,
-            http_status=429,
-            raw=body,
-        )
-    raise_for_status("Matrix", response, message_of=_message, is_auth_error=_is_auth)
     return body if isinstance(body, dict) else {}
+
+
+def _retry_after(body: dict[str, Any]) -> float | None:
+    return float(body["retry_after_ms"]) / 1000 if body.get("retry_after_ms") else None
 
 
 def txn_id(idempotency_key: str, part: str) -> str:
@@ -185,9 +181,7 @@ class MatrixConnector:
         return str(body["content_uri"])
 
     def publish(self, request: PublishRequest) -> PublishResult:
-        problems = self.validate(request)
-        if problems:
-            raise PermanentError("; ".join(p.message for p in problems))
+        refuse(self.validate(request))
         key = request.idempotency_key
         events: list[str] = []
         root = self._send(key, "text", {"msgtype": "m.text", "body": request.text}) if request.text else None

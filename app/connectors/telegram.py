@@ -22,11 +22,10 @@ from app.connectors.base import (
     Problem,
     PublishRequest,
     PublishResult,
-    TransientError,
     VerifiedAccount,
 )
-from app.connectors.checks import follow_up, media_problems, text_problems
-from app.connectors.http import json_or_empty, new_client, raise_for_status, send
+from app.connectors.checks import follow_up, media_problems, refuse, text_problems
+from app.connectors.http import body_message, json_or_empty, new_client, raise_for_status, send
 from app.connectors.text import utf16_units
 
 NETWORK = "telegram"
@@ -42,8 +41,12 @@ LIMITS = Limits(
 )
 
 
-def _message(body: Any) -> str | None:
-    return str(body["description"]) if isinstance(body, dict) and body.get("description") else None
+_message = body_message("description")
+
+
+def _retry_after(body: dict[str, Any]) -> float | None:
+    wait = (body.get("parameters") or {}).get("retry_after")
+    return float(wait) if wait else None
 
 
 class TelegramConnector:
@@ -67,19 +70,15 @@ class TelegramConnector:
 
     def _call(self, method: str, **kw: Any) -> Any:
         r = send(NETWORK, self._client, "POST", f"{API}/bot{self.credentials['bot_token']}/{method}", **kw)
-        body = json_or_empty(r)
-        if r.status_code == 429:
-            wait = (body.get("parameters") or {}).get("retry_after") if isinstance(body, dict) else None
-            raise TransientError(
-                f"Telegram answered 429: {_message(body)}",
-                retry_after=float(wait) if wait else None,
-                http_status=429,
-                raw=body,
-            )
         # 401: the token was revoked; 403: the bot was removed from the chat. Either needs a re-connect.
         raise_for_status(
-            "Telegram", r, message_of=_message, is_auth_error=lambda resp, _b: resp.status_code in (401, 403)
+            "Telegram",
+            r,
+            message_of=_message,
+            retry_after_of=_retry_after,
+            is_auth_error=lambda resp, _b: resp.status_code in (401, 403),
         )
+        body = json_or_empty(r)
         if not (isinstance(body, dict) and body.get("ok")):
             raise PermanentError(f"Telegram refused: {_message(body) or r.text[:200]}", raw=body)
         return body["result"]
@@ -117,9 +116,7 @@ class TelegramConnector:
         )
 
     def publish(self, request: PublishRequest) -> PublishResult:
-        problems = self.validate(request)
-        if problems:
-            raise PermanentError("; ".join(p.message for p in problems))
+        refuse(self.validate(request))
         chat = self.credentials["chat_id"]
         if len(request.media) == 1:
             m = request.media[0]

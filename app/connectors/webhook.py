@@ -23,14 +23,13 @@ from app.connectors.base import (
     AuthError,
     Limits,
     LookupResult,
-    PermanentError,
     Presence,
     Problem,
     PublishRequest,
     PublishResult,
     VerifiedAccount,
 )
-from app.connectors.checks import media_problems, text_problems
+from app.connectors.checks import media_problems, refuse, text_problems
 from app.connectors.http import json_or_empty, new_client, raise_for_status, send
 
 NETWORK = "webhook"
@@ -123,9 +122,7 @@ class WebhookConnector:
         return text_problems(NETWORK, LIMITS, request) + media_problems(NETWORK, LIMITS, request.media)
 
     def publish(self, request: PublishRequest) -> PublishResult:
-        problems = self.validate(request)
-        if problems:
-            raise PermanentError("; ".join(p.message for p in problems))
+        refuse(self.validate(request))
         payload = {
             "type": "post.publish",
             "idempotency_key": request.idempotency_key,

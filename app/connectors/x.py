@@ -17,15 +17,14 @@ from app.connectors.base import (
     AuthError,
     Limits,
     LookupResult,
-    PermanentError,
     Presence,
     Problem,
     PublishRequest,
     PublishResult,
     VerifiedAccount,
 )
-from app.connectors.checks import follow_up, media_problems, text_problems
-from app.connectors.http import json_or_empty, new_client, raise_for_status, send
+from app.connectors.checks import follow_up, media_problems, refuse, text_problems
+from app.connectors.http import auth_error_when, json_or_empty, new_client, raise_for_status, send
 from app.connectors.text import x_weighted_length
 
 NETWORK = "x"
@@ -59,8 +58,7 @@ def _message(body: Any) -> str | None:
     return None
 
 
-def _is_auth(response: httpx.Response, body: Any) -> bool:
-    return response.status_code == 401 or (isinstance(body, dict) and body.get("error") == "invalid_grant")
+_is_auth = auth_error_when("error", "invalid_grant")
 
 
 class XConnector:
@@ -160,9 +158,7 @@ class XConnector:
         return media_id
 
     def publish(self, request: PublishRequest) -> PublishResult:
-        problems = self.validate(request)
-        if problems:
-            raise PermanentError("; ".join(p.message for p in problems))
+        refuse(self.validate(request))
         media_ids = [self._upload(m.path, m.content_type, m.alt_text) for m in request.media]
         first: dict[str, Any] | None = None
         previous: str | None = None

@@ -2,63 +2,64 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
-from components.forms import form_error, labelled_input
+from components.forms import form_error, labelled_input, section_card
 from components.shell import shell
 from state.account import AccountState
 
 
 def _section(title: str, *content: rx.Component, description: str = "") -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.heading(title, size="4", as_="h2"),
-            rx.text(description, size="2", color_scheme="gray") if description else rx.fragment(),
-            *content,
-            spacing="3",
-            width="100%",
-            align="start",
-        ),
-        width="100%",
-        max_width="720px",
-    )
+    return section_card(title, *content, description=description, max_width="720px")
 
 
 def _save(label: str) -> rx.Component:
     return rx.button(label, type="submit", size="2")
 
 
+def _current_password(label: str, name: str, hint: str | None = None) -> rx.Component:
+    """The password asked again before a sensitive change."""
+    return labelled_input(
+        label, name, AccountState.errors, type="password", autocomplete="current-password", hint=hint
+    )
+
+
+def _form(*fields: rx.Component, on_submit: Any, reset_on_submit: bool = False) -> rx.Component:
+    """A column of fields ending in its submit button; `reset_on_submit` clears what was typed."""
+    return rx.form(
+        rx.vstack(*fields, spacing="3", width="100%", align="start"),
+        on_submit=on_submit,
+        reset_on_submit=reset_on_submit,
+        width="100%",
+    )
+
+
 def profile_section() -> rx.Component:
     s = AccountState
     return _section(
         "Profile",
-        rx.form(
-            rx.vstack(
-                rx.text("E-mail address: ", rx.text.strong(s.user_email), size="2"),
-                rx.cond(
-                    s.pending_email != "",
-                    rx.text("Waiting for confirmation of ", s.pending_email, size="2", color_scheme="amber"),
-                    rx.fragment(),
-                ),
-                labelled_input(
-                    "Display name", "display_name", s.errors, default_value=s.display_name, key=s.display_name
-                ),
-                labelled_input(
-                    "Time zone",
-                    "timezone",
-                    s.errors,
-                    default_value=s.timezone,
-                    key=s.timezone,
-                    hint="An IANA name such as Europe/Paris or America/New_York.",
-                ),
-                _save("Save profile"),
-                spacing="3",
-                width="100%",
-                align="start",
+        _form(
+            rx.text("E-mail address: ", rx.text.strong(s.user_email), size="2"),
+            rx.cond(
+                s.pending_email != "",
+                rx.text("Waiting for confirmation of ", s.pending_email, size="2", color_scheme="amber"),
+                rx.fragment(),
             ),
+            labelled_input(
+                "Display name", "display_name", s.errors, default_value=s.display_name, key=s.display_name
+            ),
+            labelled_input(
+                "Time zone",
+                "timezone",
+                s.errors,
+                default_value=s.timezone,
+                key=s.timezone,
+                hint="An IANA name such as Europe/Paris or America/New_York.",
+            ),
+            _save("Save profile"),
             on_submit=s.save_profile,
-            reset_on_submit=False,
-            width="100%",
         ),
     )
 
@@ -67,26 +68,11 @@ def email_section() -> rx.Component:
     s = AccountState
     return _section(
         "E-mail address",
-        rx.form(
-            rx.vstack(
-                labelled_input(
-                    "New e-mail address", "new_email", s.errors, type="email", autocomplete="email"
-                ),
-                labelled_input(
-                    "Password, to confirm the change",
-                    "email_password",
-                    s.errors,
-                    type="password",
-                    autocomplete="current-password",
-                ),
-                _save("Change e-mail address"),
-                spacing="3",
-                width="100%",
-                align="start",
-            ),
+        _form(
+            labelled_input("New e-mail address", "new_email", s.errors, type="email", autocomplete="email"),
+            _current_password("Password, to confirm the change", "email_password"),
+            _save("Change e-mail address"),
             on_submit=s.change_email,
-            reset_on_submit=False,
-            width="100%",
         ),
         description="We send a link to the new address; your current address stays until it is followed.",
     )
@@ -96,31 +82,19 @@ def password_section() -> rx.Component:
     s = AccountState
     return _section(
         "Password",
-        rx.form(
-            rx.vstack(
-                labelled_input(
-                    "Current password",
-                    "current_password",
-                    s.errors,
-                    type="password",
-                    autocomplete="current-password",
-                ),
-                labelled_input(
-                    "New password",
-                    "new_password",
-                    s.errors,
-                    type="password",
-                    autocomplete="new-password",
-                    hint="At least 10 characters.",
-                ),
-                _save("Change password"),
-                spacing="3",
-                width="100%",
-                align="start",
+        _form(
+            _current_password("Current password", "current_password"),
+            labelled_input(
+                "New password",
+                "new_password",
+                s.errors,
+                type="password",
+                autocomplete="new-password",
+                hint="At least 10 characters.",
             ),
+            _save("Change password"),
             on_submit=s.change_password,
             reset_on_submit=True,
-            width="100%",
         ),
         description="Changing it signs out every other session.",
     )
@@ -128,24 +102,13 @@ def password_section() -> rx.Component:
 
 def _enrol_form() -> rx.Component:
     s = AccountState
-    return rx.form(
-        rx.vstack(
-            labelled_input(
-                "Password",
-                "password",
-                s.errors,
-                type="password",
-                autocomplete="current-password",
-                hint="Confirm it is you before turning two-factor authentication on.",
-            ),
-            _save("Set up two-factor authentication"),
-            spacing="3",
-            width="100%",
-            align="start",
+    return _form(
+        _current_password(
+            "Password", "password", hint="Confirm it is you before turning two-factor authentication on."
         ),
+        _save("Set up two-factor authentication"),
         on_submit=s.start_two_factor,
         reset_on_submit=True,
-        width="100%",
     )
 
 
@@ -167,23 +130,17 @@ def _confirm_form() -> rx.Component:
         ),
         rx.text("Or type this key into the app:", size="2"),
         rx.code(s.enrol_key, size="3", id="manual-key"),
-        rx.form(
-            rx.vstack(
-                labelled_input(
-                    "2. Enter the 6-digit code the app shows",
-                    "code",
-                    s.errors,
-                    autocomplete="one-time-code",
-                    input_mode="numeric",
-                    placeholder="123456",
-                ),
-                _save("Turn on"),
-                spacing="3",
-                width="100%",
-                align="start",
+        _form(
+            labelled_input(
+                "2. Enter the 6-digit code the app shows",
+                "code",
+                s.errors,
+                autocomplete="one-time-code",
+                input_mode="numeric",
+                placeholder="123456",
             ),
+            _save("Turn on"),
             on_submit=s.confirm_two_factor,
-            width="100%",
         ),
         spacing="3",
         width="100%",
@@ -216,27 +173,14 @@ def _recovery_codes() -> rx.Component:
 
 def _disable_form() -> rx.Component:
     s = AccountState
-    return rx.form(
-        rx.vstack(
-            rx.text(
-                "Two-factor authentication is on. ", s.recovery_left, " unused recovery codes left.", size="2"
-            ),
-            labelled_input(
-                "Password",
-                "password",
-                s.errors,
-                type="password",
-                autocomplete="current-password",
-                hint="Needed to turn two-factor authentication off.",
-            ),
-            rx.button("Turn off", type="submit", size="2", color_scheme="red", variant="soft"),
-            spacing="3",
-            width="100%",
-            align="start",
+    return _form(
+        rx.text(
+            "Two-factor authentication is on. ", s.recovery_left, " unused recovery codes left.", size="2"
         ),
+        _current_password("Password", "password", hint="Needed to turn two-factor authentication off."),
+        rx.button("Turn off", type="submit", size="2", color_scheme="red", variant="soft"),
         on_submit=s.disable_two_factor,
         reset_on_submit=True,
-        width="100%",
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from app.api.oidc import configured_providers
@@ -14,42 +16,44 @@ def _submit(label: str, loading: rx.Var) -> rx.Component:
     return rx.button(label, type="submit", size="3", width="100%", loading=loading)
 
 
+def _form(errors: Any, *fields: rx.Component, on_submit: Any) -> rx.Component:
+    """A signed-out form: the form-level error above its fields and button."""
+    return rx.form(
+        rx.vstack(form_error(errors), *fields, spacing="4", width="100%"), on_submit=on_submit, width="100%"
+    )
+
+
+def _new_password(errors: Any, label: str, hint: str) -> rx.Component:
+    return labelled_input(label, "password", errors, type="password", autocomplete="new-password", hint=hint)
+
+
+def _success(text: str, icon: str) -> rx.Component:
+    return rx.callout(text, icon=icon, color_scheme="green")
+
+
 def _link(text: str, route: str) -> rx.Component:
     return rx.link(text, href=route, size="2")
 
 
 def signup_page() -> rx.Component:
     s = SignUpState
-    form = rx.form(
-        rx.vstack(
-            form_error(s.errors),
-            labelled_input("E-mail address", "email", s.errors, type="email", autocomplete="email"),
-            labelled_input(
-                "Your name",
-                "display_name",
-                s.errors,
-                autocomplete="name",
-                hint="Shown to your teammates. Any language is fine.",
-            ),
-            labelled_input(
-                "Password",
-                "password",
-                s.errors,
-                type="password",
-                autocomplete="new-password",
-                hint="At least 10 characters. A few unusual words work well.",
-            ),
-            _submit("Create account", s.submitting),
-            spacing="4",
-            width="100%",
+    form = _form(
+        s.errors,
+        labelled_input("E-mail address", "email", s.errors, type="email", autocomplete="email"),
+        labelled_input(
+            "Your name",
+            "display_name",
+            s.errors,
+            autocomplete="name",
+            hint="Shown to your teammates. Any language is fine.",
         ),
+        _new_password(s.errors, "Password", "At least 10 characters. A few unusual words work well."),
+        _submit("Create account", s.submitting),
         on_submit=s.submit,
-        width="100%",
     )
-    done = rx.callout(
+    done = _success(
         "Check your inbox: we sent a link to confirm your e-mail address. It works for 24 hours.",
-        icon="mail-check",
-        color_scheme="green",
+        "mail-check",
     )
     return auth_card(
         "Create your account",
@@ -62,74 +66,63 @@ def signup_page() -> rx.Component:
 
 def _password_step() -> rx.Component:
     s = SignInState
-    return rx.form(
-        rx.vstack(
-            form_error(s.errors),
-            labelled_input("E-mail address", "email", s.errors, type="email", autocomplete="username"),
-            labelled_input(
-                "Password", "password", s.errors, type="password", autocomplete="current-password"
-            ),
-            _submit("Sign in", s.submitting),
-            spacing="4",
-            width="100%",
+    return _form(
+        s.errors,
+        labelled_input("E-mail address", "email", s.errors, type="email", autocomplete="username"),
+        labelled_input(
+            "Password", "password", s.errors, type="password", autocomplete="current-password"
         ),
+        _submit("Sign in", s.submitting),
         on_submit=s.submit_password,
-        reset_on_submit=False,
-        width="100%",
     )
 
 
 def _code_step() -> rx.Component:
     s = SignInState
-    return rx.form(
-        rx.vstack(
-            form_error(s.errors),
-            rx.cond(
-                s.use_recovery,
-                rx.text(
-                    "Enter one of the recovery codes you saved when you turned on two-factor "
-                    "authentication. Each works once.",
-                    size="2",
-                ),
-                rx.text("Enter the 6-digit code from your authenticator app.", size="2"),
+    return _form(
+        s.errors,
+        rx.cond(
+            s.use_recovery,
+            rx.text(
+                "Enter one of the recovery codes you saved when you turned on two-factor "
+                "authentication. Each works once.",
+                size="2",
             ),
-            rx.cond(
-                s.use_recovery,
-                labelled_input(
-                    "Recovery code",
-                    "code",
-                    s.errors,
-                    autocomplete="off",
-                    placeholder="abcde-fghjk",
-                    key="recovery",
-                ),
-                labelled_input(
-                    "Authentication code",
-                    "code",
-                    s.errors,
-                    autocomplete="one-time-code",
-                    input_mode="numeric",
-                    placeholder="123456",
-                    key="totp",
-                ),
+            rx.text("Enter the 6-digit code from your authenticator app.", size="2"),
+        ),
+        rx.cond(
+            s.use_recovery,
+            labelled_input(
+                "Recovery code",
+                "code",
+                s.errors,
+                autocomplete="off",
+                placeholder="abcde-fghjk",
+                key="recovery",
             ),
-            _submit("Verify", s.submitting),
-            rx.hstack(
-                rx.link(
-                    rx.cond(s.use_recovery, "Use the authenticator app", "Use a recovery code"),
-                    on_click=s.toggle_recovery,
-                    size="2",
-                    href="#",
-                ),
-                rx.spacer(),
-                rx.link("Start again", on_click=s.restart, size="2", href="#"),
-                width="100%",
+            labelled_input(
+                "Authentication code",
+                "code",
+                s.errors,
+                autocomplete="one-time-code",
+                input_mode="numeric",
+                placeholder="123456",
+                key="totp",
             ),
-            spacing="4",
+        ),
+        _submit("Verify", s.submitting),
+        rx.hstack(
+            rx.link(
+                rx.cond(s.use_recovery, "Use the authenticator app", "Use a recovery code"),
+                on_click=s.toggle_recovery,
+                size="2",
+                href="#",
+            ),
+            rx.spacer(),
+            rx.link("Start again", on_click=s.restart, size="2", href="#"),
             width="100%",
         ),
         on_submit=s.submit_code,
-        width="100%",
     )
 
 
@@ -171,22 +164,16 @@ def _resend_form() -> rx.Component:
     s = VerifyState
     return rx.cond(
         s.resent,
-        rx.callout(
+        _success(
             "If that address has an unconfirmed account, a new link is on its way. It works for 24 hours.",
-            icon="mail-check",
-            color_scheme="green",
+            "mail-check",
         ),
-        rx.form(
-            rx.vstack(
-                form_error(s.errors),
-                rx.text("Enter your e-mail address and we will send a new confirmation link.", size="2"),
-                labelled_input("E-mail address", "email", s.errors, type="email", autocomplete="email"),
-                rx.button("Send a new link", type="submit", size="3", width="100%"),
-                spacing="4",
-                width="100%",
-            ),
+        _form(
+            s.errors,
+            rx.text("Enter your e-mail address and we will send a new confirmation link.", size="2"),
+            labelled_input("E-mail address", "email", s.errors, type="email", autocomplete="email"),
+            rx.button("Send a new link", type="submit", size="3", width="100%"),
             on_submit=s.resend,
-            width="100%",
         ),
     )
 
@@ -218,25 +205,18 @@ def verify_page() -> rx.Component:
 
 def forgot_page() -> rx.Component:
     s = ForgotState
-    form = rx.form(
-        rx.vstack(
-            form_error(s.errors),
-            rx.text(
-                "Enter the e-mail address of your account and we will send a link to choose a new password.",
-                size="2",
-            ),
-            labelled_input("E-mail address", "email", s.errors, type="email", autocomplete="email"),
-            _submit("Send the link", s.submitting),
-            spacing="4",
-            width="100%",
+    form = _form(
+        s.errors,
+        rx.text(
+            "Enter the e-mail address of your account and we will send a link to choose a new password.",
+            size="2",
         ),
+        labelled_input("E-mail address", "email", s.errors, type="email", autocomplete="email"),
+        _submit("Send the link", s.submitting),
         on_submit=s.submit,
-        width="100%",
     )
-    done = rx.callout(
-        "If that address has an account, a link is on its way. It works once, for 30 minutes.",
-        icon="mail-check",
-        color_scheme="green",
+    done = _success(
+        "If that address has an account, a link is on its way. It works once, for 30 minutes.", "mail-check"
     )
     return auth_card(
         "Forgot your password?", rx.cond(s.done, done, form), _link("Back to sign in", routes.SIGNIN)
@@ -245,33 +225,20 @@ def forgot_page() -> rx.Component:
 
 def reset_page() -> rx.Component:
     s = ResetState
-    form = rx.form(
-        rx.vstack(
-            form_error(s.errors),
-            rx.cond(
-                s.errors.contains("token"),
-                rx.callout(s.errors["token"], icon="triangle-alert", color_scheme="red", role="alert"),
-                rx.fragment(),
-            ),
-            labelled_input(
-                "New password",
-                "password",
-                s.errors,
-                type="password",
-                autocomplete="new-password",
-                hint="At least 10 characters.",
-            ),
-            _submit("Set the new password", s.submitting),
-            spacing="4",
-            width="100%",
+    form = _form(
+        s.errors,
+        rx.cond(
+            s.errors.contains("token"),
+            rx.callout(s.errors["token"], icon="triangle-alert", color_scheme="red", role="alert"),
+            rx.fragment(),
         ),
+        _new_password(s.errors, "New password", "At least 10 characters."),
+        _submit("Set the new password", s.submitting),
         on_submit=s.submit,
-        width="100%",
     )
-    done = rx.callout(
+    done = _success(
         "Your password is changed and every session was signed out. Sign in with the new password.",
-        icon="circle-check",
-        color_scheme="green",
+        "circle-check",
     )
     return auth_card(
         "Choose a new password",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from app.pages.layout import workspace_page
+from components.confirm import confirm_dialog
 from components.forms import field_error, form_error, labelled_input
 from state.channels import OAUTH, ChannelsState
 
@@ -213,26 +214,14 @@ def connect_section() -> rx.Component:
 
 def disconnect_dialog() -> rx.Component:
     s = ChannelsState
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Disconnect this channel?"),
-            rx.alert_dialog.description(
-                rx.text(rx.text.strong(s.confirm_label),
-                        " stops publishing. Its credentials are deleted; posts waiting for it stay and "
-                        "fail with a reason until it is re-connected."),
-            ),
-            rx.hstack(
-                # plain buttons: the state closes the dialog, so a click cannot race a close event
-                rx.button("Keep it", variant="soft", color_scheme="gray", on_click=s.cancel_disconnect),
-                rx.button("Disconnect", color_scheme="red", on_click=s.disconnect),
-                spacing="3",
-                justify="end",
-                margin_top="16px",
-            ),
-            max_width="440px",
-        ),
-        open=s.confirm_id != "",
-        on_open_change=s.dialog_open_change,
+    return confirm_dialog(
+        s,
+        "Disconnect this channel?",
+        rx.text(rx.text.strong(s.confirm_label),
+                " stops publishing. Its credentials are deleted; posts waiting for it stay and "
+                "fail with a reason until it is re-connected."),
+        "Disconnect",
+        s.disconnect,
     )
 
 

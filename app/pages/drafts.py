@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from app.pages.layout import workspace_page
+from components.confirm import confirm_dialog
 from state.drafts import DraftsState as S
 
 
@@ -37,21 +38,9 @@ def draft_row(d: rx.Var) -> rx.Component:
 
 
 def delete_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete this draft?"),
-            rx.alert_dialog.description(rx.text("“", S.confirm_label, "” is deleted for everyone.")),
-            rx.hstack(
-                rx.button("Keep it", variant="soft", color_scheme="gray", on_click=S.cancel_delete),
-                rx.button("Delete", color_scheme="red", on_click=S.delete),
-                spacing="3",
-                justify="end",
-                margin_top="16px",
-            ),
-            max_width="440px",
-        ),
-        open=S.confirm_id != "",
-        on_open_change=S.dialog_open_change,
+    return confirm_dialog(
+        S, "Delete this draft?", rx.text("“", S.confirm_label, "” is deleted for everyone."), "Delete",
+        S.delete,
     )
 
 

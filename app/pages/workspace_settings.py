@@ -5,7 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from app.pages.layout import workspace_page
-from components.forms import field_error, form_error, labelled_input
+from components.confirm import confirm_dialog
+from components.forms import field_error, form_error, labelled_input, section_card
 from models import INVITABLE_ROLES, ROLES
 from state.workspace_settings import WorkspaceSettingsState as S
 
@@ -13,23 +14,8 @@ SELECT_STYLE = {"padding": "6px 8px", "border_radius": "6px", "border": f"1px so
                 "background": rx.color("gray", 1), "color": rx.color("gray", 12)}
 
 
-def section(title: str, *content: rx.Component, description: str = "") -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.heading(title, size="4", as_="h2"),
-            rx.text(description, size="2", color_scheme="gray") if description else rx.fragment(),
-            *content,
-            spacing="3",
-            width="100%",
-            align="start",
-        ),
-        width="100%",
-        max_width="760px",
-    )
-
-
 def general_section() -> rx.Component:
-    return section(
+    return section_card(
         "General",
         rx.form(
             rx.vstack(
@@ -53,7 +39,7 @@ def general_section() -> rx.Component:
 
 
 def security_section() -> rx.Component:
-    return section(
+    return section_card(
         "Security",
         rx.hstack(
             rx.switch(id="require_2fa", checked=S.require_2fa, on_change=S.set_require_2fa,
@@ -114,7 +100,7 @@ def member_row(m: rx.Var) -> rx.Component:
 
 
 def members_section() -> rx.Component:
-    return section(
+    return section_card(
         "Members",
         rx.vstack(rx.foreach(S.members, member_row), spacing="0", width="100%"),
         description="Owners and admins change roles; only an owner makes someone an owner. "
@@ -138,7 +124,7 @@ def invitation_row(i: rx.Var) -> rx.Component:
 
 
 def invitations_section() -> rx.Component:
-    return section(
+    return section_card(
         "Invitations",
         rx.form(
             rx.flex(
@@ -174,23 +160,13 @@ def invitations_section() -> rx.Component:
 
 
 def remove_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Remove this member?"),
-            rx.alert_dialog.description(
-                rx.text(rx.text.strong(S.confirm_label), " loses access to this workspace at once."),
-            ),
-            rx.hstack(
-                rx.button("Keep", variant="soft", color_scheme="gray", on_click=S.cancel_remove),
-                rx.button("Remove", color_scheme="red", on_click=S.remove),
-                spacing="3",
-                justify="end",
-                margin_top="16px",
-            ),
-            max_width="440px",
-        ),
-        open=S.confirm_id != "",
-        on_open_change=S.dialog_open_change,
+    return confirm_dialog(
+        S,
+        "Remove this member?",
+        rx.text(rx.text.strong(S.confirm_label), " loses access to this workspace at once."),
+        "Remove",
+        S.remove,
+        keep="Keep",
     )
 
 

@@ -66,6 +66,21 @@ _UNSTARTED_TARGETS = ("draft", "awaiting_approval", "scheduled")
 _CANCELLABLE_TARGETS = ("draft", "awaiting_approval", "scheduled", "queued", "retrying", "unknown", "failed")
 
 
+def _audit(
+    session: Session, actor: uuid.UUID, action: str, subject: Post | PostTarget, **details: str
+) -> None:
+    """Record what the actor did to a post or one of its targets, in the subject's workspace."""
+    audit.record(
+        session,
+        action,
+        actor_id=actor,
+        workspace_id=subject.workspace_id,
+        subject_type="post" if isinstance(subject, Post) else "post_target",
+        subject_id=subject.id,
+        **details,
+    )
+
+
 # --- create / update / delete -------------------------------------------------------------------------------
 def create_post(
     session: Session,
@@ -180,14 +195,7 @@ def delete_post(session: Session, actor: uuid.UUID, post_id: uuid.UUID) -> None:
         raise Conflict(
             "this post is being published right now; wait a moment, then delete it", field="post_id"
         )
-    audit.record(
-        session,
-        "post.deleted",
-        actor_id=actor,
-        workspace_id=post.workspace_id,
-        subject_type="post",
-        subject_id=post.id,
-    )
+    _audit(session, actor, "post.deleted", post)
     session.delete(post)
     session.flush()
 
@@ -245,15 +253,8 @@ def schedule_post(
     post.status = status
     session.add(post)
     _plan_series(session, post, targets, local_time, timezone, fold, status)
-    audit.record(
-        session,
-        "post.scheduled" if mode == "direct" else "post.submitted",
-        actor_id=actor,
-        workspace_id=post.workspace_id,
-        subject_type="post",
-        subject_id=post.id,
-        scheduled_at=when.isoformat(),
-    )
+    _audit(session, actor, "post.scheduled" if mode == "direct" else "post.submitted", post,
+           scheduled_at=when.isoformat())
     session.flush()
     if mode == "approval":
         approval_notices.submitted(session, post, actor)
@@ -328,14 +329,7 @@ def add_to_queue(session: Session, actor: uuid.UUID, post_id: uuid.UUID, now: da
         session.flush()  # the next target of the same channel (none by constraint) would see this slot taken
     post.status = status
     session.add(post)
-    audit.record(
-        session,
-        "post.queued_in_slots",
-        actor_id=actor,
-        workspace_id=post.workspace_id,
-        subject_type="post",
-        subject_id=post.id,
-    )
+    _audit(session, actor, "post.queued_in_slots", post)
     session.flush()
     if mode == "approval":
         approval_notices.submitted(session, post, actor)
@@ -360,14 +354,7 @@ def publish_now(session: Session, actor: uuid.UUID, post_id: uuid.UUID) -> Post:
         session.add(t)
     post.status = "publishing" if direct else "awaiting_approval"
     session.add(post)
-    audit.record(
-        session,
-        "post.published_now" if direct else "post.submitted",
-        actor_id=actor,
-        workspace_id=post.workspace_id,
-        subject_type="post",
-        subject_id=post.id,
-    )
+    _audit(session, actor, "post.published_now" if direct else "post.submitted", post)
     session.flush()
     if not direct:
         approval_notices.submitted(session, post, actor)
@@ -394,18 +381,16 @@ def cancel_post(session: Session, actor: uuid.UUID, post_id: uuid.UUID) -> Post:
         if t.status in _CANCELLABLE_TARGETS:
             t.status, t.lease_expires_at = "cancelled", None
             session.add(t)
-    session.flush()
-    publishing.refresh_post_status(session, post.id)
-    audit.record(
-        session,
-        "post.cancelled",
-        actor_id=actor,
-        workspace_id=post.workspace_id,
-        subject_type="post",
-        subject_id=post.id,
-    )
-    session.flush()
+    _settle(session, actor, "post.cancelled", post)
     return post
+
+
+def _settle(session: Session, actor: uuid.UUID, action: str, subject: Post | PostTarget) -> None:
+    """After targets changed: the post's status follows from them again, and the change is recorded."""
+    session.flush()
+    publishing.refresh_post_status(session, subject.id if isinstance(subject, Post) else subject.post_id)
+    _audit(session, actor, action, subject)
+    session.flush()
 
 
 def _target(session: Session, actor: uuid.UUID, target_id: uuid.UUID, permission: str) -> PostTarget:
@@ -429,17 +414,7 @@ def retry_target(session: Session, actor: uuid.UUID, target_id: uuid.UUID) -> Po
     target.options = {**target.options, "attempts_before_retry": target.attempts}
     _queue(session, target, datetime.now(UTC))
     session.add(target)
-    session.flush()
-    publishing.refresh_post_status(session, target.post_id)
-    audit.record(
-        session,
-        "target.retried",
-        actor_id=actor,
-        workspace_id=target.workspace_id,
-        subject_type="post_target",
-        subject_id=target.id,
-    )
-    session.flush()
+    _settle(session, actor, "target.retried", target)
     return target
 
 
@@ -465,27 +440,21 @@ def resolve_unknown(
     else:
         raise ValidationFailed("choose publish_anyway or mark_posted", field="action")
     session.add(target)
-    session.flush()
-    publishing.refresh_post_status(session, target.post_id)
-    audit.record(
-        session,
-        f"target.{action}",
-        actor_id=actor,
-        workspace_id=target.workspace_id,
-        subject_type="post_target",
-        subject_id=target.id,
-    )
-    session.flush()
+    _settle(session, actor, f"target.{action}", target)
     return target
 
 
 # --- approval ---
-def approve(session: Session, actor: uuid.UUID, post_id: uuid.UUID, now: datetime | None = None) -> Post:
-    post = get_post(session, actor, post_id, "post:approve")
+def _require_awaiting_approval(post: Post) -> None:
     if post.status != "awaiting_approval":
         raise Conflict(
             f"this post is {post.status.replace('_', ' ')}, not awaiting approval", field="post_id"
         )
+
+
+def approve(session: Session, actor: uuid.UUID, post_id: uuid.UUID, now: datetime | None = None) -> Post:
+    post = get_post(session, actor, post_id, "post:approve")
+    _require_awaiting_approval(post)
     now = now or datetime.now(UTC)
     targets = [t for t in _targets(session, post.id) if t.status == "awaiting_approval"]
     late = [t for t in targets if t.scheduled_at is not None and t.scheduled_at <= now]
@@ -516,14 +485,7 @@ def approve(session: Session, actor: uuid.UUID, post_id: uuid.UUID, now: datetim
             session.add(t)
         copy.status, copy.approved_by_id = "scheduled", actor
         session.add(copy)
-    audit.record(
-        session,
-        "post.approved",
-        actor_id=actor,
-        workspace_id=post.workspace_id,
-        subject_type="post",
-        subject_id=post.id,
-    )
+    _audit(session, actor, "post.approved", post)
     session.flush()
     approval_notices.approved(session, post, actor)
     return post
@@ -531,10 +493,7 @@ def approve(session: Session, actor: uuid.UUID, post_id: uuid.UUID, now: datetim
 
 def request_changes(session: Session, actor: uuid.UUID, post_id: uuid.UUID, comment: str) -> Post:
     post = get_post(session, actor, post_id, "post:approve")
-    if post.status != "awaiting_approval":
-        raise Conflict(
-            f"this post is {post.status.replace('_', ' ')}, not awaiting approval", field="post_id"
-        )
+    _require_awaiting_approval(post)
     if not comment or not comment.strip():
         raise ValidationFailed("say what should change, so the author knows what to do", field="comment")
     if len(comment) > 5000:
@@ -545,14 +504,7 @@ def request_changes(session: Session, actor: uuid.UUID, post_id: uuid.UUID, comm
             session.add(t)
     post.status, post.approval_comment = "changes_requested", comment.strip()
     session.add(post)
-    audit.record(
-        session,
-        "post.changes_requested",
-        actor_id=actor,
-        workspace_id=post.workspace_id,
-        subject_type="post",
-        subject_id=post.id,
-    )
+    _audit(session, actor, "post.changes_requested", post)
     session.flush()
     approval_notices.changes_requested(session, post, actor)
     return post
