@@ -1,11 +1,13 @@
 """`quillcast run` on a fresh data dir: ready with every part up, Ctrl-C leaves nothing, data survives."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -58,9 +60,19 @@ def _stop(runner: subprocess.Popen, data_dir: Path) -> None:
     time.sleep(1)
 
 
+@pytest.fixture()
+def data_dir() -> Iterator[Path]:
+    # Not under pytest's tmp_path: the embedded PostgreSQL runs as the `pgserver` user when we are root,
+    # and every pytest session that starts (another run on this machine) resets /tmp/pytest-of-<user> to
+    # 0700, which locked the server out of its own data mid-run.
+    path = ROOT / "data" / f"test-run-{uuid.uuid4().hex[:8]}"
+    path.mkdir(parents=True)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.mark.timeout(900)  # the whole system, started twice: the first UI build on a fresh clone is slow
-def test_run_is_ready_stops_cleanly_and_keeps_its_data(tmp_path_factory):
-    data_dir = Path(tmp_path_factory.mktemp("quillcast-run"))
+def test_run_is_ready_stops_cleanly_and_keeps_its_data(data_dir):
     port, redis_port = free_port(), free_port()
     marker = uuid.uuid4().hex
 
