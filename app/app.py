@@ -37,7 +37,16 @@ from state.status import StatusState
 from state.workspace import OnboardingState
 from state.workspace_settings import WorkspaceSettingsState
 
-app = rx.App(api_transformer=create_api())
+
+def _ready_marker(stateful: bool) -> rx.Component | None:
+    """`#app-ready` exists once the page is connected and its on_load ran: browser tests and scripts
+    wait for it, since a click on the prerendered page before that is lost."""
+    if not stateful:
+        return None
+    return rx.fragment(rx.cond(rx.State.is_hydrated, rx.el.span(id="app-ready", hidden=True)))
+
+
+app = rx.App(api_transformer=create_api(), extra_app_wraps={(3, "ReadyMarker"): _ready_marker})
 app.add_page(home_page, route=routes.HOME, title="Quillcast", on_load=HomeState.go_home)
 app.add_page(status_page, route=routes.STATUS, title="Quillcast — status", on_load=StatusState.refresh)
 app.add_page(calendar_page, route=routes.CALENDAR, title="Quillcast — calendar", on_load=CalendarState.open)

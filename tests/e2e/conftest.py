@@ -52,6 +52,13 @@ def page(browser) -> Iterator[object]:
     context.close()
 
 
+def goto(page, url: str) -> None:
+    """Open `url` and wait until the app is connected and the page's on_load ran (`#app-ready`): before
+    that, the page is the prerendered HTML and a click or a typed value can be lost."""
+    page.goto(url)
+    page.locator("#app-ready").wait_for(state="attached", timeout=30_000)
+
+
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

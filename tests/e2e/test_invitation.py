@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from app.api.main import create_api
 from app.core.security import create_access_token
 from app.services import invitations
-from tests.e2e.conftest import screenshot, sign_in_as
+from tests.e2e.conftest import goto, screenshot, sign_in_as
 from tests.factories import make_user
 
 pytestmark = pytest.mark.e2e
@@ -29,7 +29,7 @@ def test_invited_viewer_joins_and_cannot_edit(browser, base_url, member, session
     anon.context.close()
 
     page = sign_in_as(browser, base_url, invitee)
-    page.goto(f"{base_url}/invitations/{path}")
+    goto(page, f"{base_url}/invitations/{path}")
     button = page.get_by_role("button", name="Accept the invitation")
     expect(button).to_be_visible(timeout=30_000)
     screenshot(page, "invitation")
@@ -46,7 +46,7 @@ def test_invited_viewer_joins_and_cannot_edit(browser, base_url, member, session
     auth = {"Authorization": f"Bearer {create_access_token(invitee.id)}"}
     assert api.get(f"/api/workspaces/{ws.id}/ideas", headers=auth).status_code == 200
     assert api.post(f"/api/workspaces/{ws.id}/ideas", headers=auth, json={"title": "x"}).status_code == 403
-    page.goto(f"{base_url}/invitations/{path}")
+    goto(page, f"{base_url}/invitations/{path}")
     page.get_by_role("button", name="Accept the invitation").click()
     expect(page.get_by_text("already")).to_be_visible(timeout=15_000)
     page.context.close()
