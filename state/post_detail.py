@@ -18,6 +18,7 @@ from app.services.errors import DomainError
 from state.workspace import WorkspaceState
 
 LIVE = ("queued", "publishing", "retrying")  # states that change without the user doing anything
+UNSTARTED = ("draft", "scheduled")  # a post whose every target is here can still go out at once
 POLL_SECONDS = 2.0
 POLL_FOR_SECONDS = 180.0
 
@@ -59,6 +60,8 @@ class PostDetailState(WorkspaceState):
     not_found: str = ""
     live: bool = False
     busy: bool = False
+    can_publish_now: bool = False
+    shown_post_id: str = ""
     _polling: bool = False
 
     def _post_uuid(self) -> uuid.UUID | None:
@@ -109,6 +112,9 @@ class PostDetailState(WorkspaceState):
             ))
         self.targets = views
         self.live = any(v.status in LIVE for v in views)
+        self.shown_post_id = str(post_id)
+        self.can_publish_now = (self.post_status in UNSTARTED and bool(views)
+                                and all(v.status in UNSTARTED for v in views))
 
     async def _act(self, fn: Any, done: str):  # type: ignore[no-untyped-def]
         if self.busy:
@@ -127,6 +133,13 @@ class PostDetailState(WorkspaceState):
     async def retry(self, target_id: str):  # type: ignore[no-untyped-def]
         tid = uuid.UUID(target_id)
         return await self._act(lambda s, u, w: posts.retry_target(s, u, tid), "Retrying now.")
+
+    @rx.event
+    async def publish_now(self):  # type: ignore[no-untyped-def]
+        pid = self._post_uuid()
+        if pid is None:
+            return None
+        return await self._act(lambda s, u, w: posts.publish_now(s, u, pid), "Publishing now.")
 
     @rx.event
     async def cancel(self):  # type: ignore[no-untyped-def]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.pages import routes
 from app.pages.layout import workspace_page
 from components.legend import status_badge
 from state.post_detail import AttemptView, PostDetailState, TargetView
@@ -93,6 +94,24 @@ def target_card(t: TargetView) -> rx.Component:
     )
 
 
+def post_actions() -> rx.Component:
+    """A draft or scheduled post can go out now, or be changed in the composer."""
+    return rx.cond(
+        PostDetailState.can_publish_now,
+        rx.hstack(
+            rx.cond(PostDetailState.allowed.contains("post:publish"),
+                    rx.button(rx.icon("send", size=16), "Publish now", on_click=PostDetailState.publish_now,
+                              loading=PostDetailState.busy),
+                    rx.fragment()),
+            rx.button(rx.el.a(rx.icon("pencil", size=16), "Edit",
+                              href=routes.COMPOSE + "?post_id=" + PostDetailState.shown_post_id),
+                      as_child=True, variant="soft"),
+            spacing="2", wrap="wrap",
+        ),
+        rx.fragment(),
+    )
+
+
 def post_detail_page() -> rx.Component:
     return workspace_page(
         rx.cond(
@@ -111,6 +130,7 @@ def post_detail_page() -> rx.Component:
                                   spacing="2", align="center", wrap="wrap"),
                         rx.text(PostDetailState.body, white_space="pre-wrap",
                                 style={"overflow_wrap": "anywhere"}),
+                        post_actions(),
                         spacing="2", width="100%",
                     ),
                     width="100%",
