@@ -149,6 +149,7 @@ def test_compose_schedule_drag_publish_now_and_follow_the_links(
     expect(main_card).to_contain_text(MAIN_TEXT, timeout=30_000)
     expect(side_card).to_contain_text(STUDIO_TEXT)
     expect(main_card).to_contain_text("Scheduled for " + later.strftime("%a %d %b %Y") + ", 10:30")
+    expect(page.get_by_role("link", name="Edit")).to_have_attribute("href", f"/compose?post_id={post.id}")
     screenshot(page, "journey-4-post-scheduled")
     page.evaluate("window.__sameDocument = true")  # gone if the page reloads
     page.get_by_role("button", name="Publish now").click()
