@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from app.services import posts
+from app.services import compose, posts
 from app.services.calendar import NETWORK_LABELS, STATUS_COLOURS
 from app.services.errors import DomainError
 from state.workspace import WorkspaceState
@@ -49,6 +49,12 @@ class TargetView:
     attempts: list[AttemptView] = dataclasses.field(default_factory=list)
 
 
+@dataclasses.dataclass
+class ImageView:
+    thumb: str = ""  # a data: URL
+    alt: str = ""
+
+
 def _label(moment: datetime | None, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%a %d %b %Y, %H:%M") if moment else ""
 
@@ -61,6 +67,8 @@ class PostDetailState(WorkspaceState):
     live: bool = False
     busy: bool = False
     can_publish_now: bool = False
+    images: list[ImageView] = []
+    _media: list[dict[str, str]] = []  # the post's image refs {id, alt}, as its targets hold them
     shown_post_id: str = ""
     _polling: bool = False
 
@@ -75,9 +83,18 @@ class PostDetailState(WorkspaceState):
         redirect = await WorkspaceState.require_workspace.fn(self)  # type: ignore[attr-defined]
         if redirect is not None:
             return redirect
-        self.targets, self.body, self.not_found = [], "", ""
+        self.targets, self.body, self.not_found, self.images = [], "", "", []
         await self._load()
+        await self._load_images()
         return PostDetailState.poll if self.live else None
+
+    async def _load_images(self) -> None:
+        """Thumbnails once per visit (the live refresh re-reads states, not pictures)."""
+        try:
+            cards = await self.run(compose.media_cards, self._media) if self._media else []
+        except DomainError:
+            cards = []  # an image deleted since: the post's text and states still show
+        self.images = [ImageView(thumb=c["thumb"], alt=c.get("alt", "")) for c in cards]
 
     async def _load(self) -> None:
         post_id = self._post_uuid()
@@ -111,6 +128,12 @@ class PostDetailState(WorkspaceState):
                 ) for a in t.get("attempt_log", [])],
             ))
         self.targets = views
+        media: dict[str, dict[str, str]] = {}
+        for t in detail["targets"]:
+            for ref in t.get("media", []):
+                media.setdefault(str(ref.get("id", "")), {"id": str(ref.get("id", "")),
+                                                          "alt": str(ref.get("alt", ""))})
+        self._media = list(media.values())
         self.live = any(v.status in LIVE for v in views)
         self.shown_post_id = str(post_id)
         self.can_publish_now = (self.post_status in UNSTARTED and bool(views)

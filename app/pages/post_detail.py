@@ -7,7 +7,7 @@ import reflex as rx
 from app.pages import routes
 from app.pages.layout import workspace_page
 from components.legend import status_badge
-from state.post_detail import AttemptView, PostDetailState, TargetView
+from state.post_detail import AttemptView, ImageView, PostDetailState, TargetView
 
 
 def attempt_item(a: AttemptView) -> rx.Component:
@@ -94,6 +94,17 @@ def target_card(t: TargetView) -> rx.Component:
     )
 
 
+def image_item(i: ImageView) -> rx.Component:
+    return rx.vstack(
+        rx.image(src=i.thumb, alt=i.alt, height="96px", width="auto", border_radius="6px",
+                 style={"object_fit": "cover"}),
+        # the alt text, shown so the writer can check it; hidden from screen readers, which read the alt
+        rx.text(rx.cond(i.alt != "", "Alt: " + i.alt, "No alt text"), size="1", color_scheme="gray",
+                max_width="220px", style={"overflow_wrap": "anywhere"}, aria_hidden="true"),
+        spacing="1",
+    )
+
+
 def post_actions() -> rx.Component:
     """A draft or scheduled post can go out now, or be changed in the composer."""
     return rx.cond(
@@ -132,6 +143,10 @@ def post_detail_page() -> rx.Component:
                                   spacing="2", align="center", wrap="wrap"),
                         rx.text(PostDetailState.body, white_space="pre-wrap",
                                 style={"overflow_wrap": "anywhere"}),
+                        rx.cond(PostDetailState.images.length() > 0,
+                                rx.flex(rx.foreach(PostDetailState.images, image_item), spacing="3",
+                                        wrap="wrap", aria_label="Images"),
+                                rx.fragment()),
                         post_actions(),
                         spacing="2", width="100%",
                     ),

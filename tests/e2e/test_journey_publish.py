@@ -46,6 +46,14 @@ def _at(day: date, hour: int, minute: int) -> datetime:
     return datetime.combine(day, time(hour, minute), BERLIN).astimezone(UTC)
 
 
+def _serious(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    result = Axe().run(page)
+    return [f"{v['id']}: {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+            for v in result.response["violations"] if v.get("impact") in ("serious", "critical")]
+
+
 def _targets(session, post_id):
     from models import PostTarget
 
@@ -149,8 +157,10 @@ def test_compose_schedule_drag_publish_now_and_follow_the_links(
     expect(main_card).to_contain_text(MAIN_TEXT, timeout=30_000)
     expect(side_card).to_contain_text(STUDIO_TEXT)
     expect(main_card).to_contain_text("Scheduled for " + later.strftime("%a %d %b %Y") + ", 10:30")
+    expect(page.get_by_role("img", name=ALT)).to_be_visible()  # the picture that will go out
     expect(page.get_by_role("link", name="Edit")).to_have_attribute("href", f"/compose?post_id={post.id}")
     screenshot(page, "journey-4-post-scheduled")
+    assert _serious(page) == []
     page.evaluate("window.__sameDocument = true")  # gone if the page reloads
     page.get_by_role("button", name="Publish now").click()
     expect(page.get_by_text("Publishing now.")).to_be_visible(timeout=15_000)
