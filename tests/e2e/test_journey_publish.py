@@ -132,6 +132,10 @@ def test_compose_schedule_drag_publish_now_and_follow_the_links(
     expect(day_cell.locator(".fc-event", has_text="Launch day 🚀")).to_be_visible(timeout=30_000)
     expect(day_cell.locator(".fc-event", has_text="Behind the scenes")).to_be_visible()
     expect(day_cell.locator(".fc-event", has_text="Launch day 🚀")).to_contain_text("10:30")
+    # Two Bluesky accounts: each event names its channel, not only the network.
+    expect(day_cell.locator(".fc-event", has_text="Launch day 🚀")).to_contain_text("Ada main · Launch day")
+    expect(day_cell.locator(".fc-event", has_text="Behind the scenes")).to_contain_text(
+        "Ada studio · Behind the scenes")
     screenshot(page, "journey-2-calendar")
     later = tomorrow + timedelta(days=1)
     later_cell = page.locator(f'td[data-date="{later.isoformat()}"]')
