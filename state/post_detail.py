@@ -28,7 +28,7 @@ class AttemptView:
     number: int = 0
     when: str = ""
     outcome: str = ""
-    http_status: str = ""
+    http_status: str = ""  # "" when no answer carried one (a success, a timeout)
     message: str = ""
 
 
@@ -124,7 +124,7 @@ class PostDetailState(WorkspaceState):
                 is_unknown=status == "unknown",
                 attempts=[AttemptView(
                     number=int(a["number"] or 0), when=_label(a["started_at"], tz), outcome=str(a["outcome"]),
-                    http_status=str(a["http_status"] or "—"), message=str(a["error"] or ""),
+                    http_status=str(a["http_status"] or ""), message=str(a["error"] or ""),
                 ) for a in t.get("attempt_log", [])],
             ))
         self.targets = views

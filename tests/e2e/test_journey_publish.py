@@ -172,6 +172,10 @@ def test_compose_schedule_drag_publish_now_and_follow_the_links(
     for card in (main_card, side_card):
         expect(card.get_by_role("link", name="View the post")).to_be_visible(timeout=90_000)
         expect(card).to_contain_text("published")
+        attempts = card.get_by_role("list", name="Publish attempts")
+        expect(attempts.get_by_role("listitem")).to_have_count(1)  # published on the first attempt
+        expect(attempts).to_contain_text("published")
+        expect(attempts).not_to_contain_text("HTTP")  # no status code to show for a success
     expect(page.get_by_text("Updating live")).to_have_count(0)
     assert page.evaluate("window.__sameDocument === true"), "the page reloaded to show the result"
     expect(page.get_by_role("button", name="Publish now")).to_have_count(0)
