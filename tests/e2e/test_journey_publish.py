@@ -180,6 +180,10 @@ def test_compose_schedule_drag_publish_now_and_follow_the_links(
     assert page.evaluate("window.__sameDocument === true"), "the page reloaded to show the result"
     expect(page.get_by_role("button", name="Publish now")).to_have_count(0)
     screenshot(page, "journey-5-post-published")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "journey-6-post-published-phone")
 
     # --- the links: the right bsky.app address, and the record behind it on the PDS ----------------
     rows = _targets(session, post.id)
