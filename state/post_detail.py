@@ -12,12 +12,13 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from app.services import posts
+from app.services import compose, posts
 from app.services.calendar import NETWORK_LABELS, STATUS_COLOURS
 from app.services.errors import DomainError
 from state.workspace import WorkspaceState
 
 LIVE = ("queued", "publishing", "retrying")  # states that change without the user doing anything
+UNSTARTED = ("draft", "scheduled")  # a post whose every target is here can still go out at once
 POLL_SECONDS = 2.0
 POLL_FOR_SECONDS = 180.0
 
@@ -27,7 +28,7 @@ class AttemptView:
     number: int = 0
     when: str = ""
     outcome: str = ""
-    http_status: str = ""
+    http_status: str = ""  # "" when no answer carried one (a success, a timeout)
     message: str = ""
 
 
@@ -48,6 +49,12 @@ class TargetView:
     attempts: list[AttemptView] = dataclasses.field(default_factory=list)
 
 
+@dataclasses.dataclass
+class ImageView:
+    thumb: str = ""  # a data: URL
+    alt: str = ""
+
+
 def _label(moment: datetime | None, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%a %d %b %Y, %H:%M") if moment else ""
 
@@ -59,6 +66,10 @@ class PostDetailState(WorkspaceState):
     not_found: str = ""
     live: bool = False
     busy: bool = False
+    can_publish_now: bool = False
+    images: list[ImageView] = []
+    _media: list[dict[str, str]] = []  # the post's image refs {id, alt}, as its targets hold them
+    shown_post_id: str = ""
     _polling: bool = False
 
     def _post_uuid(self) -> uuid.UUID | None:
@@ -72,9 +83,18 @@ class PostDetailState(WorkspaceState):
         redirect = await WorkspaceState.require_workspace.fn(self)  # type: ignore[attr-defined]
         if redirect is not None:
             return redirect
-        self.targets, self.body, self.not_found = [], "", ""
+        self.targets, self.body, self.not_found, self.images = [], "", "", []
         await self._load()
+        await self._load_images()
         return PostDetailState.poll if self.live else None
+
+    async def _load_images(self) -> None:
+        """Thumbnails once per visit (the live refresh re-reads states, not pictures)."""
+        try:
+            cards = await self.run(compose.media_cards, self._media) if self._media else []
+        except DomainError:
+            cards = []  # an image deleted since: the post's text and states still show
+        self.images = [ImageView(thumb=c["thumb"], alt=c.get("alt", "")) for c in cards]
 
     async def _load(self) -> None:
         post_id = self._post_uuid()
@@ -104,11 +124,20 @@ class PostDetailState(WorkspaceState):
                 is_unknown=status == "unknown",
                 attempts=[AttemptView(
                     number=int(a["number"] or 0), when=_label(a["started_at"], tz), outcome=str(a["outcome"]),
-                    http_status=str(a["http_status"] or "—"), message=str(a["error"] or ""),
+                    http_status=str(a["http_status"] or ""), message=str(a["error"] or ""),
                 ) for a in t.get("attempt_log", [])],
             ))
         self.targets = views
+        media: dict[str, dict[str, str]] = {}
+        for t in detail["targets"]:
+            for ref in t.get("media", []):
+                media.setdefault(str(ref.get("id", "")), {"id": str(ref.get("id", "")),
+                                                          "alt": str(ref.get("alt", ""))})
+        self._media = list(media.values())
         self.live = any(v.status in LIVE for v in views)
+        self.shown_post_id = str(post_id)
+        self.can_publish_now = (self.post_status in UNSTARTED and bool(views)
+                                and all(v.status in UNSTARTED for v in views))
 
     async def _act(self, fn: Any, done: str):  # type: ignore[no-untyped-def]
         if self.busy:
@@ -127,6 +156,13 @@ class PostDetailState(WorkspaceState):
     async def retry(self, target_id: str):  # type: ignore[no-untyped-def]
         tid = uuid.UUID(target_id)
         return await self._act(lambda s, u, w: posts.retry_target(s, u, tid), "Retrying now.")
+
+    @rx.event
+    async def publish_now(self):  # type: ignore[no-untyped-def]
+        pid = self._post_uuid()
+        if pid is None:
+            return None
+        return await self._act(lambda s, u, w: posts.publish_now(s, u, pid), "Publishing now.")
 
     @rx.event
     async def cancel(self):  # type: ignore[no-untyped-def]

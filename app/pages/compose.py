@@ -12,6 +12,24 @@ from components.forms import field_error, form_error
 from components.previews import counter
 from state.compose import ComposeState
 
+# Ctrl+S / Cmd+S saves the draft, from anywhere on the page (also while typing). The focused field is
+# blurred first: its debounced value is sent on blur, so the save includes the last keystrokes.
+SAVE_SHORTCUT = """
+if (!window.__qcComposeKeys) {
+  window.__qcComposeKeys = true;
+  document.addEventListener('keydown', (e) => {
+    if (!(e.ctrlKey || e.metaKey) || e.altKey || e.shiftKey || e.key.toLowerCase() !== 's') return;
+    const save = document.getElementById('save-draft');
+    if (!save) return;
+    e.preventDefault();
+    const field = document.activeElement;
+    if (field && field !== document.body && field.blur) field.blur();
+    save.click();
+    if (field && field.focus) field.focus();
+  });
+}
+"""
+
 ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
 S = ComposeState
 
@@ -141,7 +159,9 @@ def _can(permission: str) -> rx.Var:
 
 def _actions() -> rx.Component:
     return rx.flex(
-        rx.button("Save draft", variant="soft", on_click=S.save_draft(S.nonce), loading=S.busy),
+        rx.button("Save draft", variant="soft", on_click=S.save_draft(S.nonce), loading=S.busy,
+                  id="save-draft", aria_keyshortcuts="Control+S Meta+S",
+                  title="Save draft (Ctrl+S, ⌘S on a Mac)"),
         rx.cond(
             _can("post:schedule"),
             rx.fragment(
@@ -151,8 +171,11 @@ def _actions() -> rx.Component:
             ),
             rx.button("Submit for approval", on_click=S.schedule(S.nonce), loading=S.busy),
         ),
+        rx.text("Ctrl+S (⌘S on a Mac) saves the draft.", size="1", color_scheme="gray"),
         spacing="3",
         wrap="wrap",
+        align="center",
+        on_mount=rx.call_script(SAVE_SHORTCUT),
     )
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.pages import routes
 from app.pages.layout import workspace_page
 from components.legend import status_badge
-from state.post_detail import AttemptView, PostDetailState, TargetView
+from state.post_detail import AttemptView, ImageView, PostDetailState, TargetView
 
 
 def attempt_item(a: AttemptView) -> rx.Component:
@@ -19,7 +20,8 @@ def attempt_item(a: AttemptView) -> rx.Component:
                          color_scheme=rx.match(a.outcome, ("published", "green"),
                                                ("already_published", "green"), ("transient_error", "orange"),
                                                ("unknown", "purple"), "red")),
-                rx.text("HTTP ", a.http_status, size="2", color_scheme="gray"),
+                rx.cond(a.http_status != "", rx.text("HTTP ", a.http_status, size="2", color_scheme="gray"),
+                        rx.fragment()),
                 spacing="2", wrap="wrap", align="center",
             ),
             rx.cond(a.message != "",
@@ -93,6 +95,37 @@ def target_card(t: TargetView) -> rx.Component:
     )
 
 
+def image_item(i: ImageView) -> rx.Component:
+    return rx.vstack(
+        rx.image(src=i.thumb, alt=i.alt, height="96px", width="auto", border_radius="6px",
+                 style={"object_fit": "cover"}),
+        # the alt text, shown so the writer can check it; hidden from screen readers, which read the alt
+        rx.text(rx.cond(i.alt != "", "Alt: " + i.alt, "No alt text"), size="1", color_scheme="gray",
+                max_width="220px", style={"overflow_wrap": "anywhere"}, aria_hidden="true"),
+        spacing="1",
+    )
+
+
+def post_actions() -> rx.Component:
+    """A draft or scheduled post can go out now, or be changed in the composer."""
+    return rx.cond(
+        PostDetailState.can_publish_now,
+        rx.hstack(
+            rx.cond(PostDetailState.allowed.contains("post:publish"),
+                    rx.button(rx.icon("send", size=16), "Publish now", on_click=PostDetailState.publish_now,
+                              loading=PostDetailState.busy),
+                    rx.fragment()),
+            rx.cond(PostDetailState.allowed.contains("post:create"),  # viewers cannot write
+                    rx.button(rx.el.a(rx.icon("pencil", size=16), "Edit",
+                                      href=routes.COMPOSE + "?post_id=" + PostDetailState.shown_post_id),
+                              as_child=True, variant="soft"),
+                    rx.fragment()),
+            spacing="2", wrap="wrap",
+        ),
+        rx.fragment(),
+    )
+
+
 def post_detail_page() -> rx.Component:
     return workspace_page(
         rx.cond(
@@ -111,6 +144,11 @@ def post_detail_page() -> rx.Component:
                                   spacing="2", align="center", wrap="wrap"),
                         rx.text(PostDetailState.body, white_space="pre-wrap",
                                 style={"overflow_wrap": "anywhere"}),
+                        rx.cond(PostDetailState.images.length() > 0,
+                                rx.flex(rx.foreach(PostDetailState.images, image_item), spacing="3",
+                                        wrap="wrap", aria_label="Images"),
+                                rx.fragment()),
+                        post_actions(),
                         spacing="2", width="100%",
                     ),
                     width="100%",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -47,10 +48,19 @@ class CalendarEvent:
         return data
 
 
-def _title(network: str, text: str) -> str:
+def _title(label: str, text: str) -> str:
     flat = " ".join(text.split())
     short = flat if len(flat) <= TITLE_CHARS else flat[: TITLE_CHARS - 1] + "…"
-    return f"{NETWORK_LABELS.get(network, network)} · {short or '(no text)'}"
+    return f"{label} · {short or '(no text)'}"
+
+
+def _labels(session: Session, workspace_id: uuid.UUID) -> dict[uuid.UUID, str]:
+    """What each channel is called on the calendar: its network, or its own name where the workspace has
+    more than one channel of that network (two Bluesky accounts would otherwise look the same)."""
+    rows = session.exec(select(Channel).where(Channel.workspace_id == workspace_id)).all()
+    per_network = Counter(c.network for c in rows)
+    return {c.id: c.name if per_network[c.network] > 1 else NETWORK_LABELS.get(c.network, c.network)
+            for c in rows}
 
 
 def events(
@@ -87,13 +97,15 @@ def events(
     if author_id is not None:
         query = query.where(Post.author_id == author_id)
 
+    labels = _labels(session, workspace_id)
     out = []
     for target, post, channel in session.exec(query).all():
         moment = target.published_at or target.scheduled_at
         assert moment is not None  # the WHERE clause needs one of them
         out.append(CalendarEvent(
             id=str(target.id), post_id=str(post.id),
-            title=_title(channel.network, target.body if target.body is not None else post.body),
+            title=_title(labels.get(channel.id, channel.name),
+                         target.body if target.body is not None else post.body),
             start=moment.isoformat(), status=target.status, network=channel.network, channel=channel.name,
             color=STATUS_COLOURS.get(target.status, "#8b8d98"),
             editable=target.status in ("draft", "awaiting_approval", "scheduled"),

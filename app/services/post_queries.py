@@ -116,6 +116,7 @@ def post_detail(session: Session, actor: uuid.UUID, post_id: uuid.UUID) -> dict[
                 "body": t.body,
                 "thread": list(t.options.get("thread", [])),
                 "first_comment": t.options.get("first_comment"),
+                "media": list(t.options.get("media", [])),
                 "next_attempt_at": t.next_attempt_at,
                 "attempt_log": [
                     {

@@ -231,3 +231,31 @@ def test_dst_gap_is_named_next_to_the_time_and_can_be_resolved(browser, base_url
     [(target, _)] = _targets(session, workspace_id=ws.id)
     assert target.status == "scheduled" and target.scheduled_at is not None
     page.context.close()
+
+
+def test_ctrl_s_saves_the_draft_with_the_last_keystrokes(browser, base_url, session, member):
+    user, ws, _ = member
+    page = sign_in_as(browser, base_url, user)
+    _open(page, base_url)
+    expect(page.get_by_role("checkbox", name="Ada on Bluesky")).to_be_checked()  # the form has loaded
+    expect(page.get_by_text("Ctrl+S (⌘S on a Mac) saves the draft.")).to_be_visible()
+    expect(page.get_by_role("button", name="Save draft")).to_have_attribute(
+        "aria-keyshortcuts", "Control+S Meta+S")
+    # Typed and saved at once, still in the field: the save holds every keystroke (no wait for the
+    # field's debounce), and it is the explicit save (its toast), not the idle autosave.
+    page.locator("#body").press_sequentially("Saved from the keyboard")
+    page.keyboard.press("Control+s")
+    expect(page.get_by_text("Draft saved")).to_be_visible(timeout=10_000)
+    expect(page.get_by_text("Saved", exact=True)).to_be_visible()
+    expect(page.locator("#body")).to_be_focused()  # the writer keeps typing where they were
+    [(_, post)] = _targets(session, workspace_id=ws.id)
+    assert post.body == "Saved from the keyboard"
+
+    expect(page.get_by_text("Draft saved")).to_have_count(0, timeout=15_000)  # the toast has gone
+    page.locator("#body").press_sequentially(", twice")
+    page.keyboard.press("Meta+s")  # the Mac shortcut
+    expect(page.get_by_text("Draft saved")).to_be_visible(timeout=10_000)
+    [(_, post)] = _targets(session, workspace_id=ws.id)
+    assert post.body == "Saved from the keyboard, twice"
+    screenshot(page, "compose-shortcut")
+    page.context.close()

@@ -81,3 +81,13 @@ def test_bad_ranges_name_the_field(session, world, start, end, field):
     with pytest.raises(ValidationFailed) as err:
         calendar.events(session, owner.id, ws.id, start, end)
     assert err.value.field == field
+
+
+def test_two_channels_of_one_network_are_told_apart_by_name(session, world):
+    owner, ws, bsky, mx = world
+    second = make_channel(session, ws, "bluesky", name="Shop Bluesky")
+    make_target(session, bsky, scheduled_at=START + timedelta(days=1), body="Same words")
+    make_target(session, second, scheduled_at=START + timedelta(days=1), body="Same words")
+    make_target(session, mx, scheduled_at=START + timedelta(days=1), body="Same words")
+    titles = sorted(e.title for e in calendar.events(session, owner.id, ws.id, START, END))
+    assert titles == ["Matrix · Same words", "Shop Bluesky · Same words", "Studio Bluesky · Same words"]
