@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
 
-from tests.e2e.conftest import screenshot, sign_in_as
+from tests.e2e.conftest import goto, screenshot, sign_in_as
 from tests.factories import make_channel, make_user
 
 pytestmark = pytest.mark.e2e
@@ -28,7 +28,7 @@ def _targets(session, post_id=None, workspace_id=None):
 
 
 def _open(page, base_url):
-    page.goto(base_url + "/compose")
+    goto(page, base_url + "/compose")
     expect(page.get_by_role("heading", name="Compose")).to_be_visible(timeout=30_000)
 
 
