@@ -70,7 +70,8 @@ def render(session: Session, token: str, now: datetime | None = None) -> bytes:
         event = Event()
         event.add("uid", f"{target.id}@quillcast")
         network = NETWORK_LABELS.get(channel.network, channel.network)
-        event.add("summary", f"{network}: {' '.join(text.split())[:80]}")
+        # The channel's name too: two accounts on one network must not read the same in a calendar app.
+        event.add("summary", f"{network} · {channel.name}: {' '.join(text.split())[:80]}")
         event.add("description", f"{text}\n\nChannel: {channel.name}\nStatus: {target.status}")
         event.add("dtstart", target.scheduled_at)
         event.add("dtend", target.scheduled_at + timedelta(minutes=15))  # type: ignore[operator]

@@ -140,7 +140,7 @@ def test_bad_idea_names_the_field(session, team, title, field):
 
 def test_ical_feed_lists_the_schedule_until_revoked(session, team):
     owner, _, ws = team
-    ch = make_channel(session, ws, "bluesky")
+    ch = make_channel(session, ws, "bluesky", name="Ada main")
     when = datetime.now(UTC) + timedelta(days=2)
     target = make_target(session, ch, scheduled_at=when, body="Launch 🚀 day")
     token = ical.create_feed(session, owner.id, ws.id)
@@ -148,7 +148,7 @@ def test_ical_feed_lists_the_schedule_until_revoked(session, team):
 
     cal = Calendar.from_ical(ical.render(session, token))
     (event,) = cal.walk("VEVENT")
-    assert str(event["summary"]) == "Bluesky: Launch 🚀 day"
+    assert str(event["summary"]) == "Bluesky · Ada main: Launch 🚀 day"
     assert str(event["uid"]) == f"{target.id}@quillcast"
     assert event.decoded("dtstart") == when.replace(microsecond=0) or event.decoded("dtstart") == when
 
