@@ -40,3 +40,11 @@ def health_card(card: rx.Var) -> rx.Component:
         ),
         width="100%",
     )
+
+
+def adoption_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text(row["label"])),
+        rx.table.cell(rx.text(row["uses"], weight="medium")),
+        rx.table.cell(rx.text(row["days"], color_scheme="gray")),
+    )

@@ -7,7 +7,7 @@ from typing import Any
 
 import reflex as rx
 
-from app.services import metrics
+from app.services import metrics, usage
 from app.services.errors import DomainError
 from state.auth import AuthState, in_db
 
@@ -71,8 +71,18 @@ def cards(snap: metrics.Snapshot) -> list[dict[str, str]]:
     ]
 
 
+def adoption_rows(a: usage.Adoption) -> list[dict[str, str]]:
+    return [{"label": f.label, "uses": str(f.uses), "days": f"{f.days_used} of {a.days}"} for f in a.features]
+
+
+def _both(session, user_id):  # type: ignore[no-untyped-def]
+    return metrics.health_for_admin(session, user_id), usage.adoption_for_admin(session, user_id)
+
+
 class HealthState(AuthState):
     health: list[dict[str, str]] = []
+    adoption: list[dict[str, str]] = []
+    active_people: str = ""
     admin: bool = False
     _rounds: int = 0
 
@@ -82,11 +92,14 @@ class HealthState(AuthState):
             self.admin, self.health = False, []
             return
         try:
-            snap = await in_db(metrics.health_for_admin, user_id)
+            snap, adoption = await in_db(_both, user_id)
         except DomainError:
-            self.admin, self.health = False, []
+            self.admin, self.health, self.adoption = False, [], []
             return
         self.admin, self.health = True, cards(snap)
+        self.adoption = adoption_rows(adoption)
+        self.active_people = (f"People active: {adoption.active_today} today · {adoption.active_7_days} in 7 "
+                              f"days · {adoption.active_period} in {adoption.days} days")
 
     @rx.event
     async def open(self):  # type: ignore[no-untyped-def]

@@ -59,6 +59,9 @@ def test_administrators_see_publishing_health_live(browser, base_url, member, se
     expect(overdue).to_contain_text("check that a worker and beat are running")
     for label in ("Published, last hour", "Circuit breakers", "Channels to reconnect", "API p95"):
         expect(page.get_by_text(label, exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Feature adoption, last 30 days")).to_be_visible()
+    expect(page.get_by_text("People active:")).to_contain_text("today")  # this admin, at least
+    expect(page.get_by_role("cell", name="Schedule a post")).to_be_visible()
     screenshot(page, "status-health")
     page.context.close()
 
