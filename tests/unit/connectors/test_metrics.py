@@ -43,7 +43,8 @@ def test_mastodon_reads_the_status_counts():
         "uri": f"{MASTO}/users/ada/statuses/103704874086360371", "content": "<p>Hello</p>",
         "reblogs_count": 5, "favourites_count": 11, "replies_count": 3})
     m = MastodonConnector({"instance": MASTO, "access_token": "tok"}).fetch_metrics("103704874086360371")
-    assert m is not None and (m.likes, m.reposts, m.replies, m.quotes, m.impressions) == (11, 5, 3, None, None)
+    assert m is not None
+    assert (m.likes, m.reposts, m.replies, m.quotes, m.impressions) == (11, 5, 3, None, None)
     assert route.calls.last.request.headers["authorization"] == "Bearer tok"
 
 
@@ -126,7 +127,8 @@ def test_networks_that_do_not_report_engagement_answer_none_without_a_call():
         assert LinkedInConnector({"access_token": "t", "author_urn": "urn:li:person:1"}).fetch_metrics(
             "urn:li:share:1") is None
         assert TelegramConnector({"bot_token": "123:ABC", "chat_id": "@c"}).fetch_metrics("5") is None
-        assert DiscordConnector({"webhook_url": "https://discord.com/api/webhooks/1/t"}).fetch_metrics("9") is None
+        discord = DiscordConnector({"webhook_url": "https://discord.com/api/webhooks/1/t"})
+        assert discord.fetch_metrics("9") is None
         assert not mock.calls
     # Every network that reports engagement has a connector that reads it.
     assert ENGAGEMENT_NETWORKS <= set(FACTORIES)
