@@ -42,8 +42,10 @@ class AnalyticsState(WorkspaceState):
             "unknown": str(r.unknown), "on_time": pct(r.on_time_pct),
             "p95": "—" if r.p95_lateness_s is None else f"{r.p95_lateness_s:g} s",
             "retries": str(r.retries), "clicks": str(r.clicks),
-            "likes": f"{r.likes:,}", "reposts": f"{r.reposts:,}", "replies": f"{r.replies:,}",
         }
+        measured = any(e.measured for e in r.engagement)  # none: "—", not a zero no network reported
+        for key, n in (("likes", r.likes), ("reposts", r.reposts), ("replies", r.replies)):
+            self.summary[key] = f"{n:,}" if measured else "—"
         self.engagement = [_engagement_row(e) for e in r.engagement]
         tz = ZoneInfo(self.workspace_timezone)
         self.top_posts = [{

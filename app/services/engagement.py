@@ -109,15 +109,18 @@ def sync(session: Session, batch: int = 100, now: datetime | None = None) -> Syn
     channels = {c.id: c for c in session.exec(
         select(Channel).where(col(Channel.id).in_({t.channel_id for t in targets}))).all()}
     by_channel: dict[uuid.UUID, list[PostTarget]] = defaultdict(list)
-    for t in targets:
+    order = {tid: i for i, tid in enumerate(ids)}
+    for t in sorted(targets, key=lambda t: order[t.id]):  # in due order: the most overdue first
         by_channel[t.channel_id].append(t)
     session.commit()  # no transaction stays open while the networks answer
 
-    failing: set[str] = set()  # networks that failed transiently in this batch: leave them be
+    failing: set[tuple[str, str]] = set()  # servers that failed transiently in this run: leave them be
     for channel_id, group in by_channel.items():
         channel = channels[channel_id]
         network = channel.network
-        if network in failing or breaker.open_for(network) is not None:
+        # One Mastodon instance or Bluesky PDS being down says nothing about the others.
+        server = (network, str((channel.settings or {}).get("endpoint") or ""))
+        if server in failing or breaker.open_for(network) is not None:
             report.skipped += len(group)  # asked again at the next run
             continue
         try:
@@ -132,7 +135,7 @@ def sync(session: Session, batch: int = 100, now: datetime | None = None) -> Syn
                 metrics = _fetch(connector, target)
             except TransientError as exc:
                 report.failed += 1
-                failing.add(network)
+                failing.add(server)
                 log.info("engagement.transient", network=network, error=exc.message[:200])
                 break
             except AuthError as exc:
@@ -151,7 +154,7 @@ def sync(session: Session, batch: int = 100, now: datetime | None = None) -> Syn
                 report.unreported += 1
                 continue
             snapshots.append(_snapshot(target, metrics, now))
-        if network in failing and network not in report.networks_failed:
+        if server in failing and network not in report.networks_failed:
             report.networks_failed.append(network)
         publishing._save_rotated_credentials(channel, connector)  # Bluesky rotates tokens on every refresh
         if snapshots:

@@ -231,3 +231,20 @@ def test_unreachable_network_is_transient(session, workspace, monkeypatch):
         report = run_sync(now)
     assert route.call_count == 1 and "mastodon" in report.networks_failed
     assert snapshots(session, a) == [] and snapshots(session, b) == []
+
+
+def test_one_instance_down_does_not_skip_another_instance(session, workspace):
+    now = datetime(2027, 9, 1, 12, tzinfo=UTC)
+    other = "https://other.example"
+    down = make_channel(session, workspace, "mastodon", credentials=creds("mastodon"),
+                        settings={"endpoint": MASTO})
+    up = make_channel(session, workspace, "mastodon", settings={"endpoint": other},
+                      credentials=crypto.encrypt(json.dumps({"instance": other, "access_token": "t"})))
+    lost = published(session, down, "1", now, timedelta(hours=2))  # newer: its server is asked first
+    kept = published(session, up, "2", now, timedelta(hours=3))
+    with respx.mock:
+        respx.get(url__startswith=f"{MASTO}/").mock(side_effect=httpx.ConnectError("refused"))
+        respx.get(f"{other}/api/v1/statuses/2").respond(
+            200, json={"id": "2", "favourites_count": 3, "reblogs_count": 1, "replies_count": 0})
+        run_sync(now)
+    assert snapshots(session, lost) == [] and [s.likes for s in snapshots(session, kept)] == [3]
