@@ -130,6 +130,7 @@ def sync(session: Session, batch: int = 100, now: datetime | None = None) -> Syn
             log.warning("engagement.no_connector", network=network, error=type(exc).__name__)
             continue
         snapshots: list[MetricSnapshot] = []
+        answered = False  # the network took our credentials at least once (a token may have rotated)
         for target in group:
             try:
                 metrics = _fetch(connector, target)
@@ -144,19 +145,22 @@ def sync(session: Session, batch: int = 100, now: datetime | None = None) -> Syn
                 break  # the channel needs re-connecting; publishing will tell the user
             except ConnectorError as exc:
                 report.failed += 1
+                answered = True
                 log.info("engagement.refused", network=network, error=exc.message[:200])
                 continue
             except Exception as exc:  # noqa: BLE001 - one odd answer must not fail the batch
                 report.failed += 1
                 log.warning("engagement.error", network=network, error=type(exc).__name__)
                 continue
+            answered = True
             if metrics is None:
                 report.unreported += 1
                 continue
             snapshots.append(_snapshot(target, metrics, now))
         if server in failing and network not in report.networks_failed:
             report.networks_failed.append(network)
-        publishing._save_rotated_credentials(channel, connector)  # Bluesky rotates tokens on every refresh
+        if answered:  # Bluesky rotates its refresh token on every use: keep the new one for publishing
+            publishing._save_rotated_credentials(channel, connector)
         if snapshots:
             session.add_all(snapshots)
             session.commit()

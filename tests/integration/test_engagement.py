@@ -248,3 +248,34 @@ def test_one_instance_down_does_not_skip_another_instance(session, workspace):
             200, json={"id": "2", "favourites_count": 3, "reblogs_count": 1, "replies_count": 0})
         run_sync(now)
     assert snapshots(session, lost) == [] and [s.likes for s in snapshots(session, kept)] == [3]
+
+
+@respx.mock
+def test_a_rotated_bluesky_session_is_kept_for_publishing(session, workspace):
+    """Documented shape: com.atproto.server.refreshSession -> {accessJwt, refreshJwt, handle, did}; the old
+    refresh token is spent, so the channel must store the new one or the next publish starts from a dead
+    token."""
+    import base64
+
+    def jwt(exp):
+        payload = base64.urlsafe_b64encode(json.dumps({"exp": exp}).encode()).decode().rstrip("=")
+        return f"e30.{payload}.sig"
+
+    now = datetime(2027, 10, 1, 12, tzinfo=UTC)
+    plain = {"service": PDS, "identifier": "ada.example", "app_password": "x", "access_jwt": jwt(time.time() - 10),
+             "refresh_jwt": "spent", "did": "did:plc:ada", "handle": "ada.example"}
+    bsky = make_channel(session, workspace, "bluesky", credentials=crypto.encrypt(json.dumps(plain)),
+                        settings={"endpoint": PDS})
+    uri = "at://did:plc:ada/app.bsky.feed.post/3krot"
+    target = published(session, bsky, uri, now, timedelta(hours=1))
+    respx.post(f"{PDS}/xrpc/com.atproto.server.refreshSession").respond(200, json={
+        "accessJwt": jwt(time.time() + 3600), "refreshJwt": "fresh", "handle": "ada.example",
+        "did": "did:plc:ada"})
+    respx.get(f"{PDS}/xrpc/app.bsky.feed.getPosts").respond(200, json={"posts": [
+        {"uri": uri, "cid": "c", "likeCount": 2, "repostCount": 0, "replyCount": 0, "quoteCount": 0}]})
+
+    run_sync(now)
+
+    assert [s.likes for s in snapshots(session, target)] == [2]
+    session.refresh(bsky)
+    assert json.loads(crypto.decrypt(bsky.credentials))["refresh_jwt"] == "fresh"
