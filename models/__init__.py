@@ -5,6 +5,7 @@ from models.audit import AuditLog
 from models.channel import CHANNEL_STATUSES, NETWORKS, Channel
 from models.credentials import ApiKey, RefreshToken
 from models.email import EMAIL_STATUSES, EmailOutbox
+from models.engagement import MetricSnapshot
 from models.invitation import INVITABLE_ROLES, Invitation
 from models.media import MediaAsset
 from models.post import (
@@ -26,5 +27,5 @@ __all__ = [
     "ApiKey", "AuditLog", "Channel", "Invitation", "MediaAsset", "Membership", "Post", "PostTarget",
     "PublishAttempt", "RefreshToken", "TimeSlot", "User", "Workspace",
     "IDEA_STATUSES", "SNIPPET_KINDS", "CalendarFeed", "Idea", "Link", "LinkClick", "Snippet",
-    "EMAIL_STATUSES", "TOKEN_PURPOSES", "EmailOutbox", "OneTimeToken", "RecoveryCode",
+    "EMAIL_STATUSES", "TOKEN_PURPOSES", "EmailOutbox", "MetricSnapshot", "OneTimeToken", "RecoveryCode",
 ]

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from app.services import compose, posts
+from app.services import compose, engagement, posts
 from app.services.calendar import NETWORK_LABELS, STATUS_COLOURS
 from app.services.errors import DomainError
 from state.workspace import WorkspaceState
@@ -46,6 +46,12 @@ class TargetView:
     can_retry: bool = False
     can_cancel: bool = False
     is_unknown: bool = False
+    # The latest engagement snapshot ("" when none was taken yet): counts, and when they were read.
+    likes: str = ""
+    reposts: str = ""
+    replies: str = ""
+    impressions: str = ""
+    measured_at: str = ""
     attempts: list[AttemptView] = dataclasses.field(default_factory=list)
 
 
@@ -53,6 +59,10 @@ class TargetView:
 class ImageView:
     thumb: str = ""  # a data: URL
     alt: str = ""
+
+
+def _count(value: Any) -> str:
+    return "" if value is None else f"{int(value):,}"
 
 
 def _label(moment: datetime | None, tz: ZoneInfo) -> str:
@@ -103,6 +113,7 @@ class PostDetailState(WorkspaceState):
             return
         try:
             detail = await self.run(lambda s, u, w: posts.post_detail(s, u, post_id))
+            numbers = await self.run(lambda s, u, w: engagement.latest_for_post(s, u, post_id))
         except DomainError as exc:
             self.not_found = f"This post cannot be shown: {exc}"
             self.targets = []
@@ -112,6 +123,7 @@ class PostDetailState(WorkspaceState):
         views = []
         for t in detail["targets"]:
             status = str(t["status"])
+            counts = numbers.get(str(t["id"]), {})
             views.append(TargetView(
                 id=str(t["id"]), channel=str(t.get("channel_name", "")),
                 network=NETWORK_LABELS.get(str(t.get("network", "")), str(t.get("network", ""))),
@@ -122,6 +134,9 @@ class PostDetailState(WorkspaceState):
                 can_retry=status == "failed",
                 can_cancel=status in ("draft", "awaiting_approval", "scheduled", "queued", "retrying"),
                 is_unknown=status == "unknown",
+                likes=_count(counts.get("likes")), reposts=_count(counts.get("reposts")),
+                replies=_count(counts.get("replies")), impressions=_count(counts.get("impressions")),
+                measured_at=_label(counts.get("taken_at"), tz),
                 attempts=[AttemptView(
                     number=int(a["number"] or 0), when=_label(a["started_at"], tz), outcome=str(a["outcome"]),
                     http_status=str(a["http_status"] or ""), message=str(a["error"] or ""),

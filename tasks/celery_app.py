@@ -34,6 +34,12 @@ app.conf.beat_schedule = {
         "schedule": settings.reconcile_interval_seconds,
         "options": {"queue": MAINTENANCE_QUEUE, "expires": 60},
     },
+    # Likes, reposts and replies of recent posts; each target is due on its own thinning schedule.
+    "sync-metrics": {
+        "task": "quillcast.maintenance.sync_metrics",
+        "schedule": 600.0,
+        "options": {"queue": MAINTENANCE_QUEUE, "expires": 300},
+    },
     "heartbeat": {
         "task": "quillcast.maintenance.heartbeat",
         "schedule": 30.0,
@@ -46,5 +52,5 @@ if settings.backup_daily:
         "schedule": crontab(hour=3, minute=17),
         "options": {"queue": MAINTENANCE_QUEUE, "expires": 3600},
     }
-app.conf.include = ["tasks.publish", "tasks.maintenance", "tasks.email"]
+app.conf.include = ["tasks.publish", "tasks.maintenance", "tasks.email", "tasks.engagement"]
 celery = app

@@ -223,8 +223,8 @@ class SinkConnector:
         """Channels with settings {"refreshable": true} get a new token, like an OAuth refresh."""
         return {"token": new_token()} if self.refreshable else None
 
-    def metrics(self, remote_id: str) -> dict[str, int]:
-        return {}
+    def fetch_metrics(self, remote_id: str, remote_url: str | None = None) -> None:
+        return None  # the sink counts posts, not reactions
 
 
 def _message(r: httpx.Response) -> str:

@@ -89,6 +89,18 @@ class VerifiedAccount:
     settings: dict[str, Any] = field(default_factory=dict)  # e.g. limits read from the instance
 
 
+@dataclass(frozen=True)
+class Metrics:
+    """How a published post did, as the network counts it. None: the network does not count that."""
+
+    likes: int = 0
+    reposts: int = 0
+    replies: int = 0
+    quotes: int | None = None
+    impressions: int | None = None
+    raw: dict[str, Any] = field(default_factory=dict)  # the network's counts object, kept small
+
+
 class ConnectorError(Exception):
     def __init__(self, message: str, *, http_status: int | None = None, raw: Any = None) -> None:
         super().__init__(message)
@@ -132,4 +144,9 @@ class Connector(Protocol):
         """New credentials to store (encrypted) when they were refreshed, else None."""
         ...
 
-    def metrics(self, remote_id: str) -> dict[str, int]: ...
+    def fetch_metrics(self, remote_id: str, remote_url: str | None = None) -> Metrics | None:
+        """The post's counts now; None when the network does not report them (or not for this post).
+
+        Optional: a connector without it counts as None. Errors are the usual ConnectorErrors.
+        """
+        ...

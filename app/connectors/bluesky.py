@@ -24,6 +24,7 @@ from app.connectors.base import (
     ConnectorError,
     Limits,
     LookupResult,
+    Metrics,
     PermanentError,
     Presence,
     Problem,
@@ -410,11 +411,22 @@ class BlueskyConnector:
             return LookupResult(Presence.ABSENT)
         return LookupResult(Presence.EXISTS, remote_id=record["uri"], url=self._web_url(rkey))
 
-    def metrics(self, remote_id: str) -> dict[str, int]:
-        """Like/repost/reply/quote counts from app.bsky.feed.getPosts (the PDS proxies it to the AppView)."""
-        body = self._xrpc("GET", "app.bsky.feed.getPosts", params={"uris": remote_id})
-        posts = body.get("posts") or []
+    def fetch_metrics(self, remote_id: str, remote_url: str | None = None) -> Metrics | None:
+        """Counts from app.bsky.feed.getPosts, which the PDS proxies to its AppView.
+
+        A PDS without an AppView refuses the call (400 InvalidRequest "No service configured for
+        app.bsky.feed.getPosts"): then there is nothing to count, not an error. A deleted post is
+        simply missing from `posts`. Bluesky counts no views."""
+        try:
+            body = self._xrpc("GET", "app.bsky.feed.getPosts", params={"uris": remote_id})
+        except PermanentError as exc:
+            if isinstance(exc, AuthError):
+                raise
+            return None
+        posts = [p for p in body.get("posts") or [] if isinstance(p, dict) and p.get("uri") == remote_id]
         if not posts:
-            return {}
-        p = posts[0]
-        return {k: int(p.get(f"{k}Count", 0)) for k in ("like", "repost", "reply", "quote")}
+            return None
+        keys = ("likeCount", "repostCount", "replyCount", "quoteCount")
+        counts = {k: int(posts[0].get(k) or 0) for k in keys}
+        return Metrics(likes=counts["likeCount"], reposts=counts["repostCount"], replies=counts["replyCount"],
+                       quotes=counts["quoteCount"], raw=counts)

@@ -16,6 +16,7 @@ from app.connectors.base import (
     AuthError,
     Limits,
     LookupResult,
+    Metrics,
     Presence,
     Problem,
     PublishRequest,
@@ -138,5 +139,6 @@ class DiscordConnector:
     def lookup(self, idempotency_key: str) -> LookupResult:
         return LookupResult(Presence.UNKNOWN)
 
-    def metrics(self, remote_id: str) -> dict[str, int]:
-        return {}
+    def fetch_metrics(self, remote_id: str, remote_url: str | None = None) -> Metrics | None:
+        """A webhook cannot read reactions back (that needs a bot in the server)."""
+        return None

@@ -20,6 +20,7 @@ from app.connectors.base import (
     AuthError,
     Limits,
     LookupResult,
+    Metrics,
     PermanentError,
     Presence,
     Problem,
@@ -199,6 +200,7 @@ class LinkedInConnector:
     def lookup(self, idempotency_key: str) -> LookupResult:
         return LookupResult(Presence.UNKNOWN)
 
-    def metrics(self, remote_id: str) -> dict[str, int]:
-        """Counts need LinkedIn's Community Management API (socialActions); not requested by this app."""
-        return {}
+    def fetch_metrics(self, remote_id: str, remote_url: str | None = None) -> Metrics | None:
+        """Reading a member's likes and comments (GET /rest/socialActions/{urn}) needs r_member_social,
+        which LinkedIn grants to select developers only; this app asks for w_member_social alone."""
+        return None

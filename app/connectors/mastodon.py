@@ -17,6 +17,8 @@ from app.connectors.base import (
     AuthError,
     Limits,
     LookupResult,
+    Metrics,
+    PermanentError,
     Presence,
     Problem,
     PublishRequest,
@@ -175,13 +177,18 @@ class MastodonConnector:
         is safe (the server returns the first status), so the engine may simply retry."""
         return LookupResult(Presence.UNKNOWN)
 
-    def metrics(self, remote_id: str) -> dict[str, int]:
-        body = self._call("GET", f"/api/v1/statuses/{remote_id}").json()
-        return {
-            "reply": int(body.get("replies_count", 0)),
-            "repost": int(body.get("reblogs_count", 0)),
-            "like": int(body.get("favourites_count", 0)),
-        }
+    def fetch_metrics(self, remote_id: str, remote_url: str | None = None) -> Metrics | None:
+        """GET /api/v1/statuses/:id -> Status.favourites_count / reblogs_count / replies_count.
+        A deleted status (404) has nothing left to count. Mastodon counts no quotes or views."""
+        try:
+            body = self._call("GET", f"/api/v1/statuses/{remote_id}").json()
+        except PermanentError as exc:
+            if isinstance(exc, AuthError) or exc.http_status != 404:
+                raise
+            return None
+        counts = {k: int(body.get(k) or 0) for k in ("favourites_count", "reblogs_count", "replies_count")}
+        return Metrics(likes=counts["favourites_count"], reposts=counts["reblogs_count"],
+                       replies=counts["replies_count"], raw=counts)
 
 
 def merge_limits(stored: dict[str, Any]) -> Limits:

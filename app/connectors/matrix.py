@@ -21,6 +21,7 @@ from app.connectors.base import (
     ConnectorError,
     Limits,
     LookupResult,
+    Metrics,
     Presence,
     Problem,
     PublishRequest,
@@ -275,6 +276,6 @@ class MatrixConnector:
     def _exists(self, event: dict[str, Any]) -> LookupResult:
         return LookupResult(Presence.EXISTS, remote_id=event["event_id"], url=self._url(event["event_id"]))
 
-    def metrics(self, remote_id: str) -> dict[str, int]:
-        """Matrix has no public counters for a message."""
-        return {}
+    def fetch_metrics(self, remote_id: str, remote_url: str | None = None) -> Metrics | None:
+        """Matrix has no counters for a message."""
+        return None

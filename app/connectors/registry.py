@@ -42,6 +42,11 @@ NETWORK_LIMITS: dict[str, Limits] = {
 }
 
 
+# Networks whose connector reads a post's likes, reposts and replies back (`fetch_metrics`); the others
+# do not report engagement, and the analytics page says so instead of showing zeros.
+ENGAGEMENT_NETWORKS = frozenset({"bluesky", "mastodon", "x"})
+
+
 class UnknownNetwork(ValueError):
     pass
 

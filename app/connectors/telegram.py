@@ -17,6 +17,7 @@ from app.connectors.base import (
     AuthError,
     Limits,
     LookupResult,
+    Metrics,
     PermanentError,
     Presence,
     Problem,
@@ -160,6 +161,6 @@ class TelegramConnector:
     def lookup(self, idempotency_key: str) -> LookupResult:
         return LookupResult(Presence.UNKNOWN)
 
-    def metrics(self, remote_id: str) -> dict[str, int]:
+    def fetch_metrics(self, remote_id: str, remote_url: str | None = None) -> Metrics | None:
         """The Bot API does not expose view counts of channel posts."""
-        return {}
+        return None

@@ -23,6 +23,7 @@ from app.connectors.base import (
     AuthError,
     Limits,
     LookupResult,
+    Metrics,
     Presence,
     Problem,
     PublishRequest,
@@ -151,5 +152,6 @@ class WebhookConnector:
         """The receiver holds the Idempotency-Key; we cannot ask it, so publishing again is the safe way."""
         return LookupResult(Presence.UNKNOWN)
 
-    def metrics(self, remote_id: str) -> dict[str, int]:
-        return {}
+    def fetch_metrics(self, remote_id: str, remote_url: str | None = None) -> Metrics | None:
+        """A webhook receiver tells nobody how the post did."""
+        return None

@@ -17,6 +17,7 @@ from app.connectors.base import (
     AuthError,
     Limits,
     LookupResult,
+    Metrics,
     Presence,
     Problem,
     PublishRequest,
@@ -180,13 +181,17 @@ class XConnector:
         """X has no idempotency key and no way to find a post by one."""
         return LookupResult(Presence.UNKNOWN)
 
-    def metrics(self, remote_id: str) -> dict[str, int]:
+    def fetch_metrics(self, remote_id: str, remote_url: str | None = None) -> Metrics | None:
+        """GET /2/tweets/:id?tweet.fields=public_metrics. A deleted post answers 200 with `errors` and
+        no `data`: nothing left to count."""
         body = self._call("GET", f"{API}/2/tweets/{remote_id}", params={"tweet.fields": "public_metrics"})
-        m = (body.get("data") or {}).get("public_metrics") or {}
-        return {
-            "like": int(m.get("like_count", 0)),
-            "repost": int(m.get("retweet_count", 0)),
-            "reply": int(m.get("reply_count", 0)),
-            "quote": int(m.get("quote_count", 0)),
-            "impressions": int(m.get("impression_count", 0)),
-        }
+        m = (body.get("data") or {}).get("public_metrics")
+        if not isinstance(m, dict):
+            return None
+        impressions = m.get("impression_count")
+        return Metrics(
+            likes=int(m.get("like_count") or 0), reposts=int(m.get("retweet_count") or 0),
+            replies=int(m.get("reply_count") or 0), quotes=int(m.get("quote_count") or 0),
+            impressions=int(impressions) if impressions is not None else None,
+            raw={k: v for k, v in m.items() if isinstance(v, int)},
+        )

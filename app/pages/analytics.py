@@ -1,4 +1,4 @@
-"""Analytics: did posts go out, on time, and did people click?"""
+"""Analytics: did posts go out, on time, did people click, and how did each post do?"""
 
 from __future__ import annotations
 
@@ -20,6 +20,13 @@ def _stat(label: str, key: str, hint: str) -> rx.Component:
         min_width="150px",
         flex="1",
     )
+
+
+def _caption(name: str) -> rx.Component:
+    """The table's accessible name; the card's heading already shows it to sighted readers."""
+    return rx.el.caption(name, style={
+        "position": "absolute", "width": "1px", "height": "1px", "overflow": "hidden",
+        "clip": "rect(0 0 0 0)", "white_space": "nowrap"})
 
 
 def _chart() -> rx.Component:
@@ -58,6 +65,7 @@ def _networks() -> rx.Component:
         rx.cond(
             S.per_network.length() > 0,
             rx.table.root(
+                _caption("By network"),
                 rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
                     "Network", "Published", "Failed", "Waiting", "On time", "Median delay", "Attempts")])),
                 rx.table.body(rx.foreach(S.per_network, row)),
@@ -89,6 +97,113 @@ def _links() -> rx.Component:
     )
 
 
+LIST_STYLE = {"margin": "0", "padding": "0", "list_style": "none"}
+ITEM_STYLE = {"padding": "10px 0", "border_top": f"1px solid {rx.color('gray', 4)}"}
+
+
+def _counts(x: rx.Var) -> rx.Component:
+    return rx.text(rx.text.strong(x["likes"]), " ", x["likes_word"], " · ", rx.text.strong(x["reposts"]), " ",
+                   x["reposts_word"], " · ", rx.text.strong(x["replies"]), " ", x["replies_word"], size="2")
+
+
+def _post_item(p: rx.Var) -> rx.Component:
+    """A top post on a phone: the table's columns would not fit, so each post is a short block."""
+    return rx.el.li(rx.vstack(
+        rx.link(p["excerpt"], href=p["href"], size="2", weight="medium", style={"overflow_wrap": "anywhere"}),
+        rx.flex(network_badge(p["network"]), rx.text(p["channel"], " · ", p["published"], size="1",
+                                                     color_scheme="gray"),
+                spacing="2", align="center", wrap="wrap"),
+        _counts(p),
+        spacing="1",
+    ), style=ITEM_STYLE)
+
+
+def _network_item(e: rx.Var) -> rx.Component:
+    return rx.el.li(rx.flex(
+        network_badge(e["network"]),
+        rx.cond(e["reports"] != "", _counts(e), rx.text(e["note"], size="2", color_scheme="gray")),
+        spacing="2", align="center", wrap="wrap",
+    ), style=ITEM_STYLE)
+
+
+def _engagement() -> rx.Component:
+    """Totals per network; a network that reports nothing says so rather than showing zeros."""
+    def row(e: rx.Var) -> rx.Component:
+        return rx.table.row(
+            rx.table.row_header_cell(network_badge(e["network"])),
+            rx.cond(
+                e["reports"] != "",
+                rx.fragment(
+                    rx.table.cell(e["likes"]), rx.table.cell(e["reposts"]), rx.table.cell(e["replies"]),
+                    rx.table.cell(e["impressions"]),
+                    rx.table.cell(rx.text(e["note"], size="1", color_scheme="gray")),
+                ),
+                rx.table.cell(rx.text(e["note"], size="2", color_scheme="gray"), col_span=5),
+            ),
+        )
+
+    return rx.card(
+        rx.heading("Engagement by network", size="4", as_="h2", margin_bottom="8px"),
+        rx.cond(
+            S.engagement.length() > 0,
+            rx.fragment(
+                rx.tablet_and_desktop(rx.table.root(
+                    _caption("Engagement by network"),
+                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
+                        "Network", "Likes", "Reposts", "Replies", "Views", "Measured")])),
+                    rx.table.body(rx.foreach(S.engagement, row)),
+                    width="100%",
+                )),
+                rx.mobile_only(rx.el.ul(rx.foreach(S.engagement, _network_item),
+                                        aria_label="Engagement by network", style=LIST_STYLE)),
+            ),
+            rx.text("Likes, reposts and replies per network appear once posts are published.",
+                    color_scheme="gray"),
+        ),
+        width="100%",
+    )
+
+
+def _top_posts() -> rx.Component:
+    def row(p: rx.Var) -> rx.Component:
+        return rx.table.row(
+            rx.table.row_header_cell(
+                rx.link(p["excerpt"], href=p["href"], size="2", weight="medium",
+                        style={"overflow_wrap": "anywhere"}),
+                min_width="180px", max_width="360px",
+            ),
+            rx.table.cell(rx.vstack(network_badge(p["network"]), rx.text(p["channel"], size="1",
+                                                                         color_scheme="gray"),
+                                    spacing="1")),
+            rx.table.cell(rx.text(p["published"], size="2", white_space="nowrap")),
+            rx.table.cell(p["likes"]),
+            rx.table.cell(p["reposts"]),
+            rx.table.cell(p["replies"]),
+        )
+
+    return rx.card(
+        rx.heading("Top posts", size="4", as_="h2", margin_bottom="8px"),
+        rx.cond(
+            S.top_posts.length() > 0,
+            rx.fragment(
+                rx.tablet_and_desktop(rx.table.root(
+                    _caption("Top posts"),
+                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
+                        "Post", "Channel", "Published", "Likes", "Reposts", "Replies")])),
+                    rx.table.body(rx.foreach(S.top_posts, row)),
+                    width="100%",
+                )),
+                rx.mobile_only(rx.el.ul(rx.foreach(S.top_posts, _post_item), aria_label="Top posts",
+                                        style=LIST_STYLE)),
+            ),
+            rx.text("No numbers yet. Likes, reposts and replies are read from Mastodon, X and Bluesky "
+                    "after a post goes out.", color_scheme="gray"),
+        ),
+        width="100%",
+        overflow_x="auto",
+    )
+
+
 def analytics_page() -> rx.Component:
     range_picker = rx.hstack(
         rx.el.label(rx.text("Period", size="2"), html_for="analytics-days"),
@@ -116,6 +231,16 @@ def analytics_page() -> rx.Component:
         ),
         _chart(),
         _networks(),
+        rx.flex(
+            _stat("Likes", "likes", "latest count of each post"),
+            _stat("Reposts", "reposts", "boosts, retweets, reposts"),
+            _stat("Replies", "replies", "on the networks that count them"),
+            wrap="wrap",
+            gap="12px",
+            width="100%",
+        ),
+        _top_posts(),
+        _engagement(),
         _links(),
         title="Analytics",
         actions=range_picker,

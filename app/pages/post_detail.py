@@ -41,6 +41,27 @@ def attempts_list(t: TargetView) -> rx.Component:
     )
 
 
+def _count(value: rx.Var, one: str, many: str) -> rx.Component:
+    return rx.hstack(rx.text(value, weight="bold", size="3"),
+                     rx.text(rx.cond(value == "1", one, many), size="2", color_scheme="gray"),
+                     spacing="1", align="baseline")
+
+
+def engagement(t: TargetView) -> rx.Component:
+    """The latest counts the metrics sync read from the network, and when."""
+    return rx.cond(
+        t.measured_at != "",
+        rx.flex(
+            _count(t.likes, "like", "likes"), _count(t.reposts, "repost", "reposts"),
+            _count(t.replies, "reply", "replies"),
+            rx.cond(t.impressions != "", _count(t.impressions, "view", "views"), rx.fragment()),
+            rx.text("as of ", t.measured_at, size="1", color_scheme="gray"),
+            spacing="4", wrap="wrap", align="baseline", aria_label="Engagement",
+        ),
+        rx.fragment(),
+    )
+
+
 def actions(t: TargetView) -> rx.Component:
     return rx.hstack(
         rx.cond(t.can_retry, rx.button(rx.icon("rotate-ccw", size=16), "Retry",
@@ -79,6 +100,7 @@ def target_card(t: TargetView) -> rx.Component:
                                       spacing="1", align="center"),
                             href=t.remote_url, is_external=True),
                     rx.fragment()),
+            engagement(t),
             rx.cond(t.last_error != "",
                     rx.callout(t.last_error, icon="circle-alert", color_scheme="red", size="1", width="100%"),
                     rx.fragment()),

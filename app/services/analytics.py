@@ -1,4 +1,5 @@
-"""How publishing went for a workspace: outcomes, punctuality and clicks, from Quillcast's own records.
+"""How publishing went for a workspace: outcomes, punctuality and clicks, from Quillcast's own records,
+and how the posts did (engagement), from the latest snapshot the metrics sync took of each target.
 
 Lateness is published_at - scheduled_at of targets that went out; "on time" means within a minute.
 """
@@ -9,15 +10,18 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Integer, and_, cast, extract, func
+from sqlalchemy import Integer, and_, cast, extract, func, text
 from sqlmodel import Session, col, select
 
+from app.connectors.registry import ENGAGEMENT_NETWORKS
 from app.services import permissions
 from app.services.errors import ValidationFailed
 from models import Channel, Link, PostTarget, PublishAttempt
 
 ON_TIME_SECONDS = 60
 MAX_DAYS = 366
+TOP_POSTS = 10
+EXCERPT_CHARS = 80
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,20 @@ class NetworkRow:
     on_time_pct: float | None
     median_lateness_s: float | None
     attempts: int
+
+
+@dataclass(frozen=True)
+class EngagementRow:
+    """One network's engagement over the period: sums of each target's latest snapshot."""
+
+    network: str
+    reports: bool  # False: the network does not report engagement (Matrix, Telegram, ...)
+    published: int
+    measured: int  # published targets with at least one snapshot
+    likes: int = 0
+    reposts: int = 0
+    replies: int = 0
+    impressions: int | None = None  # None: no snapshot carried a view count
 
 
 @dataclass
@@ -46,6 +64,66 @@ class Report:
     # One row a day: {"day": "11-20", "published": n, "failed": n}.
     per_day: list[dict[str, object]] = field(default_factory=list)
     top_links: list[dict[str, object]] = field(default_factory=list)
+    likes: int = 0
+    reposts: int = 0
+    replies: int = 0
+    engagement: list[EngagementRow] = field(default_factory=list)
+    # The most engaging published targets: {target_id, post_id, excerpt, channel, network, published_at,
+    # likes, reposts, replies, quotes, impressions}, most likes + reposts + replies first.
+    top_posts: list[dict[str, object]] = field(default_factory=list)
+
+
+# Each published target of the period with its latest snapshot (none: not measured yet).
+_LATEST = text("""
+    SELECT t.id AS target_id, t.post_id, coalesce(t.body, p.body) AS body, c.name AS channel, c.network,
+           t.published_at, l.likes, l.reposts, l.replies, l.quotes, l.impressions
+    FROM post_targets t
+    JOIN posts p ON p.id = t.post_id
+    JOIN channels c ON c.id = t.channel_id
+    LEFT JOIN LATERAL (
+        SELECT s.likes, s.reposts, s.replies, s.quotes, s.impressions FROM metric_snapshots s
+        WHERE s.target_id = t.id ORDER BY s.taken_at DESC LIMIT 1
+    ) l ON true
+    WHERE t.workspace_id = :ws AND t.status = 'published' AND t.published_at >= :since
+""")
+
+
+def excerpt(body: str, limit: int = EXCERPT_CHARS) -> str:
+    flat = " ".join(body.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def _engagement(session: Session, workspace_id: uuid.UUID, since: datetime, out: Report) -> None:
+    rows = session.connection().execute(_LATEST, {"ws": workspace_id, "since": since}).mappings().all()
+    per: dict[str, dict[str, int | None]] = {}
+    measured = []
+    for r in rows:
+        n = per.setdefault(r["network"], {"published": 0, "measured": 0, "likes": 0, "reposts": 0,
+                                          "replies": 0, "impressions": None})
+        n["published"] = (n["published"] or 0) + 1
+        if r["likes"] is None:
+            continue
+        measured.append(r)
+        for key in ("measured", "likes", "reposts", "replies"):
+            n[key] = (n[key] or 0) + (1 if key == "measured" else int(r[key]))
+        if r["impressions"] is not None:
+            n["impressions"] = (n["impressions"] or 0) + int(r["impressions"])
+    for network, n in sorted(per.items()):
+        reports = network in ENGAGEMENT_NETWORKS
+        out.engagement.append(EngagementRow(
+            network=network, reports=reports, published=int(n["published"] or 0),
+            measured=int(n["measured"] or 0), likes=int(n["likes"] or 0), reposts=int(n["reposts"] or 0),
+            replies=int(n["replies"] or 0), impressions=n["impressions"]))
+    out.likes = sum(e.likes for e in out.engagement)
+    out.reposts = sum(e.reposts for e in out.engagement)
+    out.replies = sum(e.replies for e in out.engagement)
+    measured.sort(key=lambda r: (r["likes"] + r["reposts"] + r["replies"], r["published_at"]), reverse=True)
+    out.top_posts = [{
+        "target_id": str(r["target_id"]), "post_id": str(r["post_id"]), "excerpt": excerpt(r["body"] or ""),
+        "channel": r["channel"], "network": r["network"], "published_at": r["published_at"],
+        "likes": r["likes"], "reposts": r["reposts"], "replies": r["replies"], "quotes": r["quotes"],
+        "impressions": r["impressions"],
+    } for r in measured[:TOP_POSTS]]
 
 
 def report(session: Session, actor_id: uuid.UUID, workspace_id: uuid.UUID, days: int = 30,
@@ -140,4 +218,5 @@ def report(session: Session, actor_id: uuid.UUID, workspace_id: uuid.UUID, days:
     out.top_links = [{"code": c, "destination": d, "clicks": n} for c, d, n in links]
     out.clicks = int(session.exec(
         select(func.coalesce(func.sum(Link.clicks), 0)).where(Link.workspace_id == workspace_id)).one())
+    _engagement(session, workspace_id, since, out)
     return out

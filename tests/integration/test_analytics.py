@@ -7,7 +7,7 @@ import pytest
 
 from app.services import analytics
 from app.services.errors import NotFound, ValidationFailed
-from models import Link, PublishAttempt
+from models import Link, Post, PublishAttempt
 from tests.factories import make_channel, make_target, make_user, make_workspace
 
 NOW = datetime(2027, 5, 20, 12, 0, tzinfo=UTC)
@@ -66,3 +66,48 @@ def test_outsiders_and_bad_ranges(session):
     with pytest.raises(ValidationFailed) as err:
         analytics.report(session, owner.id, ws.id, days=0)
     assert err.value.field == "days"
+
+
+def test_report_engagement_uses_each_targets_latest_snapshot(session):
+    from models import MetricSnapshot
+
+    owner = make_user(session)
+    ws = make_workspace(session, owner=owner)
+    bsky, mx, x = (make_channel(session, ws, "bluesky"), make_channel(session, ws, "matrix"),
+                   make_channel(session, ws, "x"))
+    hit = _published(session, bsky, 1)
+    hit_post = session.get(Post, hit.post_id)
+    hit_post.body = "Our launch post " + "with a long tail " * 10
+    session.add(hit_post)
+    quiet = _published(session, bsky, 1, days_ago=2)
+    viewed = _published(session, x, 1, days_ago=3)
+    _published(session, bsky, 1, days_ago=4)  # published, never measured: not in the top posts
+    _published(session, mx, 1)  # Matrix reports nothing
+    old = make_target(session, bsky, scheduled_at=NOW - timedelta(days=90), status="published")
+    old.published_at = NOW - timedelta(days=90)
+    session.add(old)
+
+    def snap(target, hours_ago, likes, reposts=0, replies=0, impressions=None):
+        session.add(MetricSnapshot(workspace_id=ws.id, target_id=target.id,
+                                   taken_at=NOW - timedelta(hours=hours_ago), likes=likes, reposts=reposts,
+                                   replies=replies, impressions=impressions))
+
+    snap(hit, 20, 5)
+    snap(hit, 2, 40, reposts=6, replies=3)  # latest: this one counts, not the sum of both
+    snap(quiet, 2, 1)
+    snap(viewed, 2, 10, reposts=1, impressions=500)
+    snap(old, 2, 999)  # published before the period
+    session.commit()
+
+    r = analytics.report(session, owner.id, ws.id, days=30, now=NOW)
+
+    assert (r.likes, r.reposts, r.replies) == (51, 7, 3)
+    rows = {e.network: e for e in r.engagement}
+    assert (rows["bluesky"].published, rows["bluesky"].measured, rows["bluesky"].likes) == (3, 2, 41)
+    assert rows["bluesky"].impressions is None and rows["x"].impressions == 500
+    assert rows["matrix"].reports is False and rows["matrix"].published == 1
+    assert [p["target_id"] for p in r.top_posts] == [str(hit.id), str(viewed.id), str(quiet.id)]
+    top = r.top_posts[0]
+    assert (top["likes"], top["reposts"], top["replies"], top["channel"]) == (40, 6, 3, bsky.name)
+    assert top["excerpt"].startswith("Our launch post") and top["excerpt"].endswith("…")
+    assert len(top["excerpt"]) <= analytics.EXCERPT_CHARS and top["post_id"] == str(hit.post_id)

@@ -396,8 +396,8 @@ def test_tokens_rotated_while_publishing_are_saved_for_the_next_publish(session)
         def refresh_credentials(self):
             return dict(self.credentials) if self.credentials["refresh_jwt"].startswith("rotated-") else None
 
-        def metrics(self, remote_id):
-            return {}
+        def fetch_metrics(self, remote_id, remote_url=None):
+            return None
 
     user = make_user(session)
     ws = make_workspace(session, owner=user)

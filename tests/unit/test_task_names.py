@@ -9,7 +9,7 @@ def test_task_names_are_pinned_and_namespaced():
     app.loader.import_default_modules()
     names = {n for n in app.tasks if n.startswith("quillcast.")}
     assert {"quillcast.publish.dispatch", "quillcast.maintenance.heartbeat",
-            "quillcast.maintenance.backup"} <= names
+            "quillcast.maintenance.backup", "quillcast.maintenance.sync_metrics"} <= names
     assert all(n.count(".") == 2 for n in names)
 
 
@@ -37,6 +37,14 @@ def test_beat_schedules_the_dispatcher_tick():
 
     entries = {e["task"] for e in app.conf.beat_schedule.values()}
     assert "quillcast.publish.dispatch" in entries
+
+
+def test_beat_schedules_the_metrics_sync_on_the_maintenance_queue():
+    from tasks.celery_app import app
+
+    entry = next(e for e in app.conf.beat_schedule.values() if e["task"] == "quillcast.maintenance.sync_metrics")
+    assert entry["options"]["queue"] == MAINTENANCE_QUEUE
+    assert app.amqp.router.route({}, entry["task"])["queue"].name == MAINTENANCE_QUEUE
 
 
 def test_worker_does_not_import_reflex():

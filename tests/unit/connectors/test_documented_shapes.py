@@ -372,12 +372,8 @@ def test_bluesky_metrics_and_rate_limit_headers():
         },
     )
     c = BlueskyConnector(creds)
-    assert c.metrics("at://did:plc:ada/app.bsky.feed.post/3k") == {
-        "like": 7,
-        "repost": 2,
-        "reply": 1,
-        "quote": 0,
-    }
+    m = c.fetch_metrics("at://did:plc:ada/app.bsky.feed.post/3k")
+    assert m is not None and (m.likes, m.reposts, m.replies, m.quotes, m.impressions) == (7, 2, 1, 0, None)
 
     reset = int(time.time()) + 30
     respx.post(f"{pds}/xrpc/com.atproto.repo.createRecord").respond(

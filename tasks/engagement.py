@@ -1,0 +1,16 @@
+"""The metrics sync: read each recent post's likes, reposts and replies back from its network."""
+
+from __future__ import annotations
+
+from app.core import db
+from app.services import engagement
+from tasks.base import quillcast_task
+
+BATCH = 100
+
+
+@quillcast_task(engagement.SYNC_TASK, time_limit=300)
+def sync_metrics() -> dict[str, object]:
+    """One snapshot for each due target (at most BATCH); the next run picks up the rest."""
+    with db.session_scope() as session:
+        return dict(engagement.sync(session, BATCH).__dict__)
