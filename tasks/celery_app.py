@@ -19,6 +19,8 @@ app.conf.task_routes = {
     "quillcast.publish.*": {"queue": PUBLISH_QUEUE},
     "quillcast.email.*": {"queue": EMAIL_QUEUE},
     "quillcast.maintenance.*": {"queue": MAINTENANCE_QUEUE},
+    # Webhook deliveries are short and bounded by their timeout: they share the maintenance queue.
+    "quillcast.webhooks.*": {"queue": MAINTENANCE_QUEUE},
 }
 app.conf.beat_schedule = {
     # The schedule lives in Postgres; this tick only asks it what is due.
@@ -33,11 +35,16 @@ app.conf.beat_schedule = {
         "schedule": settings.reconcile_interval_seconds,
         "options": {"queue": MAINTENANCE_QUEUE, "expires": 60},
     },
+    "webhooks-sweep": {
+        "task": "quillcast.webhooks.sweep",
+        "schedule": 60.0,
+        "options": {"queue": MAINTENANCE_QUEUE, "expires": 60},
+    },
     "heartbeat": {
         "task": "quillcast.maintenance.heartbeat",
         "schedule": 30.0,
         "options": {"queue": MAINTENANCE_QUEUE, "expires": 30},
     },
 }
-app.conf.include = ["tasks.publish", "tasks.maintenance", "tasks.email"]
+app.conf.include = ["tasks.publish", "tasks.maintenance", "tasks.email", "tasks.webhooks"]
 celery = app
