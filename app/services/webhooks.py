@@ -203,6 +203,7 @@ def list_deliveries(
     permissions.require(session, actor, workspace_id, PERMISSION)
     query = select(WebhookDelivery).where(WebhookDelivery.workspace_id == workspace_id)
     if webhook_id is not None:
+        _get(session, actor, workspace_id, webhook_id)  # an unknown webhook is told, not an empty list
         query = query.where(WebhookDelivery.webhook_id == webhook_id)
     query = query.order_by(col(WebhookDelivery.created_at).desc()).limit(max(1, min(limit, 200)))
     return list(session.exec(query).all())
