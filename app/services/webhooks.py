@@ -15,6 +15,7 @@ import json
 import random
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -98,6 +99,21 @@ def _clean_description(description: str | None) -> str:
     return description
 
 
+def _all_or_problems(*checks: Callable[[], Any]) -> list[Any]:
+    """Every check's result, or one ValidationFailed naming every field that is wrong (a form shows each
+    message next to its field at once)."""
+    results, problems = [], []
+    for check in checks:
+        try:
+            results.append(check())
+        except ValidationFailed as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ValidationFailed("; ".join(f"{p.field}: {p.message}" for p in problems),
+                               field=problems[0].field, problems=problems)
+    return results
+
+
 def _new_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 
@@ -122,9 +138,8 @@ def create(
 ) -> tuple[Webhook, str]:
     """A new webhook and its signing secret: the secret is returned this once and stored encrypted."""
     permissions.require(session, actor, workspace_id, PERMISSION)
-    description = _clean_description(description)
-    events = _clean_events(events)
-    url = _clean_url(url)
+    url, events, description = _all_or_problems(
+        lambda: _clean_url(url), lambda: _clean_events(events), lambda: _clean_description(description))
     count = len(session.exec(select(Webhook.id).where(Webhook.workspace_id == workspace_id)).all())
     if count >= MAX_PER_WORKSPACE:
         raise ValidationFailed(f"a workspace can have at most {MAX_PER_WORKSPACE} webhooks; delete one first",
