@@ -449,12 +449,3 @@ def sweep(limit: int = 500) -> int:
         queue.send(DELIVER_TASK, delivery_id, queue=QUEUE)
     return len(ids)
 
-
-def delivery_view(delivery: WebhookDelivery) -> dict[str, Any]:
-    """What the settings page and the API show of a delivery (never the body's secrets: there are none)."""
-    return {
-        "id": str(delivery.id), "webhook_id": str(delivery.webhook_id), "event": delivery.event,
-        "status": delivery.status, "attempts": delivery.attempts, "http_status": delivery.http_status,
-        "response_excerpt": delivery.response_excerpt, "created_at": delivery.created_at,
-        "delivered_at": delivery.delivered_at, "next_attempt_at": delivery.next_attempt_at,
-    }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis as redis_lib
@@ -327,3 +327,58 @@ def test_delivery_refuses_an_address_that_became_private(session, receiver, monk
     assert receiver.received == []
     [stored] = _deliveries(session, hook)
     assert "private address" in (stored.response_excerpt or "")
+
+
+def test_a_failed_target_is_told_in_the_networks_words(session, sink, no_enqueue):
+    owner, ws, channel, _ = sink_channel(session, sink)
+    with _as(owner) as s:
+        hook, _ = webhooks.create(s, owner.id, ws.id, "https://example.com/hook", ["target.failed"])
+    target = queued_target(session, channel, author=owner)
+    sink.state.script(target.idempotency_key, (422, {"error": "Post text must not contain <script>"}, {}))
+    publishing.set_connector_resolver(sink_connector_for)
+    try:
+        assert publishing.publish_target(target.id) == "failed"
+    finally:
+        publishing.set_connector_resolver(None)
+    [delivery] = _deliveries(session, hook)
+    assert delivery.event == "target.failed"
+    assert delivery.payload["data"]["target"]["error"] == (
+        "bluesky refused the post: Post text must not contain <script>")
+    assert (webhooks.DELIVER_TASK, str(delivery.id)) in no_enqueue
+
+
+def test_a_target_nobody_can_verify_is_told_as_unknown(session, sink, no_enqueue):
+    owner, ws, channel, _ = sink_channel(session, sink)
+    with _as(owner) as s:
+        hook, _ = webhooks.create(s, owner.id, ws.id, "https://example.com/hook", ["target.unknown"])
+    target = queued_target(session, channel, author=owner)
+    held = datetime.now(UTC) - timedelta(seconds=1)
+    target.status, target.lease_expires_at = "publishing", held
+    session.add(target)
+    session.commit()
+    sink.state.lookup_unknown = True
+    publishing.set_connector_resolver(sink_connector_for)
+    try:
+        assert publishing.reconcile_target(target.id, held) == "unknown"
+    finally:
+        publishing.set_connector_resolver(None)
+        sink.state.lookup_unknown = False
+    [delivery] = _deliveries(session, hook)
+    assert delivery.event == "target.unknown" and "publish anyway" in delivery.payload["data"]["target"]["error"]
+
+
+def test_the_sweep_sends_again_what_the_broker_lost(session, no_enqueue):
+    owner = make_user(session)
+    ws = make_workspace(session, owner=owner)
+    with _as(owner) as s:
+        hook, _ = webhooks.create(s, owner.id, ws.id, "https://example.com/hook", ALL_EVENTS)
+        delivery = webhooks.send_test(s, owner.id, ws.id, hook.id)
+    no_enqueue.clear()  # the message the broker "lost"
+    assert webhooks.sweep() >= 0 and (webhooks.DELIVER_TASK, str(delivery.id)) not in no_enqueue  # not yet
+    stored = session.get(WebhookDelivery, delivery.id)
+    assert stored is not None
+    stored.next_attempt_at = datetime.now(UTC) - timedelta(minutes=2)
+    session.add(stored)
+    session.commit()
+    webhooks.sweep()
+    assert (webhooks.DELIVER_TASK, str(delivery.id)) in no_enqueue
