@@ -56,6 +56,17 @@ _EARLY = timedelta(seconds=2)
 _LOST_AFTER = timedelta(seconds=60)
 
 
+KEEP_DAYS = 30
+_PRUNE = text(
+    """
+    DELETE FROM webhook_deliveries WHERE id IN (
+        SELECT id FROM webhook_deliveries
+        WHERE status <> 'pending' AND created_at < now() - make_interval(days => :days)
+        LIMIT :limit)
+    """
+)
+
+
 # --- managing webhooks (owners and admins) -------------------------------------------------------------
 def _clean_url(url: str) -> str:
     url = (url or "").strip()
@@ -438,8 +449,10 @@ def deliver(delivery_id: str | uuid.UUID, client: httpx.Client | None = None) ->
 
 
 def sweep(limit: int = 500) -> int:
-    """Send again pending deliveries well past their time (the broker lost them, or a worker died)."""
+    """Send again pending deliveries well past their time (the broker lost them, or a worker died), and
+    forget finished ones older than KEEP_DAYS."""
     with db.session_scope() as session:
+        session.connection().execute(_PRUNE, {"days": KEEP_DAYS, "limit": limit})
         ids = [str(i) for i in session.exec(
             select(WebhookDelivery.id)
             .where(WebhookDelivery.status == "pending",

@@ -382,3 +382,19 @@ def test_the_sweep_sends_again_what_the_broker_lost(session, no_enqueue):
     session.commit()
     webhooks.sweep()
     assert (webhooks.DELIVER_TASK, str(delivery.id)) in no_enqueue
+
+
+def test_the_sweep_forgets_finished_deliveries_after_a_month(session, no_enqueue):
+    owner = make_user(session)
+    ws = make_workspace(session, owner=owner)
+    with _as(owner) as s:
+        hook, _ = webhooks.create(s, owner.id, ws.id, "https://example.com/hook", ALL_EVENTS)
+        old = webhooks.send_test(s, owner.id, ws.id, hook.id)
+        recent = webhooks.send_test(s, owner.id, ws.id, hook.id)
+    session.execute(text("UPDATE webhook_deliveries SET status = 'delivered', "
+                         "created_at = now() - interval '31 days' WHERE id = :id"), {"id": old.id})
+    session.execute(text("UPDATE webhook_deliveries SET status = 'delivered' WHERE id = :id"),
+                    {"id": recent.id})
+    session.commit()
+    webhooks.sweep()
+    assert [d.id for d in _deliveries(session, hook)] == [recent.id]
