@@ -28,6 +28,7 @@ from state.calendar import CalendarState, HomeState
 from state.channels import ChannelsState, OAuthCallbackState
 from state.compose import ComposeState
 from state.drafts import DraftsState
+from state.health import HealthState
 from state.ideas import IdeasState
 from state.invitation import InvitationState
 from state.outbox import OutboxState
@@ -48,7 +49,8 @@ def _ready_marker(stateful: bool) -> rx.Component | None:
 
 app = rx.App(api_transformer=create_api(), extra_app_wraps={(3, "ReadyMarker"): _ready_marker})
 app.add_page(home_page, route=routes.HOME, title="Quillcast", on_load=HomeState.go_home)
-app.add_page(status_page, route=routes.STATUS, title="Quillcast — status", on_load=StatusState.refresh)
+app.add_page(status_page, route=routes.STATUS, title="Quillcast — status",
+             on_load=[StatusState.refresh, HealthState.open])
 app.add_page(calendar_page, route=routes.CALENDAR, title="Quillcast — calendar", on_load=CalendarState.open)
 app.add_page(post_detail_page, route=routes.POST_DETAIL, title="Quillcast — post",
              on_load=PostDetailState.open)

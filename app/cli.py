@@ -13,6 +13,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -164,6 +166,73 @@ def create_admin(
         say(f"{user.email} is now an administrator (password unchanged)")
     else:
         say(f"{user.email} was already an administrator (nothing changed)")
+
+
+@contextmanager
+def _database_for_maintenance() -> Iterator[str]:
+    """DATABASE_URL, or the embedded PostgreSQL under DATA_DIR (started for the command if it is not
+    running, and stopped again afterwards)."""
+    from app.core import embedded
+
+    settings = _settings()
+    if settings.database_url:
+        yield settings.database_url
+        return
+    pgdata = settings.data_dir / "postgres"
+    if not (pgdata / "PG_VERSION").exists():
+        fail(f"no database here: DATABASE_URL is unset and {pgdata} holds none (start Quillcast once with "
+             "`make run`, or set DATABASE_URL)")
+    was_running = (pgdata / "postmaster.pid").exists()
+    try:
+        pg = embedded.start_postgres(settings.data_dir)
+    except embedded.EmbeddedError as exc:
+        fail(str(exc))
+    try:
+        yield pg.url
+    finally:
+        if not was_running:
+            pg.stop()
+
+
+@cli.command()
+def backup(directory: Path = typer.Option(None, "--dir", help="Where to write (default BACKUP_DIR or "
+                                          "DATA_DIR/backups)")) -> None:
+    """Back up the database to a file (pg_dump custom format); keeps the newest BACKUP_KEEP."""
+    from app.core import backup as backups
+
+    settings = _settings()
+    target = directory or settings.backups_path
+    with _database_for_maintenance() as url:
+        try:
+            taken = backups.take(url, target)
+        except backups.BackupError as exc:
+            fail(str(exc))
+    removed = backups.prune(target, settings.backup_keep)
+    say(f"backup written: {taken.path} ({taken.size / 1024:.0f} KiB)"
+        + (f"; removed {len(removed)} older" if removed else ""))
+    say("keep SECRET_KEY / ENCRYPTION_KEYS safe as well: channel credentials in the backup need them")
+
+
+@cli.command()
+def restore(file: Path = typer.Argument(..., help="A quillcast-*.dump file from `quillcast backup`"),
+            yes: bool = typer.Option(False, "--yes", help="Really replace the database's contents")) -> None:
+    """Replace the database's contents with a backup, then migrate it to this version's schema."""
+    from app.core import backup as backups
+
+    if not yes:
+        fail(f"this replaces everything in the database with {file.name}: stop Quillcast first, then run "
+             "again with --yes")
+    with _database_for_maintenance() as url:
+        try:
+            backups.restore(url, file)
+        except backups.BackupError as exc:
+            fail(str(exc))
+        os.environ["DATABASE_URL"] = url
+        from app.core.config import get_settings
+
+        get_settings.cache_clear()
+        _migrate()
+    say(f"restored {file.name}")
 
 
 @cli.command()

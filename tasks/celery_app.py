@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import Celery
+from celery.schedules import crontab
 from kombu import Exchange, Queue
 
 from app.core.config import get_settings
@@ -46,5 +47,11 @@ app.conf.beat_schedule = {
         "options": {"queue": MAINTENANCE_QUEUE, "expires": 30},
     },
 }
+if settings.backup_daily:
+    app.conf.beat_schedule["daily-backup"] = {
+        "task": "quillcast.maintenance.backup",
+        "schedule": crontab(hour=3, minute=17),
+        "options": {"queue": MAINTENANCE_QUEUE, "expires": 3600},
+    }
 app.conf.include = ["tasks.publish", "tasks.maintenance", "tasks.email", "tasks.webhooks"]
 celery = app

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.services import publishing, system
+from app.services import backups, publishing, system
 from tasks.base import quillcast_task
 
 
@@ -16,3 +16,9 @@ def heartbeat() -> None:
 def reconcile() -> dict[str, int]:
     """Settle expired publishing leases through lookup and re-enqueue lost `queued` targets."""
     return dict(publishing.reconcile().__dict__)
+
+
+@quillcast_task("quillcast.maintenance.backup", time_limit=3600)
+def backup() -> dict[str, object]:
+    """The daily database backup (BACKUP_DIR, keeping BACKUP_KEEP files)."""
+    return backups.scheduled()

@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     breaker_failure_threshold: int = Field(default=5, ge=1, le=1000)
     breaker_window_seconds: float = Field(default=60.0, gt=0, le=3600)
     breaker_open_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # Backups (`quillcast backup`, and daily at 03:17 UTC by beat unless BACKUP_DAILY=false).
+    backup_dir: Path | None = None  # default: <DATA_DIR>/backups
+    backup_keep: int = Field(default=7, ge=1, le=3650)
+    backup_daily: bool = True
 
     # --- accounts (identity) ---
     # Outgoing mail. No SMTP_HOST: mail stays in the outbox with status "held" (admins read it there).
@@ -181,6 +185,10 @@ class Settings(BaseSettings):
         """Caches, sessions, rate limits and circuit breakers."""
         url = self._redis()
         return with_redis_db(url, redis_db_of(url) + 2)
+
+    @property
+    def backups_path(self) -> Path:
+        return self.backup_dir or self.data_dir / "backups"
 
     @property
     def private_endpoints_allowed(self) -> bool:

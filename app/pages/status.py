@@ -5,7 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from components.shell import shell
-from components.status import check_row
+from components.status import adoption_row, check_row, health_card
+from state.health import HealthState
 from state.status import StatusState
 
 
@@ -36,12 +37,42 @@ def status_page() -> rx.Component:
             width="100%",
         ),
         rx.hstack(
-            rx.button(rx.icon("refresh-cw", size=16), "Check again", on_click=StatusState.refresh,
-                      loading=StatusState.loading),
+            rx.button(rx.icon("refresh-cw", size=16), "Check again",
+                      on_click=[StatusState.refresh, HealthState.open], loading=StatusState.loading),
             rx.text(rx.cond(StatusState.checked_at != "", "Checked at " + StatusState.checked_at, ""),
                     color_scheme="gray", size="2"),
             align="center",
             spacing="3",
+        ),
+        rx.cond(
+            HealthState.admin,
+            rx.vstack(
+                rx.heading("Publishing health", size="4", as_="h2", margin_top="4"),
+                rx.text("The whole instance, updated every 10 seconds; the same numbers Prometheus reads at "
+                        "/api/metrics.", size="2", color_scheme="gray"),
+                rx.grid(rx.foreach(HealthState.health, health_card),
+                        columns=rx.breakpoints(initial="1", sm="2", lg="4"), spacing="3", width="100%"),
+                rx.heading("Feature adoption, last 30 days", size="4", as_="h2", margin_top="4"),
+                rx.text(HealthState.active_people, size="2"),
+                rx.card(
+                    rx.table.root(
+                        rx.table.header(rx.table.row(
+                            rx.table.column_header_cell("Feature"),
+                            rx.table.column_header_cell("Uses"),
+                            rx.table.column_header_cell("Days used"),
+                        )),
+                        rx.table.body(rx.foreach(HealthState.adoption, adoption_row)),
+                        width="100%",
+                        aria_label="Feature adoption",
+                    ),
+                    width="100%",
+                ),
+                rx.text("Counts only, per day, kept 100 days: no person, workspace or post is recorded.",
+                        size="1", color_scheme="gray"),
+                width="100%",
+                spacing="2",
+            ),
+            rx.fragment(),
         ),
         title="System status",
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import regex
 
 from app.core import llm
+from app.services import usage
 from app.services.errors import DomainError, ValidationFailed
 
 MAX_INPUT = 10_000
@@ -31,9 +32,11 @@ def _check(text: str, field: str = "text") -> str:
 
 def _ask(prompt: str, **kw: float | int) -> str:
     try:
-        return llm.chat(_SYSTEM, prompt, **kw)  # type: ignore[arg-type]
+        answer = llm.chat(_SYSTEM, prompt, **kw)  # type: ignore[arg-type]
     except (llm.LLMNotConfigured, llm.LLMError) as exc:
         raise AssistUnavailable(str(exc)) from exc
+    usage.record("ai_assist")
+    return answer
 
 
 def enabled() -> bool:

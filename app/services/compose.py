@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.connectors import registry, text
-from app.services import channels, posts, preview
+from app.services import channels, posts, preview, usage
 from app.services.errors import Conflict, ValidationFailed
 from models import Channel, PostTarget
 from models.base import utcnow
@@ -226,6 +226,7 @@ def split_thread(body: str, networks: list[tuple[str, dict[str, Any] | None]]) -
     if len(parts) > posts.MAX_THREAD_PARTS + 1:
         raise ValidationFailed(f"this text makes {len(parts)} parts; a thread has at most "
                                f"{posts.MAX_THREAD_PARTS + 1} — shorten it", field="thread")
+    usage.record("thread")
     return parts, limits.max_chars, label(network)
 
 

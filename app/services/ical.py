@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from icalendar import Calendar, Event
 from sqlmodel import Session, col, select
 
-from app.services import permissions
+from app.services import permissions, usage
 from app.services.calendar import NETWORK_LABELS
 from app.services.errors import NotFound
 from models import CalendarFeed, Channel, Post, PostTarget
@@ -30,6 +30,7 @@ def create_feed(session: Session, actor_id: uuid.UUID, workspace_id: uuid.UUID) 
     token = secrets.token_urlsafe(32)
     session.add(CalendarFeed(workspace_id=workspace_id, user_id=actor_id, token_hash=_hash(token)))
     session.flush()
+    usage.record("ical_feed")
     return token
 
 

@@ -6,7 +6,7 @@ import uuid
 
 from sqlmodel import Session, select
 
-from app.services import permissions
+from app.services import permissions, usage
 from app.services.errors import NotFound, ValidationFailed
 from models import Idea
 
@@ -70,4 +70,5 @@ def mark_used(session: Session, workspace_id: uuid.UUID, idea_id: uuid.UUID, pos
     idea = _get(session, workspace_id, idea_id)
     idea.status, idea.post_id = "used", post_id
     session.add(idea)
+    usage.record("idea_to_post")
     return idea

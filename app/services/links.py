@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from app.services import permissions
+from app.services import permissions, usage
 from app.services.errors import NotFound, ValidationFailed
 from models import Link, LinkClick
 
@@ -59,6 +59,7 @@ def shorten(
                 created_by_id=actor_id)
     session.add(link)
     session.flush()
+    usage.record("short_link")
     return link
 
 

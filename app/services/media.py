@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 
 from app.connectors.base import Limits, MediaItem
 from app.core.config import get_settings
-from app.services import audit, permissions
+from app.services import audit, permissions, usage
 from app.services.errors import ValidationFailed
 from models import MediaAsset
 
@@ -144,6 +144,7 @@ def store_upload(
         size_bytes=len(data),
     )
     session.commit()
+    usage.record("image")
     return asset
 
 

@@ -15,7 +15,7 @@ from typing import Literal
 from sqlmodel import Session, select
 
 from app.core import queue
-from app.services import approval_notices, audit, publishing, timeslots, webhooks
+from app.services import approval_notices, audit, publishing, timeslots, usage, webhooks
 from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.services.post_queries import list_posts, list_targets, post_detail
 from app.services.post_rules import (
@@ -256,6 +256,7 @@ def schedule_post(
     _audit(session, actor, "post.scheduled" if mode == "direct" else "post.submitted", post,
            scheduled_at=when.isoformat())
     session.flush()
+    usage.record("schedule" if mode == "direct" else "approval_requested")
     if mode == "approval":
         approval_notices.submitted(session, post, actor)
     return post
@@ -331,6 +332,7 @@ def add_to_queue(session: Session, actor: uuid.UUID, post_id: uuid.UUID, now: da
     session.add(post)
     _audit(session, actor, "post.queued_in_slots", post)
     session.flush()
+    usage.record("queue_slot" if mode == "direct" else "approval_requested")
     if mode == "approval":
         approval_notices.submitted(session, post, actor)
     return post
@@ -356,6 +358,7 @@ def publish_now(session: Session, actor: uuid.UUID, post_id: uuid.UUID) -> Post:
     session.add(post)
     _audit(session, actor, "post.published_now" if direct else "post.submitted", post)
     session.flush()
+    usage.record("publish_now" if direct else "approval_requested")
     if not direct:
         approval_notices.submitted(session, post, actor)
     return post
@@ -489,6 +492,7 @@ def approve(session: Session, actor: uuid.UUID, post_id: uuid.UUID, now: datetim
     _audit(session, actor, "post.approved", post)
     session.flush()
     approval_notices.approved(session, post, actor)
+    usage.record("approved")
     return post
 
 

@@ -37,7 +37,7 @@ from app.connectors.base import (
 )
 from app.core import breaker, crypto, db, queue
 from app.core.config import get_settings
-from app.services import email, webhooks
+from app.services import email, usage, webhooks
 from app.services.errors import ValidationFailed
 from models import Channel, MediaAsset, Post, PostTarget, PublishAttempt, User
 from models.base import utcnow
@@ -411,6 +411,7 @@ def _finish_published(lease: _Lease, result: PublishResult) -> str:
             if status and status != current:
                 conn.execute(text("UPDATE posts SET status = :s, updated_at = now() WHERE id = :id"),
                              {"s": status, "id": post_id})
+    usage.record("published")
     return "published"
 
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from app.core.config import get_settings
 from app.core.redis import get_redis
+from app.services import usage
 
 _KEY = "quillcast:session:"
 _USER_KEY = "quillcast:user-sessions:"
@@ -93,6 +94,7 @@ def resolve(token: str | None) -> SessionInfo | None:
     pipe = r.pipeline()
     pipe.hset(_KEY + sid, "last_seen_at", repr(now))
     pipe.expire(_KEY + sid, max(1, int(min(idle, remaining)) + 1))
+    usage.seen(pipe, info.user_id)
     pipe.execute()
     return SessionInfo(**{**info.__dict__, "last_seen_at": datetime.fromtimestamp(now, UTC)})
 

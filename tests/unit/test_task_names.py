@@ -8,7 +8,8 @@ def test_task_names_are_pinned_and_namespaced():
 
     app.loader.import_default_modules()
     names = {n for n in app.tasks if n.startswith("quillcast.")}
-    assert {"quillcast.publish.dispatch", "quillcast.maintenance.heartbeat"} <= names
+    assert {"quillcast.publish.dispatch", "quillcast.maintenance.heartbeat",
+            "quillcast.maintenance.backup"} <= names
     assert all(n.count(".") == 2 for n in names)
 
 
