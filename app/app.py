@@ -36,7 +36,7 @@ from state.post_detail import PostDetailState
 from state.queue import QueueState
 from state.status import StatusState
 from state.workspace import OnboardingState
-from state.workspace_settings import WorkspaceSettingsState
+from state.workspace_settings import WebhookSettingsState, WorkspaceSettingsState
 
 
 def _ready_marker(stateful: bool) -> rx.Component | None:
@@ -75,7 +75,8 @@ app.add_page(oauth_callback_page, route=routes.CHANNELS_OAUTH_CALLBACK,
              title="Quillcast — connecting a channel",
              on_load=[OAuthCallbackState.require_workspace, OAuthCallbackState.finish])
 app.add_page(workspace_settings_page, route=routes.WORKSPACE_SETTINGS, title="Quillcast — workspace settings",
-             on_load=[WorkspaceSettingsState.require_workspace, WorkspaceSettingsState.on_load])
+             on_load=[WorkspaceSettingsState.require_workspace, WorkspaceSettingsState.on_load,
+                      WebhookSettingsState.on_load])
 app.add_page(ideas_page, route=routes.IDEAS, title="Quillcast — ideas",
              on_load=[IdeasState.require_workspace, IdeasState.on_load])
 app.add_page(queue_page, route=routes.QUEUE, title="Quillcast — queue",

@@ -19,6 +19,7 @@ from models.post import (
 )
 from models.studio import IDEA_STATUSES, SNIPPET_KINDS, CalendarFeed, Idea, Link, LinkClick, Snippet
 from models.user import User
+from models.webhook import DELIVERY_STATUSES, TEST_EVENT, WEBHOOK_EVENTS, Webhook, WebhookDelivery
 from models.workspace import ROLES, Membership, Workspace
 
 __all__ = [
@@ -27,5 +28,6 @@ __all__ = [
     "ApiKey", "AuditLog", "Channel", "Invitation", "MediaAsset", "Membership", "Post", "PostTarget",
     "PublishAttempt", "RefreshToken", "TimeSlot", "User", "Workspace",
     "IDEA_STATUSES", "SNIPPET_KINDS", "CalendarFeed", "Idea", "Link", "LinkClick", "Snippet",
+    "DELIVERY_STATUSES", "TEST_EVENT", "WEBHOOK_EVENTS", "Webhook", "WebhookDelivery",
     "EMAIL_STATUSES", "TOKEN_PURPOSES", "EmailOutbox", "MetricSnapshot", "OneTimeToken", "RecoveryCode",
 ]

@@ -1,20 +1,26 @@
-"""Workspace settings: name, time zone, the two-factor policy, members and their roles, invitations.
+"""Workspace settings: name, time zone, the two-factor policy, members and their roles, invitations, and
+the outgoing webhooks.
 
-Thin: each handler calls app/services/workspaces or invitations through `self.run` (the user's claims,
-RLS applies); those check workspace:manage / member:manage / member:invite again.
+Thin: each handler calls app/services/workspaces, invitations or webhooks through `self.run` (the user's
+claims, RLS applies); those check workspace:manage / member:manage / member:invite again.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from app.services import invitations, workspaces
+from app.services import invitations, webhooks, workspaces
 from app.services.errors import DomainError
 from state.auth import field_errors
 from state.forms import ConfirmDialog, OnceForm, fresh_nonce
+from state.post_detail import _client_connected
 from state.workspace import WorkspaceState
 
 
@@ -170,3 +176,170 @@ class WorkspaceSettingsState(OnceForm, ConfirmDialog, WorkspaceState):
             return
         await self._refresh()
         yield rx.toast.success("Invitation revoked.")
+
+
+# --- webhooks: their own substate, so the page keeps one nonce and one confirm dialog per section ---
+EVENT_LABELS = {
+    "target.published": "a post went out on a channel (with its live URL)",
+    "target.failed": "a post failed on a channel (with the network's words)",
+    "target.unknown": "we cannot tell whether a post went out: someone must check",
+    "post.approval_requested": "a post waits for approval",
+    "post.approved": "a post was approved",
+    "post.changes_requested": "a reviewer asked for changes",
+}
+WEBHOOK_POLL_SECONDS = 1.0
+WEBHOOK_POLL_FOR_SECONDS = 60.0
+
+
+def _when(moment: datetime | None, timezone: str) -> str:
+    if moment is None:
+        return ""
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%d %b %H:%M:%S")
+
+
+def _webhook_rows(session, user_id, workspace_id, timezone):  # type: ignore[no-untyped-def]
+    hooks = webhooks.list_webhooks(session, user_id, workspace_id)
+    urls = {h.id: h.url for h in hooks}
+    rows = [
+        {"id": str(h.id), "url": h.url, "description": h.description, "events": ", ".join(h.events),
+         "active": "yes" if h.active else "",
+         "last_status": h.last_status or "never sent", "last_at": _when(h.last_delivery_at, timezone)}
+        for h in hooks
+    ]
+    deliveries = [
+        {"id": str(d.id), "event": d.event, "status": d.status, "attempts": str(d.attempts),
+         "http_status": str(d.http_status) if d.http_status is not None else "—",
+         "excerpt": d.response_excerpt or "", "when": _when(d.created_at, timezone),
+         "url": urls.get(d.webhook_id, "")}
+        for d in webhooks.list_deliveries(session, user_id, workspace_id, limit=20)
+    ]
+    return rows, deliveries
+
+
+class WebhookSettingsState(OnceForm, ConfirmDialog, WorkspaceState):
+    hooks: list[dict[str, str]] = []
+    deliveries: list[dict[str, str]] = []
+    errors: dict[str, str] = {}
+    # The signing secret, shown once right after it was made; never kept on the server side either.
+    new_secret: str = ""
+    new_secret_url: str = ""
+    saving: bool = False
+    _polling: bool = False
+
+    @rx.var
+    def can_manage(self) -> bool:
+        return webhooks.PERMISSION in self.allowed
+
+    @rx.var
+    def waiting(self) -> bool:
+        return any(d["status"] == "pending" for d in self.deliveries)
+
+    @rx.event
+    async def on_load(self):  # type: ignore[no-untyped-def]
+        self.errors, self.new_secret, self.new_secret_url, self.confirm_id = {}, "", "", ""
+        self.nonce = fresh_nonce()
+        if self._workspace_id and self.can_manage:
+            await self._refresh()
+
+    async def _refresh(self) -> None:
+        self.hooks, self.deliveries = await self.run(_webhook_rows, self.workspace_timezone)
+
+    def _show_secret(self, secret: str, url: str) -> None:
+        self.new_secret, self.new_secret_url = secret, url
+
+    @rx.event
+    async def add(self, form: dict[str, Any]):  # type: ignore[no-untyped-def]
+        if not self._take(form.get("nonce", ""), self.saving):
+            return
+        self.saving, self.errors = True, {}
+        yield
+        events = [e for e in EVENT_LABELS if form.get(f"event:{e}")]
+        created, errors = await self.run_form(webhooks.create, str(form.get("webhook_url", "")), events,
+                                              str(form.get("webhook_description", "")))
+        self.saving, self.nonce = False, fresh_nonce()
+        if errors or created is None:
+            # The form's own names: `url` and `description` are the service's words for them.
+            self.errors = {{"url": "webhook_url", "description": "webhook_description"}.get(k, k): v
+                           for k, v in errors.items()}
+            return
+        hook, secret = created
+        self._show_secret(secret, hook.url)
+        await self._refresh()
+        # The form is uncontrolled (it keeps what was typed on an error): empty it after a success.
+        yield rx.call_script("document.getElementById('webhook-form').reset()")
+
+    @rx.event
+    def dismiss_secret(self) -> None:
+        self.new_secret, self.new_secret_url = "", ""
+
+    @rx.event
+    async def send_test(self, webhook_id: str):  # type: ignore[no-untyped-def]
+        try:
+            await self.run(webhooks.send_test, uuid.UUID(webhook_id))
+        except DomainError as exc:
+            yield rx.toast.error(exc.message)
+            return
+        await self._refresh()
+        yield rx.toast.success("Test event sent: its delivery is listed below.")
+        yield WebhookSettingsState.poll
+
+    @rx.event
+    async def rotate(self, webhook_id: str):  # type: ignore[no-untyped-def]
+        try:
+            secret = await self.run(webhooks.rotate_secret, uuid.UUID(webhook_id))
+        except DomainError as exc:
+            yield rx.toast.error(exc.message)
+            return
+        url = next((h["url"] for h in self.hooks if h["id"] == webhook_id), "")
+        self._show_secret(secret, url)
+        yield rx.toast.success("New secret made: the old one no longer signs deliveries.")
+
+    @rx.event
+    async def set_active(self, webhook_id: str, active: bool):  # type: ignore[no-untyped-def]
+        try:
+            await self.run(webhooks.update, uuid.UUID(webhook_id), active=bool(active))
+        except DomainError as exc:
+            yield rx.toast.error(exc.message)
+        await self._refresh()
+
+    @rx.event
+    def ask_delete(self, webhook_id: str) -> None:
+        row = next((h for h in self.hooks if h["id"] == webhook_id), None)
+        if row is not None:
+            self.confirm_id, self.confirm_label = webhook_id, row["url"]
+
+    @rx.event
+    async def delete(self):  # type: ignore[no-untyped-def]
+        webhook_id = self._confirmed()
+        if not webhook_id:
+            return
+        try:
+            await self.run(webhooks.delete, uuid.UUID(webhook_id))
+        except DomainError as exc:
+            yield rx.toast.error(exc.message)
+            return
+        await self._refresh()
+        yield rx.toast.success("Webhook deleted.")
+
+    @rx.event(background=True)
+    async def poll(self):  # type: ignore[no-untyped-def]
+        """Refresh the deliveries every second while one is pending: at most a minute, only while the tab
+        is open (a retry waits longer than that; the list shows it as pending until the next visit)."""
+        async with self:
+            if self._polling:
+                return
+            self._polling = True
+            token = self.router.session.client_token
+        try:
+            deadline = time.monotonic() + WEBHOOK_POLL_FOR_SECONDS
+            while time.monotonic() < deadline:
+                await asyncio.sleep(WEBHOOK_POLL_SECONDS)
+                if not _client_connected(token):
+                    return
+                async with self:
+                    await self._refresh()
+                    if not self.waiting:
+                        return
+        finally:
+            async with self:
+                self._polling = False

@@ -20,6 +20,8 @@ app.conf.task_routes = {
     "quillcast.publish.*": {"queue": PUBLISH_QUEUE},
     "quillcast.email.*": {"queue": EMAIL_QUEUE},
     "quillcast.maintenance.*": {"queue": MAINTENANCE_QUEUE},
+    # Webhook deliveries are short and bounded by their timeout: they share the maintenance queue.
+    "quillcast.webhooks.*": {"queue": MAINTENANCE_QUEUE},
 }
 app.conf.beat_schedule = {
     # The schedule lives in Postgres; this tick only asks it what is due.
@@ -40,6 +42,11 @@ app.conf.beat_schedule = {
         "schedule": 600.0,
         "options": {"queue": MAINTENANCE_QUEUE, "expires": 300},
     },
+    "webhooks-sweep": {
+        "task": "quillcast.webhooks.sweep",
+        "schedule": 60.0,
+        "options": {"queue": MAINTENANCE_QUEUE, "expires": 60},
+    },
     "heartbeat": {
         "task": "quillcast.maintenance.heartbeat",
         "schedule": 30.0,
@@ -52,5 +59,5 @@ if settings.backup_daily:
         "schedule": crontab(hour=3, minute=17),
         "options": {"queue": MAINTENANCE_QUEUE, "expires": 3600},
     }
-app.conf.include = ["tasks.publish", "tasks.maintenance", "tasks.email", "tasks.engagement"]
+app.conf.include = ["tasks.publish", "tasks.maintenance", "tasks.email", "tasks.engagement", "tasks.webhooks"]
 celery = app

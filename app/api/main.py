@@ -24,6 +24,7 @@ from app.api import (
     posts,
     security,
     studio,
+    webhooks,
     workspaces,
 )
 from app.core import metrics as core_metrics
@@ -53,6 +54,7 @@ def create_api() -> FastAPI:
     api.include_router(auth.router, prefix=API_PREFIX)
     api.include_router(auth_tokens.router, prefix=API_PREFIX)
     api.include_router(workspaces.router, prefix=API_PREFIX)
+    api.include_router(webhooks.router, prefix=API_PREFIX)
     api.include_router(api_keys.router, prefix=API_PREFIX)
     api.include_router(oidc.router, prefix=API_PREFIX)
     api.include_router(admin.router, prefix=API_PREFIX)

@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     publish_max_attempts: int = Field(default=5, ge=1, le=50)
     publish_backoff_base_seconds: float = Field(default=30.0, ge=0, le=3600)
     publish_backoff_cap_seconds: float = Field(default=3600.0, ge=0, le=86_400)
+    # Outgoing event webhooks: each POST waits this long; 5xx, 429 and timeouts retry with backoff.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_max_attempts: int = Field(default=8, ge=1, le=50)
+    webhook_backoff_base_seconds: float = Field(default=30.0, ge=0, le=3600)
+    webhook_backoff_cap_seconds: float = Field(default=3600.0, ge=0, le=86_400)
     reconcile_interval_seconds: float = Field(default=15.0, gt=0, le=3600)
     # A `queued` target older than this was probably lost by the broker (worker killed): re-enqueue it.
     queued_stuck_seconds: float = Field(default=120.0, gt=0, le=86_400)

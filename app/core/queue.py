@@ -68,20 +68,23 @@ def send(task_name: str, *args: Any, queue: str, countdown: float | None = None)
 _PENDING = "quillcast_pending_tasks"
 
 
-def send_after_commit(session: Session, task_name: str, *args: Any, queue: str) -> None:
-    """Enqueue once `session` commits; a rollback drops it (then and at any later commit)."""
+def send_after_commit(
+    session: Session, task_name: str, *args: Any, queue: str, countdown: float | None = None
+) -> None:
+    """Enqueue once `session` commits (to run `countdown` seconds later); a rollback drops it (then and at
+    any later commit)."""
     pending = session.info.get(_PENDING)
     if pending is None:
         pending = session.info[_PENDING] = []
         event.listen(session, "after_commit", _send_pending)
         event.listen(session, "after_soft_rollback", _drop_pending)
-    pending.append((task_name, args, queue))
+    pending.append((task_name, args, queue, countdown))
 
 
 def _send_pending(session: Session) -> None:
     pending, session.info[_PENDING] = session.info.get(_PENDING) or [], []
-    for task_name, args, queue in pending:
-        send(task_name, *args, queue=queue)
+    for task_name, args, queue, countdown in pending:
+        send(task_name, *args, queue=queue, countdown=countdown)
 
 
 def _drop_pending(session: Session, _previous_transaction: Any) -> None:

@@ -1,4 +1,5 @@
-"""E-mail notices for approvals: reviewers hear of a submitted post, its author of the decision.
+"""E-mail notices for approvals: reviewers hear of a submitted post, its author of the decision (and the
+workspace's webhooks hear of all three steps).
 
 posts.py calls these right after the state change, in the same unit of work: each mail is an outbox
 row (app.services.email) that is sent only once that unit commits, so a refused or rolled-back action
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from app.core.config import get_settings
-from app.services import email, permissions
+from app.services import email, permissions, webhooks
 from models import Channel, Membership, Post, PostTarget, User, Workspace
 
 EXCERPT_CHARS = 80
@@ -44,11 +45,13 @@ def submitted(session: Session, post: Post, actor: uuid.UUID) -> int:
     for reviewer in reviewers:
         email.send_template(session, reviewer.email, "approval_requested",
                             {**context, "name": reviewer.display_name})
+    webhooks.post_event(session, "post.approval_requested", post, actor)
     return len(reviewers)
 
 
 def approved(session: Session, post: Post, actor: uuid.UUID) -> bool:
     """Tell the author who approved `post` and when it goes out."""
+    webhooks.post_event(session, "post.approved", post, actor)
     author = _author(session, post, actor)
     if author is None:
         return False
@@ -63,6 +66,7 @@ def approved(session: Session, post: Post, actor: uuid.UUID) -> bool:
 
 def changes_requested(session: Session, post: Post, actor: uuid.UUID) -> bool:
     """Send the reviewer's comment to the author, with a link to edit the post."""
+    webhooks.post_event(session, "post.changes_requested", post, actor)
     author = _author(session, post, actor)
     if author is None:
         return False

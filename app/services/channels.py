@@ -184,25 +184,32 @@ def check_endpoints(credentials: dict[str, Any], settings: dict[str, Any]) -> No
     for source, field_name in ((credentials, "credentials"), (settings, "settings")):
         for key in ENDPOINT_KEYS:
             value = source.get(key)
-            if not isinstance(value, str) or not value:
-                continue
-            parts = urlsplit(value if "://" in value else f"https://{value}")
-            if parts.scheme not in ("https", "http") or not parts.hostname:
-                raise ValidationFailed(f"{key} must be an https:// address", field=field_name)
-            try:
-                infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-            except (socket.gaierror, UnicodeError, ValueError) as exc:
-                raise ValidationFailed(
-                    f"{parts.hostname} does not resolve; check the {key} address", field=field_name
-                ) from exc
-            for info in infos:
-                address = ipaddress.ip_address(info[4][0])
-                if not address.is_global:
-                    raise ValidationFailed(
-                        f"{key} points to a private address ({address}); only public servers can be "
-                        "connected here (an operator can set ALLOW_PRIVATE_ENDPOINTS)",
-                        field=field_name,
-                    )
+            if isinstance(value, str) and value:
+                check_public_url(value, key=key, field=field_name)
+
+
+def check_public_url(value: str, *, key: str, field: str) -> None:
+    """Refuse `value` when it is not http(s) or its host resolves to a non-public address (unless
+    private endpoints are allowed). Channels and outgoing webhooks share this one check."""
+    if get_settings().private_endpoints_allowed:
+        return
+    parts = urlsplit(value if "://" in value else f"https://{value}")
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValidationFailed(f"{key} must be an https:// address", field=field)
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError, ValueError) as exc:
+        raise ValidationFailed(
+            f"{parts.hostname} does not resolve; check the {key} address", field=field
+        ) from exc
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global:
+            raise ValidationFailed(
+                f"{key} points to a private address ({address}); only public servers can be "
+                "reached from here (an operator can set ALLOW_PRIVATE_ENDPOINTS)",
+                field=field,
+            )
 
 
 def _verify(

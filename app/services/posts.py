@@ -15,7 +15,7 @@ from typing import Literal
 from sqlmodel import Session, select
 
 from app.core import queue
-from app.services import approval_notices, audit, publishing, timeslots, usage
+from app.services import approval_notices, audit, publishing, timeslots, usage, webhooks
 from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.services.post_queries import list_posts, list_targets, post_detail
 from app.services.post_rules import (
@@ -440,6 +440,7 @@ def resolve_unknown(
     elif action == "mark_posted":
         target.status, target.published_at, target.remote_url = "published", datetime.now(UTC), remote_url
         target.last_error = None
+        webhooks.target_settled(session, target)
     else:
         raise ValidationFailed("choose publish_anyway or mark_posted", field="action")
     session.add(target)

@@ -37,7 +37,7 @@ from app.connectors.base import (
 )
 from app.core import breaker, crypto, db, queue
 from app.core.config import get_settings
-from app.services import email, usage
+from app.services import email, usage, webhooks
 from app.services.errors import ValidationFailed
 from models import Channel, MediaAsset, Post, PostTarget, PublishAttempt, User
 from models.base import utcnow
@@ -403,6 +403,8 @@ def _finish_published(lease: _Lease, result: PublishResult) -> str:
         post_id = conn.execute(_PUBLISHED, {"id": lease.target_id, "attempt_id": lease.attempt_id,
                                             "remote_id": result.remote_id, "remote_url": result.url}).scalar()
         if post_id is not None:
+            webhooks.target_published(session, lease.workspace_id or lease.channel.workspace_id,
+                                      lease.target_id, post_id, lease.channel, result.url)
             current = conn.execute(_LOCK_POST, {"post_id": post_id}).scalar()
             statuses = list(conn.execute(_TARGET_STATUSES, {"post_id": post_id}).scalars())
             status = derive_post_status(statuses)
@@ -425,6 +427,7 @@ def _finish(lease: _Lease, result: PublishResult | None, error: Exception | None
         if target is None or attempt is None:
             return "missing"
         attempt.finished_at = now
+        before = target.status
         ours = target.status == "publishing" and target.lease_expires_at == lease.expires_at
         if result is not None:
             attempt.outcome = "published"
@@ -455,6 +458,8 @@ def _finish(lease: _Lease, result: PublishResult | None, error: Exception | None
         session.add(target)
         session.flush()
         refresh_post_status(session, target.post_id)
+        if target.status != before:
+            webhooks.target_settled(session, target)
         log.debug("publish.done", target_id=str(target.id), status=target.status, attempt=lease.number)
         return target.status
 
@@ -655,4 +660,5 @@ def reconcile_target(target_id: uuid.UUID, held_until: datetime) -> str:
         session.add(target)
         session.flush()
         refresh_post_status(session, target.post_id)
+        webhooks.target_settled(session, target)
         return outcome

@@ -1,7 +1,7 @@
 """metric snapshots
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-26 14:55:00.000000
 """
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from app.core import rls
 
 
 revision: str = '0008'
-down_revision: str | None = '0006'
+down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -8,7 +8,7 @@ from app.core.db import session_scope
 
 def _sent(monkeypatch):
     calls = []
-    monkeypatch.setattr(queue, "send", lambda name, *a, queue: calls.append(name))
+    monkeypatch.setattr(queue, "send", lambda name, *a, queue, countdown=None: calls.append(name))
     return calls
 
 
@@ -18,6 +18,15 @@ def test_sent_after_commit(app_env, monkeypatch):
         queue.send_after_commit(session, "quillcast.maintenance.heartbeat", queue=queue.MAINTENANCE_QUEUE)
         assert calls == []
     assert calls == ["quillcast.maintenance.heartbeat"]
+
+
+def test_a_delay_is_carried_to_the_send(app_env, monkeypatch):
+    calls = []
+    monkeypatch.setattr(queue, "send", lambda name, *a, queue, countdown=None: calls.append((a, countdown)))
+    with session_scope() as session:
+        queue.send_after_commit(session, "quillcast.webhooks.deliver", "d-1", queue=queue.MAINTENANCE_QUEUE,
+                                countdown=7.5)
+    assert calls == [(("d-1",), 7.5)]
 
 
 def test_a_rollback_drops_it_for_good(app_env, monkeypatch):

@@ -27,6 +27,8 @@ class WebhookReceiver:
     secret: str
     received: list[Received] = field(default_factory=list)
     status: int = 200
+    # Answers for the next requests, in order, before `status`: (status, extra headers).
+    script: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
 
     @property
@@ -43,13 +45,16 @@ class WebhookReceiver:
                 headers = {k: v for k, v in self.headers.items()}
                 ok = verify_signature(receiver.secret, headers, body)
                 receiver.received.append(Received(headers, body, ok))
-                status = receiver.status if ok else 401
+                status, extra = receiver.script.pop(0) if receiver.script else (receiver.status, {})
+                status = status if ok else 401
                 payload = json.dumps(
                     {"id": f"r{len(receiver.received)}", "url": "https://example.org/p"}
                 ).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
+                for name, value in extra.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(payload)
 
