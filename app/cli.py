@@ -347,6 +347,9 @@ def run(port: int = typer.Option(None, help="Port for UI and API (default WEB_PO
 
     settings = _settings()
     port = port or settings.web_port
+    # Explicitly, not inherited: a process started in the background by a non-interactive shell (CI
+    # scripts, `cmd &`) begins with SIGINT ignored, and Python then never raises KeyboardInterrupt.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _raise_interrupt)
     stoppers: list = []  # type: ignore[type-arg]
     children: list[Child] = []

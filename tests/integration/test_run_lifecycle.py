@@ -26,8 +26,11 @@ def _start(data_dir: Path, port: int, redis_port: int, marker: str) -> subproces
     # A file, not a pipe nobody reads: the first UI build on a fresh clone writes more than a pipe holds,
     # and the runner would block writing its own log lines (it did: the "Ctrl-C hang" was this).
     log = (data_dir / "runner.log").open("a")
+    # Started as a background job of a script would be: with SIGINT ignored (CI's case). Ctrl-C must
+    # still stop everything.
     return subprocess.Popen([sys.executable, "-m", "app.cli", "run", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=log, text=True)
+                            stdout=subprocess.DEVNULL, stderr=log, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))  # noqa: PLW1509
 
 
 def _log(data_dir: Path) -> str:
