@@ -5,6 +5,7 @@ Thin: every handler calls a service through `self.run`, which acts under the use
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -44,6 +45,11 @@ class Placed(NamedTuple):
     start: str  # UTC ISO 8601: these strings sort as the times do
     day: str  # the local date in the workspace's time zone
     event: dict[str, Any]  # what the calendar draws (CalendarEvent.as_fullcalendar)
+
+
+def _canonical(events: list[dict[str, Any]]) -> str:
+    return json.dumps(sorted(({k: v for k, v in e.items() if k != "revision"} for e in events),
+                             key=lambda e: str(e["id"])), sort_keys=True)
 
 
 def _summarised(placed: list[Placed]) -> list[dict[str, Any]]:
@@ -94,6 +100,9 @@ class CalendarState(WorkspaceState):
     # last successful move (post id, previous local time)
     _placed: list[Placed] = []
     _undo: dict[str, str] = {}
+    # what the calendar draws now (the list last sent, with the drops it made itself since), as JSON
+    _drawn: str = "[]"
+    _revision: int = 0
     _shown: str = ""  # what `events` was read for (workspace, range, view, filters) since the page opened
 
     @rx.event
@@ -182,14 +191,31 @@ class CalendarState(WorkspaceState):
         return "|".join((self._workspace_id, self.range_start, self.range_end, self.view, self.channel_filter,
                          self.status_filter, self.author_filter))
 
-    def _render(self, placed: list[Placed]) -> None:
-        self.events = (_summarised(placed) if self.view == "dayGridMonth"
-                       else [dict(p.event) for p in placed])
+    def _render(self, placed: list[Placed], dropped: tuple[str, str] | None = None) -> None:
+        """Send the calendar what it should draw, unless it already draws exactly that.
+
+        `dropped` (target id, new start) is a move the calendar made itself when the post was dropped:
+        if that was the only change (no crowded day's count changed, no other channel of the post moved),
+        nothing is sent, sparing the browser a redraw of the whole month."""
+        events = _summarised(placed) if self.view == "dayGridMonth" else [dict(p.event) for p in placed]
+        drawn = _canonical(events)
+        if dropped is not None:
+            target_id, start = dropped
+            shown = [{**e, "start": start} if e["id"] == target_id else e for e in json.loads(self._drawn)]
+            if _canonical(shown) == drawn:
+                self._drawn = drawn
+                return
+        if events:
+            # The browser keeps an equal list as it is (and the calendar its own drops with it): a new
+            # revision on each list sent makes sure the calendar draws what the server says, e.g. on undo.
+            self._revision += 1
+            events[0] = {**events[0], "revision": self._revision}
+        self.events, self._drawn = events, drawn
 
     def _find(self, target_id: str) -> Placed | None:
         return next((p for p in self._placed if p.id == target_id), None)
 
-    def _moved(self, post_id: str, local: datetime) -> None:
+    def _moved(self, post_id: str, local: datetime, dropped: str | None = None) -> None:
         """The server saved the move: shift this post's events here instead of querying the range again
         (a drop then costs one save, not a re-read of thousands of targets)."""
         start = local.replace(tzinfo=ZoneInfo(self.workspace_timezone)).astimezone(UTC).isoformat()
@@ -198,7 +224,7 @@ class CalendarState(WorkspaceState):
                   if p.post_id == post_id else p for p in self._placed]
         placed.sort(key=lambda p: p.start)
         self._placed = placed
-        self._render(placed)
+        self._render(placed, (dropped, start) if dropped else None)
 
     def _local(self, value: str) -> datetime:
         return _moment(value).astimezone(ZoneInfo(self.workspace_timezone)).replace(tzinfo=None)
@@ -209,11 +235,12 @@ class CalendarState(WorkspaceState):
         return await self.run(lambda s, u, w: posts.schedule_post(
             s, u, uuid.UUID(post_id), local_time=local, timezone=tz).series_id is not None)
 
-    async def _after_move(self, post_id: str, local: datetime, repeats: bool) -> Any:
+    async def _after_move(self, post_id: str, local: datetime, repeats: bool,
+                          dropped: str | None = None) -> Any:
         # A repeating post's copies got new targets: only then is the range read again.
         if repeats:
             return await self._query()
-        self._moved(post_id, local)
+        self._moved(post_id, local, dropped)
         return None
 
     @rx.event
@@ -239,7 +266,7 @@ class CalendarState(WorkspaceState):
             action=ToastAction(label="Undo", on_click=CalendarState.undo),
             duration=8000,
         )
-        yield await self._after_move(post_id, local, repeats)
+        yield await self._after_move(post_id, local, repeats, dropped=target_id)
 
     @rx.event
     async def undo(self):  # type: ignore[no-untyped-def]
