@@ -55,24 +55,21 @@ def _dates_spec(info: rx.Var) -> tuple[rx.Var, ...]:
 
 
 def _event_content_var() -> rx.Var:
-    """Each event as [network mark] time title, built as DOM nodes (text via textContent, so a post's
-    text stays inert). Three small nodes instead of FullCalendar's five nested ones; the mark is an
-    image named after its network for screen readers."""
+    """Each event as [network mark] time title. Built with the virtual DOM FullCalendar passes in (`h`),
+    not as DOM nodes: FullCalendar redraws every event of the month on each change, and a virtual DOM
+    leaves the unchanged ones alone where fresh nodes replaced all of them. Text goes in as text, so a
+    post's text stays inert. The mark is an image named after its network for screen readers."""
     marks = {net: [NETWORK_LABELS[net], letter, colour] for net, (letter, colour) in NETWORK_MARKS.items()}
     return rx.Var(
-        "((arg) => { const marks = " + json.dumps(marks) + """;
-  const span = (cls, text) => { const n = document.createElement('span'); n.className = cls;
-                                 n.textContent = text; return n; };
-  const nodes = [], mark = marks[arg.event.extendedProps.network];
-  if (mark) {
-    const b = span('qc-net', mark[1]);
-    b.style.background = mark[2]; b.title = mark[0];
-    b.setAttribute('role', 'img'); b.setAttribute('aria-label', mark[0]);
-    nodes.push(b);
+        "((arg, h) => { const marks = " + json.dumps(marks) + """;
+  const kids = [], mark = marks[arg.event.extendedProps.network];
+  if (mark) kids.push(h('span', {className: 'qc-net', style: {background: mark[2]}, title: mark[0],
+                                 role: 'img', 'aria-label': mark[0]}, mark[1]));
+  if (arg.timeText && !arg.view.type.startsWith('list')) {
+    kids.push(h('span', {className: 'qc-time'}, arg.timeText));
   }
-  if (arg.timeText && !arg.view.type.startsWith('list')) nodes.push(span('qc-time', arg.timeText));
-  nodes.push(span('qc-title', arg.event.title));
-  return {domNodes: nodes};
+  kids.push(h('span', {className: 'qc-title'}, arg.event.title));
+  return h('span', {className: 'qc-event'}, ...kids);
 })""",
         _var_type=Any,
     )
