@@ -6,10 +6,13 @@ in JS. The last drop's `info` is kept on `window` so a refused drop can be undon
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import reflex as rx
 from reflex.vars.base import VarData
+
+from app.services.calendar import NETWORK_LABELS, NETWORK_MARKS
 
 _VERSIONS = {
     "@fullcalendar/core": "6.1.22", "@fullcalendar/daygrid": "6.1.22",
@@ -51,6 +54,27 @@ def _dates_spec(info: rx.Var) -> tuple[rx.Var, ...]:
     )
 
 
+def _event_content_var() -> rx.Var:
+    """Each event as [network mark] time title. Built with the virtual DOM FullCalendar passes in (`h`),
+    not as DOM nodes: FullCalendar redraws every event of the month on each change, and a virtual DOM
+    leaves the unchanged ones alone where fresh nodes replaced all of them. Text goes in as text, so a
+    post's text stays inert. The mark is an image named after its network for screen readers."""
+    marks = {net: [NETWORK_LABELS[net], letter, colour] for net, (letter, colour) in NETWORK_MARKS.items()}
+    return rx.Var(
+        "((arg, h) => { const marks = " + json.dumps(marks) + """;
+  const kids = [], mark = marks[arg.event.extendedProps.network];
+  if (mark) kids.push(h('span', {className: 'qc-net', style: {background: mark[2]}, title: mark[0],
+                                 role: 'img', 'aria-label': mark[0]}, mark[1]));
+  if (arg.timeText && !arg.view.type.startsWith('list')) {
+    kids.push(h('span', {className: 'qc-time'}, arg.timeText));
+  }
+  kids.push(h('span', {className: 'qc-title'}, arg.event.title));
+  return h('span', {className: 'qc-event'}, ...kids);
+})""",
+        _var_type=Any,
+    )
+
+
 class FullCalendar(rx.Component):
     library = "@fullcalendar/react@6.1.22"
     tag = "FullCalendar"
@@ -72,6 +96,9 @@ class FullCalendar(rx.Component):
     event_time_format: rx.Var[dict[str, Any]]
     slot_label_format: rx.Var[dict[str, Any]]
     button_text: rx.Var[dict[str, str]]
+    event_content: rx.Var[Any]
+    event_background_color: rx.Var[str]
+    event_text_color: rx.Var[str]
 
     event_drop: rx.EventHandler[_drop_spec]
     event_click: rx.EventHandler[_click_spec]
@@ -92,6 +119,10 @@ class FullCalendar(rx.Component):
         props.setdefault("height", "auto")
         props.setdefault("day_max_events", 4)
         props.setdefault("event_time_format", {"hour": "2-digit", "minute": "2-digit", "hour12": False})
+        props.setdefault("event_content", _event_content_var())
+        # A neutral bar (the status colours its edge): text keeps its contrast in light and dark mode.
+        props.setdefault("event_background_color", "var(--gray-a3)")
+        props.setdefault("event_text_color", "var(--gray-12)")
         return super().create(*children, **props)
 
 

@@ -1,4 +1,5 @@
-"""The status colour legend of the calendar. Stateless: colours come from the calendar service."""
+"""The calendar's legends: status colours and network marks. Stateless: both come from the calendar
+service."""
 
 from __future__ import annotations
 
@@ -10,6 +11,31 @@ LEGEND = [("scheduled", "Scheduled"), ("awaiting_approval", "Awaiting approval")
           ("publishing", "Publishing"),
           ("retrying", "Retrying"), ("published", "Published"), ("failed", "Failed"), ("unknown", "Unknown"),
           ("draft", "Draft")]
+
+
+# A network's mark: its letter in white on its colour. The calendar draws the same mark in JS (class
+# qc-net, styled from this dict), so the legend and the events cannot drift apart.
+MARK_STYLE = {
+    "display": "inline-flex", "align_items": "center", "justify_content": "center", "flex_shrink": "0",
+    "min_width": "16px", "height": "16px", "padding": "0 3px", "border_radius": "4px",
+    "color": "#fff", "font_size": "10px", "font_weight": "700", "line_height": "1",
+    "letter_spacing": "-0.2px", "box_shadow": "inset 0 0 0 1px rgba(255, 255, 255, 0.25)",
+}
+
+
+def network_mark(letter: rx.Var | str, colour: rx.Var | str) -> rx.Component:
+    """The mark beside its network's name (decorative there: the name is the text next to it)."""
+    return rx.el.span(letter, aria_hidden="true", style={**MARK_STYLE, "background": colour})
+
+
+def network_legend(marks: rx.Var) -> rx.Component:
+    """marks: [{label, letter, colour}] of the networks in use."""
+    return rx.flex(
+        rx.foreach(marks, lambda m: rx.hstack(network_mark(m["letter"], m["colour"]),
+                                              rx.text(m["label"], size="1"),
+                                              spacing="1", align="center", role="listitem")),
+        wrap="wrap", spacing="3", role="list", aria_label="Networks",
+    )
 
 
 def swatch(colour: str) -> rx.Component:

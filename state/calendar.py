@@ -5,13 +5,15 @@ Thin: every handler calls a service through `self.run`, which acts under the use
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import reflex as rx
 from reflex_components_sonner.toast import ToastAction
+from sqlmodel import Session
 
 from app.core.config import get_settings
 from app.services import calendar as calendar_service
@@ -34,6 +36,42 @@ def _moment(value: str) -> datetime:
     return moment
 
 
+class Placed(NamedTuple):
+    """A target on the calendar. A tuple, not a dict: Reflex wraps every dict or list read from state in
+    a change-tracking proxy, which made walking a month of 2,000 of them after each drop cost ~30 ms."""
+
+    id: str
+    post_id: str
+    start: str  # UTC ISO 8601: these strings sort as the times do
+    day: str  # the local date in the workspace's time zone
+    event: dict[str, Any]  # what the calendar draws (CalendarEvent.as_fullcalendar)
+
+
+def _canonical(events: list[dict[str, Any]]) -> str:
+    return json.dumps(sorted(({k: v for k, v in e.items() if k != "revision"} for e in events),
+                             key=lambda e: str(e["id"])), sort_keys=True)
+
+
+def _summarised(placed: list[Placed]) -> list[dict[str, Any]]:
+    """A month's events with crowded days cut to their first posts plus one "+N more" event.
+
+    FullCalendar builds a node for every event even when `dayMaxEvents` hides it, and 2,000 nodes
+    make the month slow to draw and to drag in."""
+    by_day: dict[str, list[Placed]] = {}
+    for p in placed:
+        by_day.setdefault(p.day, []).append(p)
+    out: list[dict[str, Any]] = []
+    for day, items in by_day.items():
+        shown = items if len(items) <= DAY_LIMIT else items[: DAY_LIMIT - 1]
+        out.extend(dict(p.event) for p in shown)
+        if len(shown) < len(items):
+            out.append({"id": f"more-{day}", "title": f"+{len(items) - len(shown)} more",
+                        "start": day, "allDay": True, "startEditable": False, "display": "block",
+                        "backgroundColor": "var(--iris-a3)", "borderColor": "var(--iris-9)",
+                        "textColor": "var(--iris-12)", "classNames": ["qc-more"]})
+    return out
+
+
 class HomeState(AuthState):
     @rx.event
     def go_home(self):  # type: ignore[no-untyped-def]
@@ -51,36 +89,47 @@ class CalendarState(WorkspaceState):
     status_filter: str = ALL
     author_filter: str = ALL
     channel_options: list[dict[str, str]] = []
+    network_marks: list[dict[str, str]] = []  # the networks of this workspace's channels, for the legend
     author_options: list[dict[str, str]] = []
     feed_url: str = ""
     # The calendar is re-mounted (new key) to jump to a day: FullCalendar's own API is not in reach.
     mount_key: int = 0
     initial_view: str = "dayGridMonth"
     initial_date: str = ""
-    # post id of each visible target, and the last successful move: (post id, previous local time)
-    _post_of: dict[str, str] = {}
-    _start_of: dict[str, str] = {}
+    # every target of the range in start order (`events` is what the calendar draws of them), and the
+    # last successful move (post id, previous local time)
+    _placed: list[Placed] = []
     _undo: dict[str, str] = {}
-    _all: list[dict[str, Any]] = []  # every event of the range; `events` is what the calendar draws
+    # what the calendar draws now (the list last sent, with the drops it made itself since), as JSON
+    _drawn: str = "[]"
+    _revision: int = 0
+    _shown: str = ""  # what `events` was read for (workspace, range, view, filters) since the page opened
 
     @rx.event
     async def open(self):  # type: ignore[no-untyped-def]
         redirect = await WorkspaceState.require_workspace.fn(self)  # type: ignore[attr-defined]
         if redirect is not None:
             return redirect
-        self.feed_url = ""
+        self.feed_url, self._shown = "", ""
         if not self.initial_date:
             self.initial_date = datetime.now(ZoneInfo(self.workspace_timezone)).date().isoformat()
+        def options(s: Session, u: uuid.UUID, w: uuid.UUID) -> tuple[list[tuple[str, str, str]],
+                                                                      list[tuple[str, str]]]:
+            mine = channels.list_channels(s, user_id=u, workspace_id=w)
+            return ([(str(c.id), c.name, c.network) for c in mine],
+                    [(str(m.user_id), m.display_name or m.email) for m in workspaces.members(s, u, w)])
+
         try:
-            chans = await self.run(lambda s, u, w: [(str(c.id), c.name, c.network) for c in
-                                                    channels.list_channels(s, user_id=u, workspace_id=w)])
-            people = await self.run(lambda s, u, w: [(str(m.user_id), m.display_name or m.email)
-                                                     for m in workspaces.members(s, u, w)])
+            chans, people = await self.run(options)  # one transaction: each costs a round of claims
         except DomainError as exc:
             return rx.toast.error(str(exc))
-        self.channel_options = [
-            {"value": i, "label": f"{name} ({calendar_service.NETWORK_LABELS.get(net, net)})"}
-            for i, name, net in chans
+        labels = calendar_service.NETWORK_LABELS
+        self.channel_options = [{"value": i, "label": f"{name} ({labels.get(net, net)})"}
+                                for i, name, net in chans]
+        self.network_marks = [
+            {"label": labels[net], "letter": letter, "colour": colour}
+            for net, (letter, colour) in calendar_service.NETWORK_MARKS.items()
+            if net in {n for _, _, n in chans}
         ]
         self.author_options = [{"value": i, "label": name} for i, name in people]
         if self.range_start:
@@ -91,6 +140,10 @@ class CalendarState(WorkspaceState):
     async def dates_set(self, start: Any, end: Any, view: Any):  # type: ignore[no-untyped-def]
         # (Any: the component's specs are typed as a variadic tuple; FullCalendar sends strings.)
         self.range_start, self.range_end, self.view = str(start), str(end), str(view)
+        if self._key() == self._shown:
+            # A reloaded page: `open` has just read this range (it must, in case the workspace changed)
+            # and the calendar, mounting, asks for the same range again.
+            return None
         return await self._query()
 
     @rx.event
@@ -125,77 +178,95 @@ class CalendarState(WorkspaceState):
             found = await self.run(calendar_service.events, start, end, **kwargs)
         except (DomainError, ValueError) as exc:
             return rx.toast.error(str(exc))
-        # A neutral bar with a status-coloured edge: the text keeps its contrast in light and dark mode.
-        neutral = {"backgroundColor": "var(--gray-a3)", "textColor": "var(--gray-12)"}
-        self._all = [{**e.as_fullcalendar(), **neutral} for e in found]
-        self._post_of = {e.id: e.post_id for e in found}
-        self._start_of = {e.id: e.start for e in found}
-        self._render()
+        tz = ZoneInfo(self.workspace_timezone)
+        placed = [Placed(e.id, e.post_id, e.start, _moment(e.start).astimezone(tz).date().isoformat(),
+                         e.as_fullcalendar()) for e in found]  # in start order
+        self._placed = placed
+        self._render(placed)
+        self._shown = self._key()
         self.loaded = True
         return None
 
-    def _render(self) -> None:
-        self.events = self._summarised(self._all) if self.view == "dayGridMonth" else list(self._all)
+    def _key(self) -> str:
+        return "|".join((self._workspace_id, self.range_start, self.range_end, self.view, self.channel_filter,
+                         self.status_filter, self.author_filter))
 
-    def _moved(self, post_id: str, local: datetime) -> None:
+    def _render(self, placed: list[Placed], dropped: tuple[str, str] | None = None) -> None:
+        """Send the calendar what it should draw, unless it already draws exactly that.
+
+        `dropped` (target id, new start) is a move the calendar made itself when the post was dropped:
+        if that was the only change (no crowded day's count changed, no other channel of the post moved),
+        nothing is sent, sparing the browser a redraw of the whole month."""
+        events = _summarised(placed) if self.view == "dayGridMonth" else [dict(p.event) for p in placed]
+        drawn = _canonical(events)
+        if dropped is not None:
+            target_id, start = dropped
+            shown = [{**e, "start": start} if e["id"] == target_id else e for e in json.loads(self._drawn)]
+            if _canonical(shown) == drawn:
+                self._drawn = drawn
+                return
+        if events:
+            # The browser keeps an equal list as it is (and the calendar its own drops with it): a new
+            # revision on each list sent makes sure the calendar draws what the server says, e.g. on undo.
+            self._revision += 1
+            events[0] = {**events[0], "revision": self._revision}
+        self.events, self._drawn = events, drawn
+
+    def _find(self, target_id: str) -> Placed | None:
+        return next((p for p in self._placed if p.id == target_id), None)
+
+    def _moved(self, post_id: str, local: datetime, dropped: str | None = None) -> None:
         """The server saved the move: shift this post's events here instead of querying the range again
         (a drop then costs one save, not a re-read of thousands of targets)."""
         start = local.replace(tzinfo=ZoneInfo(self.workspace_timezone)).astimezone(UTC).isoformat()
-        for e in self._all:
-            if e["post_id"] == post_id:
-                e["start"] = start
-                self._start_of[str(e["id"])] = start
-        self._all.sort(key=lambda e: _moment(str(e["start"])))
-        self._render()
-
-    def _summarised(self, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Crowded days keep their first posts plus one "+N more" event.
-
-        FullCalendar builds a node for every event even when `dayMaxEvents` hides it, and 2,000 nodes
-        make the month slow to draw and to drag in."""
-        tz = ZoneInfo(self.workspace_timezone)
-        by_day: dict[str, list[dict[str, Any]]] = {}
-        for e in found:
-            by_day.setdefault(_moment(str(e["start"])).astimezone(tz).date().isoformat(), []).append(e)
-        out: list[dict[str, Any]] = []
-        for day, items in by_day.items():
-            if len(items) <= DAY_LIMIT:
-                out.extend(items)
-                continue
-            out.extend(items[: DAY_LIMIT - 1])
-            out.append({"id": f"more-{day}", "title": f"+{len(items) - DAY_LIMIT + 1} more",
-                        "start": day, "allDay": True, "startEditable": False, "display": "block",
-                        "backgroundColor": "var(--iris-a3)", "borderColor": "var(--iris-9)",
-                        "textColor": "var(--iris-12)", "classNames": ["qc-more"]})
-        return out
+        day = local.date().isoformat()
+        placed = [p._replace(start=start, day=day, event={**p.event, "start": start})
+                  if p.post_id == post_id else p for p in self._placed]
+        placed.sort(key=lambda p: p.start)
+        self._placed = placed
+        self._render(placed, (dropped, start) if dropped else None)
 
     def _local(self, value: str) -> datetime:
         return _moment(value).astimezone(ZoneInfo(self.workspace_timezone)).replace(tzinfo=None)
 
-    async def _move(self, post_id: str, local: datetime) -> None:
+    async def _move(self, post_id: str, local: datetime) -> bool:
+        """Reschedule on the server; True when the post repeats (its copies were planned again)."""
         tz = self.workspace_timezone
-        await self.run(lambda s, u, w: posts.schedule_post(s, u, uuid.UUID(post_id), local_time=local,
-                                                           timezone=tz))
+        return await self.run(lambda s, u, w: posts.schedule_post(
+            s, u, uuid.UUID(post_id), local_time=local, timezone=tz).series_id is not None)
+
+    async def _after_move(self, post_id: str, local: datetime, repeats: bool,
+                          dropped: str | None = None) -> Any:
+        # A repeating post's copies got new targets: only then is the range read again.
+        if repeats:
+            return await self._query()
+        self._moved(post_id, local, dropped)
+        return None
 
     @rx.event
     async def drop(self, target_id: Any, start: Any):  # type: ignore[no-untyped-def]
         """A dragged target: the server re-validates (future, limits, role) and moves the whole post."""
         target_id, start = str(target_id), str(start)
-        post_id, before = self._post_of.get(target_id), self._start_of.get(target_id)
-        if post_id is None or before is None:
-            return [revert_drop(), rx.toast.error("This post is no longer on the calendar: reload the page.")]
+        placed = self._find(target_id)
+        if placed is None:
+            yield [revert_drop(), rx.toast.error("This post is no longer on the calendar: reload the page.")]
+            return
+        post_id, before = placed.post_id, placed.start
         try:
             local = self._local(start)
-            await self._move(post_id, local)
+            repeats = await self._move(post_id, local)
         except DomainError as exc:
-            return [revert_drop(), rx.toast.error(f"Not moved: {exc}")]
+            yield [revert_drop(), rx.toast.error(f"Not moved: {exc}")]
+            return
         self._undo = {"post_id": post_id, "local": self._local(before).isoformat()}
-        self._moved(post_id, local)
-        return rx.toast.success(
+        # The move is saved and the calendar already shows the post where it was dropped: say so now,
+        # before the month's list is sent again (that redraw only brings crowded days' counts up to date).
+        yield rx.toast.success(
             f"Moved to {local.strftime('%a %d %b, %H:%M')}",
             action=ToastAction(label="Undo", on_click=CalendarState.undo),
             duration=8000,
         )
+        yield await self._after_move(post_id, local, repeats, dropped=target_id)
 
     @rx.event
     async def undo(self):  # type: ignore[no-untyped-def]
@@ -204,11 +275,11 @@ class CalendarState(WorkspaceState):
             return None
         local = datetime.fromisoformat(undo["local"])
         try:
-            await self._move(undo["post_id"], local)
+            repeats = await self._move(undo["post_id"], local)
         except DomainError as exc:
             return rx.toast.error(f"Could not undo: {exc}")
-        self._moved(undo["post_id"], local)
-        return rx.toast.info("Moved back.")
+        failed = await self._after_move(undo["post_id"], local, repeats)
+        return [rx.toast.info("Moved back."), failed] if failed is not None else rx.toast.info("Moved back.")
 
     @rx.event
     def open_event(self, target_id: Any):  # type: ignore[no-untyped-def]
@@ -217,8 +288,8 @@ class CalendarState(WorkspaceState):
             self.initial_view, self.initial_date = "listDay", target_id.removeprefix("more-")
             self.mount_key += 1
             return None
-        post_id = self._post_of.get(target_id)
-        return rx.redirect(f"/posts/{post_id}") if post_id else None
+        placed = self._find(target_id)
+        return rx.redirect(f"/posts/{placed.post_id}") if placed else None
 
     @rx.event
     def open_day(self, date: Any):  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ import reflex as rx
 
 from app.pages.layout import workspace_page
 from components.calendar import calendar
-from components.legend import legend
+from components.legend import MARK_STYLE, legend, network_legend
 from state.calendar import ALL, STATUS_FILTERS, CalendarState
 
 COMPOSE = "/compose"
@@ -56,6 +56,14 @@ CALENDAR_CSS = {
     "& .fc .fc-prev-button, & .fc .fc-next-button": {"font_size": "18px", "line_height": "1"},
     "& .fc .fc-daygrid-day-number": {"font_size": "13px"},
     "& .fc-daygrid-event": {"white_space": "nowrap", "overflow": "hidden"},
+    # an event's content (components/calendar.py): [network mark] time title, on one line
+    "& .qc-event": {"display": "flex", "align_items": "center", "gap": "4px", "min_width": "0",
+                    "overflow": "hidden"},
+    "& .qc-net": MARK_STYLE,
+    "& .qc-time": {"flex_shrink": "0", "font_variant_numeric": "tabular-nums"},
+    "& .qc-title": {"overflow": "hidden", "text_overflow": "ellipsis", "white_space": "nowrap"},
+    "& .fc-timegrid-event .qc-event": {"align_items": "flex-start", "flex_wrap": "wrap"},
+    "& .fc-list-event-title .qc-event": {"gap": "6px"},
     "& .fc-daygrid-day": {"cursor": "copy"},
     "width": "100%",
     "min_width": "0",
@@ -157,6 +165,8 @@ def _calendar() -> rx.Component:
         # bars with a status-coloured edge read better than FullCalendar's small dots
         custom_attrs={
             "eventDisplay": "block", "buttonIcons": False,
+            # a crowded day's "+N more" (all-day) below its posts, not above them
+            "eventOrder": "allDay,start,-duration,title",
             "views": {"timeGrid": {"dayHeaderFormat": {"weekday": "short", "day": "numeric",
                                                        "month": "short"}}},
         },
@@ -169,7 +179,7 @@ def calendar_page() -> rx.Component:
     return workspace_page(
         rx.vstack(
             filters(),
-            legend(),
+            rx.vstack(legend(), network_legend(CalendarState.network_marks), spacing="2"),
             rx.text("Times in ", rx.text.strong(CalendarState.workspace_timezone),
                     ". Drag a post to move it; click a day to add one. "
                     "Keys: n new post, t today, ← → or j k previous / next.",

@@ -62,7 +62,10 @@ def test_calendar_month_filters_and_local_time(browser, base_url, seeded):
     expect(moved).to_be_visible(timeout=30_000)
     # 09:00 UTC is 10:00 in the workspace's Berlin (winter) time; the script tag shows as text.
     expect(moved).to_contain_text("10:00")
-    expect(moved).to_contain_text("Bluesky · Move me <script>")
+    expect(moved).to_contain_text("Move me <script>")
+    # each post shows its network's mark, named for screen readers; the legend explains the marks
+    expect(moved.get_by_role("img", name="Bluesky")).to_have_text("B")
+    expect(page.get_by_role("list", name="Networks")).to_contain_text("Bluesky")
     cell = page.locator(f'td[data-date="{(today + timedelta(days=1)).isoformat()}"]')
     expect(cell.locator(".fc-event", has_text="Move me")).to_be_visible()
     expect(page.locator(".fc-day-today")).to_have_count(1)
@@ -102,10 +105,66 @@ def test_drag_moves_and_undo_restores(browser, base_url, seeded, session):
     session.expire_all()
     assert session.get(PostTarget, move.id).scheduled_at == _at(later, 10)  # same time, new day
 
+    expect(page.locator(f'td[data-date="{later.isoformat()}"] .fc-event', has_text="Move me")).to_be_visible()
+
     page.get_by_role("button", name="Undo").click()
     expect(page.get_by_text("Moved back.")).to_be_visible(timeout=15_000)
     session.expire_all()
     assert session.get(PostTarget, move.id).scheduled_at == _at(today + timedelta(days=1), 10)
+    # the calendar shows it back on its day too (it had drawn the drop itself, the server sent nothing)
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    expect(page.locator(f'td[data-date="{tomorrow}"] .fc-event', has_text="Move me")).to_be_visible()
+    expect(page.locator(f'td[data-date="{later.isoformat()}"] .fc-event', has_text="Move me")).to_have_count(0)
+
+    # moved again after the undo: drawn on the new day, saved
+    _drag(page, page.locator(".fc-event", has_text="Move me"),
+          page.locator(f'td[data-date="{later.isoformat()}"] .fc-daygrid-day-frame'))
+    expect(page.locator(f'td[data-date="{later.isoformat()}"] .fc-event', has_text="Move me")).to_be_visible()
+    _saved(session, move.id, _at(later, 10))
+    expect(page.locator(".fc-event", has_text="Move me")).to_have_count(1)
+    page.context.close()
+
+
+def _saved(session, target_id, when: datetime) -> None:
+    """Wait (up to 15 s) until the target is scheduled at `when` in the database."""
+    import time as clock
+
+    from models import PostTarget
+
+    deadline = clock.monotonic() + 15
+    while True:
+        session.expire_all()
+        if session.get(PostTarget, target_id).scheduled_at == when or clock.monotonic() > deadline:
+            break
+        clock.sleep(0.2)
+    assert session.get(PostTarget, target_id).scheduled_at == when
+
+
+def test_dragging_one_channel_moves_the_post_on_every_channel(browser, base_url, member, session):
+    from models import PostTarget
+    from tests.factories import make_channel
+
+    user, ws, bluesky = member
+    matrix = make_channel(session, ws, "matrix", name="Ada's room", account="@ada:example.org")
+    day = datetime.now(BERLIN).date() + timedelta(days=1)
+    first = make_target(session, bluesky, scheduled_at=_at(day, 11), body="Both networks", author=user)
+    second = PostTarget(workspace_id=ws.id, post_id=first.post_id, channel_id=matrix.id,
+                        scheduled_at=_at(day, 11), status="scheduled", idempotency_key="both-networks-matrix")
+    session.add(second)
+    session.commit()
+    page = sign_in_as(browser, base_url, user)
+    page.goto(base_url + "/calendar")
+    on_matrix = page.locator(".fc-event", has=page.get_by_role("img", name="Matrix"))
+    expect(on_matrix).to_contain_text("Both networks", timeout=30_000)
+    later = day + timedelta(days=1)
+    _drag(page, on_matrix, page.locator(f'td[data-date="{later.isoformat()}"] .fc-daygrid-day-frame'))
+    expect(page.get_by_text("Moved to")).to_be_visible(timeout=15_000)
+    # the Bluesky one follows: one post, one time, on every channel
+    moved = page.locator(f'td[data-date="{later.isoformat()}"] .fc-event', has_text="Both networks")
+    expect(moved).to_have_count(2)
+    expect(moved.get_by_role("img", name="Bluesky")).to_be_visible()
+    _saved(session, first.id, _at(later, 11))
+    _saved(session, second.id, _at(later, 11))
     page.context.close()
 
 
@@ -141,6 +200,29 @@ def test_crowded_day_shows_a_summary_that_opens_the_day(browser, base_url, membe
     expect(page.locator(".fc-event", has_text="Busy post")).to_have_count(3)
     summary.click()
     expect(page.locator(".fc-list-event", has_text="Busy post")).to_have_count(6)
+    page.context.close()
+
+
+def test_moving_a_post_out_of_a_crowded_day_updates_its_summary(browser, base_url, member, session):
+    from models import PostTarget
+
+    user, _, channel = member
+    day = datetime.now(BERLIN).date() + timedelta(days=1)
+    busy = [make_target(session, channel, scheduled_at=_at(day, 9 + n), body=f"Busy post {n}", author=user)
+            for n in range(6)]
+    page = sign_in_as(browser, base_url, user)
+    page.goto(base_url + "/calendar")
+    expect(page.locator(".fc-event", has_text="+3 more")).to_be_visible(timeout=30_000)
+    later = day + timedelta(days=1)
+    _drag(page, page.locator(".fc-event", has_text="Busy post 0"),
+          page.locator(f'td[data-date="{later.isoformat()}"] .fc-daygrid-day-frame'))
+    expect(page.get_by_text("Moved to")).to_be_visible(timeout=15_000)
+    # the day it left now shows the next post and one fewer in its summary; the post is on its new day
+    expect(page.locator(".fc-event", has_text="+2 more")).to_be_visible(timeout=15_000)
+    expect(page.locator(f'td[data-date="{day.isoformat()}"] .fc-event', has_text="Busy post")).to_have_count(3)
+    expect(page.locator(f'td[data-date="{later.isoformat()}"] .fc-event', has_text="Busy post 0")).to_be_visible()
+    session.expire_all()
+    assert session.get(PostTarget, busy[0].id).scheduled_at == _at(later, 9)
     page.context.close()
 
 

@@ -32,9 +32,15 @@ def test_shows_targets_in_range_with_network_and_status(session, world):
 
     assert [e.id for e in events] == [str(inside.id)]
     event = events[0]
-    assert event.title == "Bluesky · Spring launch 🌱 — שלום <b>bold</b>"  # text, rendered inert by the UI
+    assert event.title == "Spring launch 🌱 — שלום <b>bold</b>"  # text, rendered inert by the UI
+    assert event.network == "bluesky" and event.channel == "Studio Bluesky"
     assert event.status == "scheduled" and event.editable
-    assert event.as_fullcalendar()["backgroundColor"] == calendar.STATUS_COLOURS["scheduled"]
+    assert event.start == "2027-03-04T09:00:00+00:00"
+    # What the browser gets per event: what a cell draws (the network for its mark), nothing more.
+    assert event.as_fullcalendar() == {
+        "id": str(inside.id), "title": event.title, "start": event.start,
+        "borderColor": calendar.STATUS_COLOURS["scheduled"], "startEditable": True, "network": "bluesky",
+    }
 
 
 def test_filters_by_channel_and_status(session, world):
@@ -52,7 +58,22 @@ def test_long_text_is_shortened_in_the_title(session, world):
     owner, ws, bsky, _ = world
     make_target(session, bsky, scheduled_at=START + timedelta(days=5), body="word " * 500)
     (event,) = calendar.events(session, owner.id, ws.id, START, END)
-    assert len(event.title) < 80 and event.title.endswith("…")
+    assert len(event.title) == calendar.TITLE_CHARS and event.title.endswith("…")
+
+
+def test_a_target_variant_text_wins_and_published_time_counts(session, world):
+    owner, ws, bsky, mx = world
+    make_target(session, bsky, scheduled_at=START + timedelta(days=1), body="Post text")
+    variant = make_target(session, mx, scheduled_at=START - timedelta(days=1), body="Post text")
+    variant.body, variant.status = "  Room\n\n  variant  ", "published"
+    variant.published_at = START + timedelta(days=2)  # published late: shown when it went out
+    session.add(variant)
+    session.commit()
+
+    events = calendar.events(session, owner.id, ws.id, START, END)
+    assert [(e.title, e.network, e.editable) for e in events] == [
+        ("Post text", "bluesky", True), ("Room variant", "matrix", False),
+    ]
 
 
 def test_another_workspace_is_not_found(session, world):
@@ -89,5 +110,7 @@ def test_two_channels_of_one_network_are_told_apart_by_name(session, world):
     make_target(session, bsky, scheduled_at=START + timedelta(days=1), body="Same words")
     make_target(session, second, scheduled_at=START + timedelta(days=1), body="Same words")
     make_target(session, mx, scheduled_at=START + timedelta(days=1), body="Same words")
-    titles = sorted(e.title for e in calendar.events(session, owner.id, ws.id, START, END))
-    assert titles == ["Matrix · Same words", "Shop Bluesky · Same words", "Studio Bluesky · Same words"]
+    # the network's mark tells Matrix apart; the two Bluesky accounts need their names
+    titles = sorted((e.network, e.title) for e in calendar.events(session, owner.id, ws.id, START, END))
+    assert titles == [("bluesky", "Shop Bluesky · Same words"), ("bluesky", "Studio Bluesky · Same words"),
+                      ("matrix", "Same words")]
