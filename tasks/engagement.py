@@ -11,6 +11,5 @@ BATCH = 100
 
 @quillcast_task(engagement.SYNC_TASK, time_limit=300)
 def sync_metrics() -> dict[str, object]:
-    """One snapshot for each due target (at most BATCH); the next run picks up the rest."""
-    with db.session_scope() as session:
-        return dict(engagement.sync(session, BATCH).__dict__)
+    """One snapshot for each due target, BATCH at a time, for up to four minutes."""
+    return engagement.sync_due(db.session_scope, BATCH, budget_seconds=240).summary()

@@ -9,8 +9,11 @@ breaker is read, not fed: a failing metrics endpoint (Bluesky's AppView) must no
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable, Collection
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -68,6 +71,7 @@ _DUE = text(f"""
       AND t.published_at > :now - interval '{int(MAX_AGE.total_seconds())} seconds'
       AND c.network = ANY(:networks) AND c.status <> 'disabled'
       AND (last.taken_at IS NULL OR last.taken_at <= :now - {_interval_sql()})
+      AND NOT (t.id = ANY(CAST(:exclude AS uuid[])))
     ORDER BY last.taken_at ASC NULLS FIRST, t.published_at DESC
     LIMIT :batch
 """)  # noqa: S608
@@ -81,11 +85,17 @@ class SyncReport:
     failed: int = 0
     skipped: int = 0  # the network failed earlier in this run, or its circuit breaker is open
     networks_failed: list[str] = field(default_factory=list)
+    taken: list[uuid.UUID] = field(default_factory=list, repr=False)  # the targets this batch tried
+
+    def summary(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if k != "taken"}
 
 
-def due_targets(session: Session, batch: int, now: datetime | None = None) -> list[uuid.UUID]:
+def due_targets(session: Session, batch: int, now: datetime | None = None,
+                exclude: Collection[uuid.UUID] = ()) -> list[uuid.UUID]:
     rows = session.connection().execute(
-        _DUE, {"now": now or utcnow(), "networks": sorted(ENGAGEMENT_NETWORKS), "batch": batch})
+        _DUE, {"now": now or utcnow(), "networks": sorted(ENGAGEMENT_NETWORKS), "batch": batch,
+               "exclude": [str(i) for i in exclude]})
     return [r[0] for r in rows]
 
 
@@ -97,12 +107,13 @@ def _fetch(connector: Connector, target: PostTarget) -> Metrics | None:
     return result
 
 
-def sync(session: Session, batch: int = 100, now: datetime | None = None) -> SyncReport:
-    """Take one snapshot of each due target (at most `batch`), as the system (service claims)."""
+def sync(session: Session, batch: int = 100, now: datetime | None = None,
+         exclude: Collection[uuid.UUID] = ()) -> SyncReport:
+    """Take one snapshot of each due target (at most `batch`, none in `exclude`), as the system."""
     now = now or utcnow()
     report = SyncReport()
-    ids = due_targets(session, batch, now)
-    report.due = len(ids)
+    ids = due_targets(session, batch, now, exclude)
+    report.due, report.taken = len(ids), ids
     if not ids:
         return report
     targets = session.exec(select(PostTarget).where(col(PostTarget.id).in_(ids))).all()
@@ -166,8 +177,27 @@ def sync(session: Session, batch: int = 100, now: datetime | None = None) -> Syn
             session.commit()
             report.stored += len(snapshots)
     if report.stored or report.failed:
-        log.info("engagement.synced", **{k: v for k, v in report.__dict__.items() if k != "networks_failed"})
+        log.info("engagement.synced", **{k: v for k, v in report.summary().items() if k != "networks_failed"})
     return report
+
+
+def sync_due(new_session: Callable[[], AbstractContextManager[Session]], batch: int = 100,
+             budget_seconds: float = 240, now: datetime | None = None) -> SyncReport:
+    """Every due target once, batch after batch, within `budget_seconds`. A target that gets no snapshot
+    (a network without counts, a failure) is not asked again in this run, so it cannot crowd out the
+    others: without this, never-read targets on a server without counts stayed first in line forever."""
+    total, tried = SyncReport(), set[uuid.UUID]()
+    deadline = time.monotonic() + budget_seconds
+    while time.monotonic() < deadline:
+        with new_session() as session:
+            r = sync(session, batch, now, exclude=tried)
+        if not r.taken:
+            break
+        tried.update(r.taken)
+        for name in ("due", "stored", "unreported", "failed", "skipped"):
+            setattr(total, name, getattr(total, name) + getattr(r, name))
+        total.networks_failed += [n for n in r.networks_failed if n not in total.networks_failed]
+    return total
 
 
 def _snapshot(target: PostTarget, m: Metrics, taken_at: datetime) -> MetricSnapshot:

@@ -279,3 +279,26 @@ def test_a_rotated_bluesky_session_is_kept_for_publishing(session, workspace):
     assert [s.likes for s in snapshots(session, target)] == [2]
     session.refresh(bsky)
     assert json.loads(crypto.decrypt(bsky.credentials))["refresh_jwt"] == "fresh"
+
+
+@respx.mock
+def test_posts_without_counts_do_not_crowd_out_the_others(session, workspace):
+    """A PDS without an AppView answers getPosts with 400 InvalidRequest ("No service configured", the
+    answer the real local PDS gives): those targets never get a snapshot, so they stay first in line.
+    One run still reaches every due target, asking each once (Mastodon's Status shape as documented)."""
+    now = datetime(2032, 5, 1, 12, tzinfo=UTC)
+    bsky = make_channel(session, workspace, "bluesky", credentials=creds("bluesky"))
+    masto = make_channel(session, workspace, "mastodon", credentials=creds("mastodon"))
+    silent = [published(session, bsky, f"at://did:plc:ada/app.bsky.feed.post/{i}", now, timedelta(hours=2))
+              for i in range(7)]
+    counted = published(session, masto, "7007", now, timedelta(hours=1))
+    refused = respx.get(f"{PDS}/xrpc/app.bsky.feed.getPosts").respond(400, json={
+        "error": "InvalidRequest", "message": "No service configured for app.bsky.feed.getPosts"})
+    respx.get(f"{MASTO}/api/v1/statuses/7007").respond(
+        200, json={"id": "7007", "favourites_count": 9, "reblogs_count": 1, "replies_count": 0})
+
+    report = engagement.sync_due(db.session_scope, batch=3, now=now)
+
+    assert [s.likes for s in snapshots(session, counted)] == [9]
+    assert refused.call_count == len(silent)  # each asked once, not again and again
+    assert report.unreported == len(silent) and report.stored == 1
