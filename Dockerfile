@@ -20,9 +20,13 @@ RUN reflex export --frontend-only --no-zip || true
 
 FROM python:3.11-slim AS runtime
 RUN useradd --create-home --uid 10001 quillcast
-ENV PATH=/venv/bin:$PATH PYTHONUNBUFFERED=1 ENVIRONMENT=production GRANIAN_WORKERS=2 WEB_PORT=3000
+# DATA_DIR holds uploaded media (written by web, read by the worker when it publishes), backups and beat's
+# schedule: compose.yaml mounts one volume there for all three processes.
+ENV PATH=/venv/bin:$PATH PYTHONUNBUFFERED=1 ENVIRONMENT=production GRANIAN_WORKERS=2 WEB_PORT=3000 \
+    DATA_DIR=/app/data
 COPY --from=build /venv /venv
 COPY --from=build --chown=quillcast:quillcast /app /app
+RUN mkdir -p /app/data && chown quillcast:quillcast /app/data
 WORKDIR /app
 USER quillcast
 EXPOSE 3000

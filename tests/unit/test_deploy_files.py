@@ -51,3 +51,15 @@ def test_dockerfile_is_multistage_non_root_with_healthcheck():
     assert len(re.findall(r"^FROM ", text, re.M)) >= 2
     assert re.search(r"^USER (?!root)\S+", text, re.M)
     assert "HEALTHCHECK" in text and "/api/health" in text
+
+
+def test_web_and_worker_share_the_data_dir_and_the_image_leaves_local_state_out():
+    """Uploaded media is written by web and read by the worker: both must see the same DATA_DIR."""
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    data_dir = re.search(r"DATA_DIR=(\S+)", (ROOT / "Dockerfile").read_text())
+    assert data_dir, "the Dockerfile sets DATA_DIR"
+    for name in ("web", "worker", "beat"):
+        mounts = [v.split(":") for v in compose["services"][name].get("volumes", [])]
+        assert [m for m in mounts if m[1] == data_dir.group(1) and m[0] in compose["volumes"]], name
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {".venv", "data", ".env"} <= set(ignored)
