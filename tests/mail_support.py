@@ -31,7 +31,7 @@ class Sink:
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 
-    def wait_for(self, to: str, subject_part: str, timeout: float = 30) -> EmailMessage:
+    def wait_for(self, to: str, subject_part: str, timeout: float = 60) -> EmailMessage:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for msg in self.messages:

@@ -13,8 +13,6 @@ import re
 import secrets
 import time
 from collections.abc import Iterator
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 import pyotp
@@ -24,27 +22,10 @@ from playwright.sync_api import expect
 
 from tests import support
 from tests.e2e.conftest import screenshot
+from tests.mail_support import Sink
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "purple otters juggle quietly"  # noqa: S105
-
-
-class Sink:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-    def wait_for(self, to: str, subject_part: str, timeout: float = 60) -> EmailMessage:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for msg in self.messages:
-                if msg["To"] == to and subject_part in msg["Subject"]:
-                    return msg
-            time.sleep(0.2)
-        raise AssertionError(f"no mail to {to} with {subject_part!r} within {timeout} s")
 
 
 @pytest.fixture(scope="session", autouse=True)
