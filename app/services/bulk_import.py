@@ -21,7 +21,7 @@ import io
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import text as sql
@@ -42,13 +42,6 @@ _IMAGE_COLUMNS = ("image", "image_url", "images", "media")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SEPARATORS = re.compile(r"\s*(?:[·:/|]|\s)\s*")
-
-EXAMPLE_CSV = (
-    "date,time,channel,text,timezone,first_comment\n"
-    "2030-01-06,09:30,Main Bluesky,\"Happy new week! What are you working on?\",Europe/Paris,\n"
-    "2030-01-07,12:00,Bluesky ada.bsky.social,\"Three tips for better alt text:\n"
-    "1. say what matters\n2. keep it short\n3. skip \"\"image of\"\"\",,Which tip helps you most?\n"
-)
 
 
 @dataclass
@@ -387,5 +380,20 @@ def run(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID, data: bytes
     return Outcome(len(created), len(preview.rows) - len(new), preview.mode, first_date, created)
 
 
-def example_csv() -> str:
-    return EXAMPLE_CSV
+def example_csv(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID,
+                today: date | None = None) -> str:
+    """A small file to start from: next week's dates and this workspace's own channel names, with a
+    quoted text holding a comma, a line break and a quote mark (what trips spreadsheets up)."""
+    permissions.require(session, actor, workspace_id, "post:read")
+    query = select(Channel).where(Channel.workspace_id == workspace_id, Channel.status == "active")
+    found = session.exec(query.order_by(col(Channel.name)).limit(2)).all()
+    names = [c.name for c in found] or ["Your channel's name"]
+    start = (today or datetime.now(UTC).date()) + timedelta(days=7)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS[:6])
+    writer.writerow([start.isoformat(), "09:30", names[0], "Happy new week, everyone!", "", ""])
+    writer.writerow([(start + timedelta(days=1)).isoformat(), "12:00", names[-1],
+                     'Three tips for alt text:\n1. say what matters\n2. keep it short\n3. skip "image of"',
+                     "Europe/London", "Which tip helps you most?"])
+    return out.getvalue()
