@@ -182,3 +182,34 @@ def test_unknown_workspace_member_gets_nothing(session, studio):
     with pytest.raises(Exception) as refused:
         bulk_import.check(session, uuid.uuid4(), studio["ws"].id, (HEADER + "2030-01-07,09:30,Room,x,,\n").encode())
     assert type(refused.value).__name__ in ("NotFound", "PermissionDenied")
+
+
+def test_the_example_file_imports_as_it_is(session, studio):
+    example = bulk_import.example_csv(session, studio["owner"].id, studio["ws"].id)
+    assert "Main Sky" in example  # the workspace's own channel names
+    preview = _check(session, studio, example)
+    assert preview.problems == [] and len(preview.rows) == 2
+    assert preview.rows[1].text.count("\n") == 3 and preview.rows[1].first_comment
+
+
+def test_two_uploads_of_one_file_at_once_create_it_once(session, studio):
+    import threading
+    import time
+
+    data = (HEADER + "2030-01-07,09:30,Main Sky,at once,,\n").encode()
+    results: dict[str, int] = {}
+
+    def upload(name: str, hold: float) -> None:
+        with db.session_scope(db.user_claims(studio["owner"].id)) as s:
+            results[name] = bulk_import.run(s, studio["owner"].id, studio["ws"].id, data).created
+            time.sleep(hold)  # still uncommitted: the other upload must wait, not create it too
+
+    first = threading.Thread(target=upload, args=("first", 0.5))
+    first.start()
+    time.sleep(0.2)
+    second = threading.Thread(target=upload, args=("second", 0))
+    second.start()
+    first.join()
+    second.join()
+    assert sorted(results.values()) == [0, 1]
+    assert len(_targets(session, studio["ws"])) == 1
