@@ -251,7 +251,8 @@ def check(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID, data: byt
                 col(PostTarget.status) != "cancelled",
             )).all())
         for r in results:
-            r.already_imported = r.import_key in existing and not r.problems
+            if r.import_key in existing:
+                r.already_imported, r.problems = True, []
     return Preview(results, mode)
 
 
@@ -297,8 +298,6 @@ def _check_row(r: RowResult, cells: dict[str, str], found: _Channels, now: datet
                 message = (message.replace("(fold=0)", "(dst=first)").replace("(fold=1)", "(dst=second)")
                            + " Add a dst column with first or second, or pick another time.")
             add(Problem(exc.field, message, exc.problems[0].code if exc.problems else "invalid"))
-            if exc.field == _f(r, "date"):
-                r.scheduled_at = None
     channel, why = found.find(r.channel)
     if channel is None:
         add(Problem(_f(r, "channel"), why))
@@ -309,7 +308,8 @@ def _check_row(r: RowResult, cells: dict[str, str], found: _Channels, now: datet
             add(Problem(_f(r, "channel"), f"the {label(channel.network)} channel “{channel.name}” {state}; "
                                           "re-connect it on the Channels page or choose another"))
     _check_text(r, channel)
-    if r.channel_id and r.scheduled_at and not r.problems:
+    # Also for a row with problems: one imported earlier (now perhaps in the past) is skipped, not refused.
+    if r.channel_id and r.scheduled_at:
         r.import_key = import_key(r.channel_id, r.scheduled_at, r.text, r.first_comment)
 
 

@@ -213,3 +213,14 @@ def test_two_uploads_of_one_file_at_once_create_it_once(session, studio):
     second.join()
     assert sorted(results.values()) == [0, 1]
     assert len(_targets(session, studio["ws"])) == 1
+
+
+def test_a_row_imported_earlier_is_skipped_even_once_its_time_has_passed(session, studio):
+    data = (HEADER + "2030-01-07,09:30,Main Sky,one,,\n").encode()
+    bulk_import.run(session, studio["owner"].id, studio["ws"].id, data)
+    session.commit()
+    later = datetime(2031, 1, 1, tzinfo=UTC)
+    preview = bulk_import.check(session, studio["owner"].id, studio["ws"].id,
+                                data + b"2030-06-01,09:30,Main Sky,new but late,,\n", now=later)
+    assert preview.rows[0].already_imported and preview.rows[0].problems == []
+    assert "in the past" in _problems(preview)["rows[3].date"]
