@@ -8,6 +8,7 @@ from app.pages.account import account_page
 from app.pages.analytics import analytics_page
 from app.pages.audit import audit_page
 from app.pages.auth import forgot_page, reset_page, signin_page, signup_page, verify_page
+from app.pages.bulk_import import import_page
 from app.pages.calendar import calendar_page, home_page
 from app.pages.channels import channels_page, oauth_callback_page
 from app.pages.compose import compose_page
@@ -24,6 +25,7 @@ from state.account import AccountState
 from state.analytics import AnalyticsState
 from state.audit import AuditState
 from state.auth import AuthState, ResetState, VerifyState
+from state.bulk_import import ImportState
 from state.calendar import CalendarState, HomeState
 from state.channels import ChannelsState, OAuthCallbackState
 from state.compose import ComposeState
@@ -69,6 +71,8 @@ app.add_page(welcome_page, route=routes.WELCOME, title="Quillcast — create you
 app.add_page(analytics_page, route=routes.ANALYTICS, title="Quillcast — analytics",
              on_load=[AnalyticsState.require_workspace, AnalyticsState.load])
 app.add_page(compose_page, route=routes.COMPOSE, title="Quillcast — compose", on_load=ComposeState.on_load)
+app.add_page(import_page, route=routes.IMPORT, title="Quillcast — import posts",
+             on_load=[ImportState.require_workspace, ImportState.on_load])
 app.add_page(channels_page, route=routes.CHANNELS, title="Quillcast — channels",
              on_load=[ChannelsState.require_workspace, ChannelsState.on_load])
 app.add_page(oauth_callback_page, route=routes.CHANNELS_OAUTH_CALLBACK,

@@ -19,6 +19,7 @@ from app.api import (
     auth_tokens,
     channels,
     health,
+    imports,
     metrics,
     oidc,
     posts,
@@ -51,6 +52,7 @@ def create_api() -> FastAPI:
     api.include_router(channels.router, prefix=API_PREFIX)
     api.include_router(channels.networks_router, prefix=API_PREFIX)
     api.include_router(posts.router, prefix=API_PREFIX)
+    api.include_router(imports.router, prefix=API_PREFIX)
     api.include_router(auth.router, prefix=API_PREFIX)
     api.include_router(auth_tokens.router, prefix=API_PREFIX)
     api.include_router(workspaces.router, prefix=API_PREFIX)

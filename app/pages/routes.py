@@ -8,6 +8,7 @@ HOME = "/"  # the calendar for signed-in people, the sign-in page for others
 STATUS = "/status"
 CALENDAR = "/calendar"
 COMPOSE = "/compose"  # ?date=YYYY-MM-DD
+IMPORT = "/import"  # posts from a CSV file
 
 
 def post_detail(post_id: str) -> str:
@@ -47,6 +48,7 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem("Calendar", CALENDAR, "calendar-days"),
     NavItem("Compose", COMPOSE, "pen-line"),
+    NavItem("Import", IMPORT, "file-up"),
     NavItem("Queue", QUEUE, "list-ordered"),
     NavItem("Drafts", DRAFTS, "file-pen-line"),
     NavItem("Ideas", IDEAS, "lightbulb"),
