@@ -22,7 +22,8 @@ class UnsubscribeState(rx.State):
         try:
             choice = await in_db(action, self._token)
         except DomainError as exc:
-            self.status, self.message = "error", next(iter(field_errors(exc).values()))
+            message = next(iter(field_errors(exc).values()))
+            self.status, self.message = "error", message[:1].upper() + message[1:]
             return
         self.label, self.email = choice.label, choice.email
         self.status = "on" if choice.enabled else "off"
