@@ -1,14 +1,15 @@
-"""One-click unsubscribe (RFC 8058) from notice e-mails: the link itself is the proof, no sign-in."""
+"""Notice e-mail choices: the signed-in account's switches, and one-click unsubscribe (RFC 8058) from a
+notice e-mail, where the link itself is the proof (no sign-in)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
-from app.api.deps import SessionDep
+from app.api.deps import CurrentUser, SessionDep
 from app.core import db
 from app.core.config import get_settings
 from app.services import notifications
@@ -21,6 +22,34 @@ class UnsubscribeResult(BaseModel):
     kind: str
     label: str
     enabled: bool
+
+
+class NotificationOut(UnsubscribeResult):
+    hint: str
+
+
+class NotificationIn(BaseModel):
+    enabled: bool
+
+
+def _listing(prefs: dict[str, bool]) -> list[NotificationOut]:
+    return [NotificationOut(kind=k.name, label=k.label, hint=k.hint, enabled=prefs[k.name])
+            for k in notifications.KINDS.values()]
+
+
+@router.get("/auth/me/notifications", response_model=list[NotificationOut])
+def my_notifications(session: SessionDep, user: CurrentUser) -> list[NotificationOut]:
+    """Which notice e-mails the signed-in account gets (security e-mails always come)."""
+    return _listing(notifications.preferences(session, user.id))
+
+
+@router.put("/auth/me/notifications/{kind}", response_model=list[NotificationOut])
+def set_my_notification(
+    session: SessionDep, user: CurrentUser, body: NotificationIn,
+    kind: Annotated[str, Path(max_length=64, description=f"one of: {', '.join(notifications.KINDS)}")],
+) -> list[NotificationOut]:
+    """Turn one kind of notice e-mail on or off."""
+    return _listing(notifications.set_preference(session, user.id, kind, body.enabled))
 
 
 @router.post("/unsubscribe", response_model=UnsubscribeResult)

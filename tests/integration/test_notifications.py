@@ -261,3 +261,21 @@ def test_an_unknown_kind_is_refused_naming_the_field(team, session):
     editor = team[2]["editor"]
     with pytest.raises(ValidationFailed, match=r"kind: unknown notification 'weekly_digest'; choose one of"):
         notifications.set_preference(session, editor.id, "weekly_digest", False)
+
+
+def test_the_api_lists_and_sets_the_signed_in_accounts_notifications(team, session, api):
+    from app.core.security import create_access_token
+
+    editor, owner = team[2]["editor"], team[2]["owner"]
+    headers = {"Authorization": f"Bearer {create_access_token(editor.id)}"}
+    listed = api.get("/api/auth/me/notifications", headers=headers)
+    assert listed.status_code == 200
+    assert [(n["kind"], n["enabled"]) for n in listed.json()] == [
+        ("post_failed", True), ("approval_requested", True), ("approval_result", True)]
+    changed = api.put("/api/auth/me/notifications/post_failed", json={"enabled": False}, headers=headers)
+    assert changed.status_code == 200
+    assert {n["kind"]: n["enabled"] for n in changed.json()}["post_failed"] is False
+    assert _prefs(session, editor)["post_failed"] is False and _prefs(session, owner)["post_failed"] is True
+    unknown = api.put("/api/auth/me/notifications/weekly_digest", json={"enabled": False}, headers=headers)
+    assert unknown.status_code == 422 and unknown.json()["message"].startswith("kind: unknown notification")
+    assert api.get("/api/auth/me/notifications").status_code == 401
