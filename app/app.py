@@ -19,6 +19,7 @@ from app.pages.outbox import outbox_page
 from app.pages.post_detail import post_detail_page
 from app.pages.queue import queue_page
 from app.pages.status import status_page
+from app.pages.unsubscribe import unsubscribe_page
 from app.pages.welcome import welcome_page
 from app.pages.workspace_settings import workspace_settings_page
 from state.account import AccountState
@@ -37,6 +38,7 @@ from state.outbox import OutboxState
 from state.post_detail import PostDetailState
 from state.queue import QueueState
 from state.status import StatusState
+from state.unsubscribe import UnsubscribeState
 from state.workspace import OnboardingState
 from state.workspace_settings import WebhookSettingsState, WorkspaceSettingsState
 
@@ -91,3 +93,5 @@ app.add_page(audit_page, route=routes.AUDIT, title="Quillcast — audit log",
              on_load=[AuditState.require_workspace, AuditState.on_load])
 app.add_page(invitation_page, route=routes.INVITATION, title="Quillcast — join a workspace",
              on_load=InvitationState.prepare)
+app.add_page(unsubscribe_page, route=routes.UNSUBSCRIBE, title="Quillcast — e-mail notifications",
+             on_load=UnsubscribeState.on_load)

@@ -26,6 +26,9 @@ class EmailOutbox(SQLModel, table=True):
     status: str = Field(default="queued", max_length=16, index=True)
     attempts: int = Field(default=0)
     last_error: str | None = Field(default=None, max_length=1000)
+    # Notice mails only: the one-click unsubscribe URL sent as List-Unsubscribe (RFC 8058). Security
+    # mails have none: nobody may turn those off.
+    unsubscribe_url: str | None = Field(default=None, max_length=1000)
     sent_at: datetime | None = timestamp_field()
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Column, Index, String, func
 from sqlmodel import Field, SQLModel
 
-from models.base import created_at_field, id_field, timestamp_field, updated_at_field
+from models.base import created_at_field, id_field, json_field, timestamp_field, updated_at_field
 
 
 class User(SQLModel, table=True):
@@ -34,5 +34,8 @@ class User(SQLModel, table=True):
     pending_email: str | None = Field(default=None, max_length=320)
     password_changed_at: datetime | None = timestamp_field()
     last_sign_in_at: datetime | None = timestamp_field()
+    # Which notice e-mails this person wants, {kind: bool} (app.services.notifications); a kind not
+    # named here is on. Security mails ignore it.
+    notification_prefs: dict[str, bool] = json_field()
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()

@@ -1,5 +1,5 @@
-"""Account settings: profile, password, two-factor authentication, sessions. Every handler first
-re-derives the user from the session cookie on the server (AuthState.current_user_id)."""
+"""Account settings: profile, password, two-factor authentication, notifications, sessions. Every
+handler first re-derives the user from the session cookie on the server (AuthState.current_user_id)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import reflex as rx
 from sqlmodel import Session
 
-from app.services import accounts, sessions, totp
+from app.services import accounts, notifications, sessions, totp
 from app.services.errors import DomainError
 from state.auth import AuthState, field_errors, in_db
 
@@ -21,6 +21,7 @@ def _snapshot(session: Session, user_id: uuid.UUID) -> dict[str, Any]:
         "email": user.email, "display_name": user.display_name, "timezone": user.timezone,
         "pending_email": user.pending_email or "", "two_factor": totp.is_enabled(user),
         "recovery_left": totp.remaining_recovery_codes(session, user_id),
+        "notifications": notifications.preferences(session, user_id),
     }
 
 
@@ -37,6 +38,8 @@ class AccountState(AuthState):
     enrol_key: str = ""
     recovery_codes: list[str] = []
     session_rows: list[dict[str, str]] = []
+    # Notice e-mails on or off, by kind (app.services.notifications.KINDS).
+    notification_prefs: dict[str, bool] = {kind: True for kind in notifications.KINDS}
 
     async def _load(self, user_id: uuid.UUID, current_id: str) -> None:
         snap = await in_db(_snapshot, user_id)
@@ -44,6 +47,7 @@ class AccountState(AuthState):
         self.display_name, self.timezone = snap["display_name"], snap["timezone"]
         self.pending_email, self.two_factor = snap["pending_email"], snap["two_factor"]
         self.recovery_left = snap["recovery_left"]
+        self.notification_prefs = snap["notifications"]
         self.session_rows = [
             {"id": s.id, "device": s.device, "ip": s.ip or "unknown",
              "created": s.created_at.strftime("%Y-%m-%d %H:%M UTC"),
@@ -165,3 +169,19 @@ class AccountState(AuthState):
         await self._act(lambda s, uid: accounts.sign_out_everywhere(s, uid, ip=ip), "")
         self.session_token = ""
         return rx.redirect("/signin")
+
+    @rx.event
+    async def set_notification(self, kind: str, enabled: bool):  # type: ignore[no-untyped-def]
+        """A switch saves at once; a refused change puts the switch back."""
+        who = self._who()
+        if who is None:
+            yield rx.toast.error("Your session has ended: sign in again.")
+            return
+        try:
+            self.notification_prefs = await in_db(notifications.set_preference, who[0], kind, bool(enabled))
+        except DomainError as exc:
+            self.notification_prefs = await in_db(notifications.preferences, who[0])
+            yield rx.toast.error(exc.message)
+            return
+        label = notifications.KINDS[kind].label
+        yield rx.toast.success(f"E-mails turned {'on' if enabled else 'off'}: “{label}”.")

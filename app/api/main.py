@@ -21,6 +21,7 @@ from app.api import (
     health,
     imports,
     metrics,
+    notifications,
     oidc,
     posts,
     security,
@@ -60,6 +61,7 @@ def create_api() -> FastAPI:
     api.include_router(api_keys.router, prefix=API_PREFIX)
     api.include_router(oidc.router, prefix=API_PREFIX)
     api.include_router(admin.router, prefix=API_PREFIX)
+    api.include_router(notifications.router, prefix=API_PREFIX)
     _install_error_handlers(api)
     oidc.install(api)
     security.install(api, API_PREFIX)

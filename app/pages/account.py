@@ -1,4 +1,5 @@
-"""Account settings: profile and time zone, password, two-factor authentication, sessions."""
+"""Account settings: profile and time zone, password, two-factor authentication, notifications,
+sessions."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 import reflex as rx
 
+from app.services.notifications import KINDS, Kind
 from components.forms import form_error, labelled_input, section_card
 from components.shell import shell
 from state.account import AccountState
@@ -198,6 +200,34 @@ def two_factor_section() -> rx.Component:
     )
 
 
+def _notification_switch(kind: Kind) -> rx.Component:
+    s = AccountState
+    switch_id = f"notify-{kind.name}"
+    return rx.hstack(
+        rx.switch(
+            id=switch_id,
+            checked=s.notification_prefs[kind.name],
+            on_change=lambda on: s.set_notification(kind.name, on),
+            aria_describedby=f"{switch_id}-hint",
+        ),
+        rx.vstack(
+            rx.el.label(rx.text(kind.label, size="2", weight="medium"), html_for=switch_id),
+            rx.text(kind.hint, size="1", color_scheme="gray", id=f"{switch_id}-hint"),
+            spacing="0",
+        ),
+        spacing="3",
+        align="start",
+    )
+
+
+def notifications_section() -> rx.Component:
+    return _section(
+        "Notifications",
+        *(_notification_switch(kind) for kind in KINDS.values()),
+        description="E-mails about posts. Security e-mails (sign-ins, password, two-factor) always come.",
+    )
+
+
 def _session_row(row: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
@@ -263,6 +293,7 @@ def account_page() -> rx.Component:
         email_section(),
         password_section(),
         two_factor_section(),
+        notifications_section(),
         sessions_section(),
         rx.button("Sign out", on_click=s.sign_out, variant="soft"),
         title="Account settings",

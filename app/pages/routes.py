@@ -26,6 +26,7 @@ ACCOUNT = "/account"
 OUTBOX = "/admin/outbox"
 WELCOME = "/welcome"  # first workspace
 INVITATION = "/invitations/accept"  # the link in an invitation e-mail
+UNSUBSCRIBE = "/unsubscribe"  # ?token=: a notice e-mail's "Stop these e-mails" (notifications.PAGE_PATH)
 ANALYTICS = "/analytics"
 COMPOSE = "/compose"
 # Workspace

@@ -3,8 +3,8 @@ workspace's webhooks hear of all three steps).
 
 posts.py calls these right after the state change, in the same unit of work: each mail is an outbox
 row (app.services.email) that is sent only once that unit commits, so a refused or rolled-back action
-mails nobody. Only people who are still members, active and verified get mail, and never the person
-who acted.
+mails nobody. Only people who are still members, active and verified get mail, never the person
+who acted, and nobody who turned that kind of notice off (app.services.notifications).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from app.core.config import get_settings
-from app.services import email, permissions, webhooks
+from app.services import email, notifications, permissions, webhooks
 from models import Channel, Membership, Post, PostTarget, User, Workspace
 
 EXCERPT_CHARS = 80
@@ -42,11 +42,12 @@ def submitted(session: Session, post: Post, actor: uuid.UUID) -> int:
                col(User.id) != actor, col(User.is_active), col(User.email_verified_at).is_not(None))
         .order_by(col(User.email))
     ).all()
-    for reviewer in reviewers:
+    wanted = [r for r in reviewers if notifications.wants(session, r, "approval_requested")]
+    for reviewer in wanted:
         email.send_template(session, reviewer.email, "approval_requested",
-                            {**context, "name": reviewer.display_name})
+                            {**context, "name": reviewer.display_name}, recipient=reviewer.id)
     webhooks.post_event(session, "post.approval_requested", post, actor)
-    return len(reviewers)
+    return len(wanted)
 
 
 def approved(session: Session, post: Post, actor: uuid.UUID) -> bool:
@@ -60,7 +61,7 @@ def approved(session: Session, post: Post, actor: uuid.UUID) -> bool:
         "name": author.display_name, "reviewer": _name(session.get(User, actor)), "workspace": ws.name,
         "excerpt": excerpt(post.body), "targets": _schedule(session, post, ws), "timezone": ws.timezone,
         "link": _url(f"/posts/{post.id}"),
-    })
+    }, recipient=author.id)
     return True
 
 
@@ -75,7 +76,7 @@ def changes_requested(session: Session, post: Post, actor: uuid.UUID) -> bool:
         "name": author.display_name, "reviewer": _name(session.get(User, actor)), "workspace": ws.name,
         "excerpt": excerpt(post.body), "comment": post.approval_comment or "",
         "link": _url(f"/compose?post_id={post.id}"),
-    })
+    }, recipient=author.id)
     return True
 
 
@@ -114,12 +115,16 @@ def _schedule(session: Session, post: Post, ws: Workspace) -> list[dict[str, str
 
 
 def _author(session: Session, post: Post, actor: uuid.UUID) -> User | None:
-    """The author, if they should hear of it: not the actor, still a member, active and verified."""
+    """The author, if they should hear of it: not the actor, still a member, active, verified, and
+    wanting approval results."""
     if post.author_id is None or post.author_id == actor:
         return None
     if permissions.membership(session, post.author_id, post.workspace_id) is None:
         return None
-    return _reachable(session.get(User, post.author_id))
+    author = _reachable(session.get(User, post.author_id))
+    if author is None or not notifications.wants(session, author, "approval_result"):
+        return None
+    return author
 
 
 def _reachable(user: User | None) -> User | None:

@@ -4,6 +4,10 @@
 is a row in `email_outbox` before anything is sent, so a crash or an SMTP outage loses nothing. With
 no SMTP_HOST configured the row is "held": admins read it on the Outbox page and every flow still
 works offline. Bodies may hold single-use links: they are never logged.
+
+Notice mails (app.services.notifications.TEMPLATE_KINDS) name their recipient: their footer links to a
+page that stops that kind of mail, and they carry RFC 8058 one-click unsubscribe headers. Security mails
+have neither.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from sqlmodel import Session, col, select
 
 from app.core import queue
 from app.core.config import get_settings
+from app.services import notifications
 from app.services.errors import NotFound, PermissionDenied, ValidationFailed
 from models import EmailOutbox, User
 from models.base import utcnow
@@ -53,7 +58,8 @@ def render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
     if template not in TEMPLATES:
         raise ValidationFailed(f"template: unknown e-mail template {template!r}", field="template")
     settings = get_settings()
-    ctx = {"app_url": settings.url, **context}
+    # Every template shares the layout's footer: a security mail has no "stop these e-mails" link.
+    ctx = {"app_url": settings.url, "unsubscribe_link": "", "notice": "", **context}
     env = _env()
     try:
         subject = env.get_template(f"{template}.subject.txt").render(ctx).strip()
@@ -67,15 +73,27 @@ def render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
     return subject, text, html
 
 
-def send_template(session: Session, to: str, template: str, context: dict[str, Any]) -> EmailOutbox:
-    """Queue an e-mail: stored now, sent by a worker after `session` commits (or held without SMTP)."""
+def send_template(
+    session: Session, to: str, template: str, context: dict[str, Any], *, recipient: uuid.UUID | None = None
+) -> EmailOutbox:
+    """Queue an e-mail: stored now, sent by a worker after `session` commits (or held without SMTP).
+
+    A notice template needs `recipient` (the user it is for): its unsubscribe links are theirs.
+    """
     to = to.strip()
     if not to or "\n" in to or "\r" in to or len(to) > 320:
         raise ValidationFailed("to: give one e-mail address", field="to")
+    one_click: str | None = None
+    kind = notifications.kind_of_template(template)
+    if kind is not None:
+        if recipient is None:
+            raise ValueError(f"the notice template {template!r} needs its recipient's user id")
+        page, one_click = notifications.unsubscribe_urls(recipient, kind)
+        context = {**context, "unsubscribe_link": page, "notice": notifications.KINDS[kind].label}
     subject, text, html = render(template, {"to": to, **context})
     held = not get_settings().smtp_host
     mail = EmailOutbox(to_address=to, template=template, subject=subject, text_body=text, html_body=html,
-                       status="held" if held else "queued")
+                       status="held" if held else "queued", unsubscribe_url=one_click)
     session.add(mail)
     session.flush()
     if not held:
@@ -90,6 +108,10 @@ def build_message(mail: EmailOutbox) -> EmailMessage:
     msg["To"] = mail.to_address
     msg["Subject"] = mail.subject
     msg["Message-ID"] = make_msgid(idstring=mail.id.hex, domain="quillcast")
+    if mail.unsubscribe_url:
+        # RFC 8058: the client POSTs "List-Unsubscribe=One-Click" to the URL, no sign-in, no page.
+        msg["List-Unsubscribe"] = f"<{mail.unsubscribe_url}>"
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg.set_content(mail.text_body)
     msg.add_alternative(mail.html_body, subtype="html")
     return msg

@@ -37,7 +37,7 @@ from app.connectors.base import (
 )
 from app.core import breaker, crypto, db, queue
 from app.core.config import get_settings
-from app.services import email, usage, webhooks
+from app.services import email, notifications, usage, webhooks
 from app.services.errors import ValidationFailed
 from models import Channel, MediaAsset, Post, PostTarget, PublishAttempt, User
 from models.base import utcnow
@@ -192,12 +192,12 @@ def _email_author(session: Session, post: Post, channel: Channel, target: PostTa
     if post.author_id is None:
         return
     author = session.get(User, post.author_id)
-    if author is None:
+    if author is None or not notifications.wants(session, author, "post_failed"):
         return
     email.send_template(session, author.email, "post_failed", {
         "name": author.display_name, "channel": channel.name, "network": channel.network.capitalize(),
         "reason": target.last_error or "no reason given", "link": f"{get_settings().url}/posts/{post.id}",
-    })
+    }, recipient=author.id)
 
 
 # --- publish one target ---

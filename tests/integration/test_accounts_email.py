@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -67,7 +68,7 @@ def test_outbox_row_is_marked_sent_once_even_if_delivered_twice(mail_worker, smt
     mail = email_service.send_template(session, address, "post_failed", {
         "name": "Ada", "channel": "Bluesky @ada", "network": "Bluesky", "reason": "Record too long",
         "link": "",
-    })
+    }, recipient=uuid.uuid4())  # a notice names its recipient (its unsubscribe link is theirs)
     session.commit()
     sink.wait_for(address, "could not be published")
     deadline = time.monotonic() + 10
