@@ -10,6 +10,8 @@ who acted, and nobody who turned that kind of notice off (app.services.notificat
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -20,13 +22,64 @@ from app.services import email, notifications, permissions, webhooks
 from models import Channel, Membership, Post, PostTarget, User, Workspace
 
 EXCERPT_CHARS = 80
+DIGEST_LISTED = 20  # posts named in one "many posts await approval" mail; the rest are counted
+_DIGEST = "quillcast.approval_digest"
 _NOW_LABEL = "as soon as it is approved"
 _REVIEWER_ROLES = tuple(role for role in permissions.MATRIX if permissions.can(role, "post:approve"))
 
 
+@contextmanager
+def one_mail_for_many(session: Session, actor: uuid.UUID) -> Iterator[None]:
+    """Inside, submissions are collected instead of mailed; at the end each reviewer gets ONE mail that
+    lists them all (a bulk import of 50 posts must not send 50 mails to every editor). Webhooks still
+    hear of each post. Nothing is mailed when the block raises."""
+    session.info[_DIGEST] = []
+    try:
+        yield
+    except BaseException:
+        session.info.pop(_DIGEST, None)
+        raise
+    collected: list[Post] = session.info.pop(_DIGEST, [])
+    if len(collected) == 1:
+        submitted(session, collected[0], actor)
+    elif collected:
+        _submitted_many(session, collected, actor)
+
+
+def _reviewers(session: Session, workspace_id: uuid.UUID, actor: uuid.UUID) -> list[User]:
+    reviewers = session.exec(
+        select(User)
+        .join(Membership, col(Membership.user_id) == col(User.id))
+        .where(Membership.workspace_id == workspace_id, col(Membership.role).in_(_REVIEWER_ROLES),
+               col(User.id) != actor, col(User.is_active), col(User.email_verified_at).is_not(None))
+        .order_by(col(User.email))
+    ).all()
+    return [r for r in reviewers if notifications.wants(session, r, "approval_requested")]
+
+
+def _submitted_many(session: Session, collected: list[Post], actor: uuid.UUID) -> int:
+    ws = _workspace(session, collected[0])
+    shown = collected[:DIGEST_LISTED]
+    context = {
+        "workspace": ws.name, "author": _name(session.get(User, actor)), "count": len(collected),
+        "timezone": ws.timezone, "more": len(collected) - len(shown), "link": _url("/calendar"),
+        "posts": [{"excerpt": excerpt(p.body), "targets": _schedule(session, p, ws),
+                   "link": _url(f"/compose?post_id={p.id}")} for p in shown],
+    }
+    wanted = _reviewers(session, ws.id, actor)
+    for reviewer in wanted:
+        email.send_template(session, reviewer.email, "approval_requested_many",
+                            {**context, "name": reviewer.display_name}, recipient=reviewer.id)
+    return len(wanted)
+
+
 def submitted(session: Session, post: Post, actor: uuid.UUID) -> int:
     """Tell every member who may approve (except the author) that `post` awaits approval; returns how
-    many mails were queued."""
+    many mails were queued (0 inside `one_mail_for_many`, which mails at its end)."""
+    if _DIGEST in session.info:
+        session.info[_DIGEST].append(post)
+        webhooks.post_event(session, "post.approval_requested", post, actor)
+        return 0
     ws = _workspace(session, post)
     author = session.get(User, actor)
     context = {
@@ -35,14 +88,7 @@ def submitted(session: Session, post: Post, actor: uuid.UUID) -> int:
         # The composer is where the Approve / Request changes buttons are.
         "link": _url(f"/compose?post_id={post.id}"),
     }
-    reviewers = session.exec(
-        select(User)
-        .join(Membership, col(Membership.user_id) == col(User.id))
-        .where(Membership.workspace_id == post.workspace_id, col(Membership.role).in_(_REVIEWER_ROLES),
-               col(User.id) != actor, col(User.is_active), col(User.email_verified_at).is_not(None))
-        .order_by(col(User.email))
-    ).all()
-    wanted = [r for r in reviewers if notifications.wants(session, r, "approval_requested")]
+    wanted = _reviewers(session, post.workspace_id, actor)
     for reviewer in wanted:
         email.send_template(session, reviewer.email, "approval_requested",
                             {**context, "name": reviewer.display_name}, recipient=reviewer.id)

@@ -28,7 +28,7 @@ from sqlalchemy import text as sql
 from sqlmodel import Session, col, select
 
 from app.connectors.checks import label
-from app.services import channels, permissions, posts, timeslots
+from app.services import approval_notices, channels, permissions, posts, timeslots
 from app.services.errors import DomainError, PermissionDenied, Problem, ValidationFailed
 from models import Channel, PostTarget, Workspace
 
@@ -355,6 +355,17 @@ def run(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID, data: bytes
     raise_problems(preview)
     created: list[uuid.UUID] = []
     new = preview.new_rows
+    with approval_notices.one_mail_for_many(session, actor):
+        _create_rows(session, actor, workspace_id, new, now, created)
+    earliest = min(new, key=lambda r: r.scheduled_at or datetime.max.replace(tzinfo=UTC)) if new else None
+    first_date = ""
+    if earliest is not None and earliest.scheduled_at is not None:
+        first_date = f"{earliest.scheduled_at.astimezone(timeslots.zone(earliest.timezone)):%Y-%m-%d}"
+    return Outcome(len(created), len(preview.rows) - len(new), preview.mode, first_date, created)
+
+
+def _create_rows(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID, new: list[RowResult],
+                 now: datetime | None, created: list[uuid.UUID]) -> None:
     for r in new:
         assert r.channel_id is not None and r.scheduled_at is not None
         try:
@@ -373,11 +384,6 @@ def run(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID, data: bytes
             raise ValidationFailed(f"nothing was imported: row {r.number}: {exc.message}",
                                    field=rows[0].field, problems=rows) from exc
         created.append(post.id)
-    earliest = min(new, key=lambda r: r.scheduled_at or datetime.max.replace(tzinfo=UTC)) if new else None
-    first_date = ""
-    if earliest is not None and earliest.scheduled_at is not None:
-        first_date = f"{earliest.scheduled_at.astimezone(timeslots.zone(earliest.timezone)):%Y-%m-%d}"
-    return Outcome(len(created), len(preview.rows) - len(new), preview.mode, first_date, created)
 
 
 def example_csv(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID,

@@ -35,7 +35,7 @@ from models.base import utcnow
 log = structlog.get_logger("email")
 TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "emails"
 TEMPLATES = ("verification", "reset", "invitation", "two_factor_changed", "new_sign_in", "post_failed",
-             "approval_requested", "post_approved", "changes_requested")
+             "approval_requested", "approval_requested_many", "post_approved", "changes_requested")
 SEND_TASK = "quillcast.email.send"
 MAX_ATTEMPTS = 5
 

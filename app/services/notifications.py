@@ -46,6 +46,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
 TEMPLATE_KINDS: dict[str, str] = {
     "post_failed": "post_failed",
     "approval_requested": "approval_requested",
+    "approval_requested_many": "approval_requested",
     "post_approved": "approval_result",
     "changes_requested": "approval_result",
 }

@@ -224,3 +224,28 @@ def test_a_row_imported_earlier_is_skipped_even_once_its_time_has_passed(session
                                 data + b"2030-06-01,09:30,Main Sky,new but late,,\n", now=later)
     assert preview.rows[0].already_imported and preview.rows[0].problems == []
     assert "in the past" in _problems(preview)["rows[3].date"]
+
+
+def test_a_contributors_import_sends_each_reviewer_one_mail_for_all_posts(session, studio):
+    from models import EmailOutbox
+
+    contributor, editor = make_user(session, email_verified_at=datetime.now(UTC)), make_user(
+        session, email_verified_at=datetime.now(UTC))
+    session.add(Membership(workspace_id=studio["ws"].id, user_id=contributor.id, role="contributor"))
+    session.add(Membership(workspace_id=studio["ws"].id, user_id=editor.id, role="editor"))
+    studio["owner"].email_verified_at = datetime.now(UTC)
+    session.add(studio["owner"])
+    session.commit()
+    data = (HEADER + "".join(f"2030-02-{day:02d},09:30,Main Sky,post number {day} <b>bold</b>,,\n"
+                             for day in range(1, 4))).encode()
+    bulk_import.run(session, contributor.id, studio["ws"].id, data)
+    session.commit()
+
+    for reviewer in (editor, studio["owner"]):
+        mails = session.exec(select(EmailOutbox).where(EmailOutbox.to_address == reviewer.email)).all()
+        assert [m.template for m in mails] == ["approval_requested_many"], reviewer.email
+        assert "3 posts" in mails[0].subject
+        for day in range(1, 4):
+            assert f"post number {day} <b>bold</b>" in mails[0].text_body
+            assert f"post number {day} &lt;b&gt;bold&lt;/b&gt;" in mails[0].html_body
+    assert session.exec(select(EmailOutbox).where(EmailOutbox.to_address == contributor.email)).all() == []

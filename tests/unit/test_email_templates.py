@@ -18,6 +18,12 @@ SAMPLES = {
                            "targets": [{"channel": "Acme news", "network": "Bluesky",
                                         "when": "Tue 01 Jun 2027, 09:00"}],
                            "timezone": "Europe/Paris", "link": "http://q/compose?post_id=1"},
+    "approval_requested_many": {
+        "name": "Ada", "workspace": "Acme", "author": "Grace", "count": 23, "timezone": "Europe/Paris",
+        "more": 3, "link": "http://q/calendar",
+        "posts": [{"excerpt": "Our spring sale…", "link": "http://q/compose?post_id=1",
+                   "targets": [{"channel": "Acme news", "network": "Bluesky", "when": "Tue 01 Jun 2027, 09:00"}]}],
+    },
     "post_approved": {"name": "Ada", "workspace": "Acme", "reviewer": "Grace", "excerpt": "Our spring sale…",
                       "targets": [{"channel": "Acme news", "network": "Bluesky", "when": "now"}],
                       "timezone": "UTC", "link": "http://q/posts/1"},
