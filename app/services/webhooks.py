@@ -175,14 +175,18 @@ def update(
     session: Session, actor: uuid.UUID, workspace_id: uuid.UUID, webhook_id: uuid.UUID, *,
     url: str | None = None, events: Any = None, active: bool | None = None, description: str | None = None,
 ) -> Webhook:
-    """Change what is given (None keeps it)."""
+    """Change what is given (None keeps it); every wrong field is named at once, and nothing changes then."""
     hook = _get(session, actor, workspace_id, webhook_id)
-    if description is not None:
-        hook.description = _clean_description(description)
-    if events is not None:
-        hook.events = _clean_events(events)
-    if url is not None:
-        hook.url = _clean_url(url)
+    # An unchanged address is not checked again: a receiver whose name did not resolve for a moment must
+    # not block a change of its events (each send checks the address anyway).
+    if url is not None and url.strip() == hook.url:
+        url = None
+    cleaners = {"description": (description, _clean_description), "events": (events, _clean_events),
+                "url": (url, _clean_url)}
+    given = [(name, value, clean) for name, (value, clean) in cleaners.items() if value is not None]
+    cleaned = _all_or_problems(*(lambda v=value, c=clean: c(v) for _, value, clean in given))
+    for (name, _, _), value in zip(given, cleaned, strict=True):
+        setattr(hook, name, value)
     if active is not None:
         hook.active = bool(active)
     hook.updated_at = utcnow()
