@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
+from app.pages import routes
 from app.services import invitations, webhooks, workspaces
 from app.services.errors import DomainError
 from state.auth import field_errors
@@ -187,8 +188,13 @@ EVENT_LABELS = {
     "post.approved": "a post was approved",
     "post.changes_requested": "a reviewer asked for changes",
 }
-WEBHOOK_POLL_SECONDS = 1.0
-WEBHOOK_POLL_FOR_SECONDS = 60.0
+WEBHOOK_POLL_SECONDS = 2.0
+# Retries back off up to an hour apart; an open page follows them this long, a reload starts again.
+WEBHOOK_POLL_FOR_SECONDS = 30 * 60.0
+# The service's field names -> the ids of the add form's and the edit form's fields.
+ADD_FIELDS = {"url": "webhook_url", "description": "webhook_description"}
+EDIT_FIELDS = {"url": "edit_url", "description": "edit_description", "events": "edit_events",
+               "webhook_id": "form"}  # deleted meanwhile: said above the buttons
 
 
 def _when(moment: datetime | None, timezone: str) -> str:
@@ -210,6 +216,7 @@ def _webhook_rows(session, user_id, workspace_id, timezone):  # type: ignore[no-
         {"id": str(d.id), "event": d.event, "status": d.status, "attempts": str(d.attempts),
          "http_status": str(d.http_status) if d.http_status is not None else "—",
          "excerpt": d.response_excerpt or "", "when": _when(d.created_at, timezone),
+         "next": _when(d.next_attempt_at, timezone) if d.status == "pending" and d.attempts else "",
          "url": urls.get(d.webhook_id, "")}
         for d in webhooks.list_deliveries(session, user_id, workspace_id, limit=20)
     ]
@@ -224,6 +231,13 @@ class WebhookSettingsState(OnceForm, ConfirmDialog, WorkspaceState):
     new_secret: str = ""
     new_secret_url: str = ""
     saving: bool = False
+    # The webhook being edited ("" when none) and what its form starts with; the secret is not among them.
+    edit_id: str = ""
+    edit_url: str = ""
+    edit_description: str = ""
+    edit_events: list[str] = []
+    edit_errors: dict[str, str] = {}
+    edit_nonce: str = ""
     _polling: bool = False
 
     @rx.var
@@ -237,9 +251,13 @@ class WebhookSettingsState(OnceForm, ConfirmDialog, WorkspaceState):
     @rx.event
     async def on_load(self):  # type: ignore[no-untyped-def]
         self.errors, self.new_secret, self.new_secret_url, self.confirm_id = {}, "", "", ""
+        self.edit_id, self.edit_errors = "", {}
         self.nonce = fresh_nonce()
         if self._workspace_id and self.can_manage:
             await self._refresh()
+            if self.waiting:
+                return WebhookSettingsState.poll
+        return None
 
     async def _refresh(self) -> None:
         self.hooks, self.deliveries = await self.run(_webhook_rows, self.workspace_timezone)
@@ -259,14 +277,45 @@ class WebhookSettingsState(OnceForm, ConfirmDialog, WorkspaceState):
         self.saving, self.nonce = False, fresh_nonce()
         if errors or created is None:
             # The form's own names: `url` and `description` are the service's words for them.
-            self.errors = {{"url": "webhook_url", "description": "webhook_description"}.get(k, k): v
-                           for k, v in errors.items()}
+            self.errors = {ADD_FIELDS.get(k, k): v for k, v in errors.items()}
             return
         hook, secret = created
         self._show_secret(secret, hook.url)
         await self._refresh()
         # The form is uncontrolled (it keeps what was typed on an error): empty it after a success.
         yield rx.call_script("document.getElementById('webhook-form').reset()")
+
+    @rx.event
+    def start_edit(self, webhook_id: str) -> None:
+        row = next((h for h in self.hooks if h["id"] == webhook_id), None)
+        if row is None:
+            return
+        self.edit_id, self.edit_url, self.edit_description = webhook_id, row["url"], row["description"]
+        self.edit_events = [e for e in row["events"].split(", ") if e]
+        self.edit_errors, self.edit_nonce = {}, fresh_nonce()
+
+    @rx.event
+    def cancel_edit(self) -> None:
+        self.edit_id, self.edit_errors = "", {}
+
+    @rx.event
+    async def save_edit(self, form: dict[str, Any]):  # type: ignore[no-untyped-def]
+        if not self.edit_id or not self._take(form.get("nonce", ""), self.saving):
+            return
+        self.saving, self.edit_errors = True, {}
+        yield
+        hook_id = uuid.UUID(self.edit_id)
+        url, description = str(form.get("edit_url", "")), str(form.get("edit_description", ""))
+        events = [e for e in EVENT_LABELS if form.get(f"edit-event:{e}")]
+        saved, errors = await self.run_form(lambda s, u, w: webhooks.update(
+            s, u, w, hook_id, url=url, events=events, description=description))
+        self.saving, self.edit_nonce = False, fresh_nonce()
+        if errors or saved is None:
+            self.edit_errors = {EDIT_FIELDS.get(k, k): v for k, v in errors.items()}
+            return
+        self.edit_id = ""
+        await self._refresh()
+        yield rx.toast.success("Webhook saved.")
 
     @rx.event
     def dismiss_secret(self) -> None:
@@ -323,8 +372,11 @@ class WebhookSettingsState(OnceForm, ConfirmDialog, WorkspaceState):
 
     @rx.event(background=True)
     async def poll(self):  # type: ignore[no-untyped-def]
-        """Refresh the deliveries every second while one is pending: at most a minute, only while the tab
-        is open (a retry waits longer than that; the list shows it as pending until the next visit)."""
+        """Refresh the list every 2 s while a delivery is pending (a retry waiting too), while this tab is
+        open and still on this page; at most WEBHOOK_POLL_FOR_SECONDS.
+
+        Started by on_load, Reflex cancels it with the page's load chain when the tab navigates away or
+        disconnects; started by "Send test" it is a chain of its own, so it checks the page itself."""
         async with self:
             if self._polling:
                 return
@@ -337,9 +389,16 @@ class WebhookSettingsState(OnceForm, ConfirmDialog, WorkspaceState):
                 if not _client_connected(token):
                     return
                 async with self:
+                    if not _on_page(self.router.url.path):
+                        return
                     await self._refresh()
                     if not self.waiting:
                         return
         finally:
             async with self:
                 self._polling = False
+
+
+def _on_page(path: str) -> bool:
+    """The tab still shows the settings page: the router holds the path of the tab's latest event."""
+    return path.rstrip("/") == routes.WORKSPACE_SETTINGS

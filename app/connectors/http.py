@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import email.utils
 import functools
+import ipaddress
 import logging
+import socket
 import ssl
 import time
 from collections.abc import Callable, Iterable
@@ -39,6 +41,89 @@ def new_client(base_url: str = "", **kw: Any) -> httpx.Client:
     headers = {"User-Agent": USER_AGENT, **kw.pop("headers", {})}
     kw.setdefault("verify", _tls())
     return httpx.Client(base_url=base_url, timeout=kw.pop("timeout", DEFAULT_TIMEOUT), headers=headers, **kw)
+
+
+class PrivateAddress(Exception):  # noqa: N818 - named for what it is, like the httpx errors
+    """A host resolved to an address this server must not reach (loopback, private, link-local, ...)."""
+
+    def __init__(self, host: str, address: str) -> None:
+        super().__init__(f"{host} resolves to a private address ({address})")
+        self.host, self.address = host, address
+
+
+Resolver = Callable[[str, int], list[str]]
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """Every address `host` resolves to, in the resolver's order, once each."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def first_private(addresses: Iterable[str]) -> str | None:
+    """The first address that is not on the public internet, or None."""
+    for address in addresses:
+        if not ipaddress.ip_address(address.split("%", 1)[0]).is_global:  # "%": an IPv6 zone id
+            return address
+    return None
+
+
+class PinnedTransport(httpx.BaseTransport):
+    """Resolve each request's host once, check those addresses, and connect to the checked one.
+
+    Checking a URL's host and then letting the HTTP client resolve it again leaves a gap: a DNS answer
+    that changes in between (DNS rebinding) reaches 127.0.0.1 or the cloud metadata address after a
+    public answer passed the check. Here the URL is rewritten to the checked IP, while the Host header
+    (set when the request was built) and the TLS server name and certificate check (`sni_hostname`)
+    keep the original name. Without `allow_private`, a host with any non-public address is refused
+    with PrivateAddress before anything is sent.
+    """
+
+    def __init__(
+        self,
+        *,
+        allow_private: bool = False,
+        resolver: Resolver = resolve,
+        inner: Callable[[], httpx.BaseTransport] | None = None,
+    ) -> None:
+        self._allow_private = allow_private
+        self._resolver = resolver
+        self._inner = inner or (lambda: httpx.HTTPTransport(verify=_tls()))
+        # One pool per host name: connections are keyed by IP once pinned, and a connection whose TLS was
+        # checked for one name must not carry another name's requests.
+        self._pools: dict[str, httpx.BaseTransport] = {}
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        host = request.url.raw_host.decode("ascii")
+        port = request.url.port or (443 if request.url.scheme == "https" else 80)
+        try:
+            addresses = self._resolver(host, port)
+        except (OSError, UnicodeError) as exc:
+            raise httpx.ConnectError(f"{host} does not resolve", request=request) from exc
+        if not addresses:
+            raise httpx.ConnectError(f"{host} does not resolve", request=request)
+        if not self._allow_private and (private := first_private(addresses)) is not None:
+            raise PrivateAddress(host, private)
+        pool = self._pools.get(host)
+        if pool is None:
+            pool = self._pools[host] = self._inner()
+        request.extensions = {**request.extensions, "sni_hostname": host}
+        original = request.url
+        for i, address in enumerate(addresses):
+            request.url = original.copy_with(host=address)
+            try:
+                return pool.handle_request(request)
+            except httpx.ConnectError:
+                if i == len(addresses) - 1:
+                    raise
+            finally:
+                request.url = original  # the caller (and its errors) see the address it asked for
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def close(self) -> None:
+        for pool in self._pools.values():
+            pool.close()
+        self._pools.clear()
 
 
 def retry_after_seconds(response: httpx.Response, reset_headers: Iterable[str] = ()) -> float | None:

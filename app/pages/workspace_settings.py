@@ -205,19 +205,23 @@ def secret_callout() -> rx.Component:
     )
 
 
-def event_choices() -> rx.Component:
+def event_choices(
+    errors: rx.Var, prefix: str = "", error_key: str = "events", checked: rx.Var | None = None
+) -> rx.Component:
+    """The event checkboxes; `prefix` keeps the edit form's names and ids apart from the add form's."""
     return rx.el.fieldset(
         rx.el.legend(rx.text("Events", size="2", weight="medium")),
         rx.vstack(
             *[
                 rx.el.label(
-                    rx.el.input(type="checkbox", name=f"event:{event}", id=f"event-{event}",
-                                aria_describedby="events-error",
+                    rx.el.input(type="checkbox", name=f"{prefix}event:{event}", id=f"{prefix}event-{event}",
+                                aria_describedby=f"{error_key}-error",
+                                default_checked=checked.contains(event) if checked is not None else False,
                                 style={"width": "16px", "height": "16px", "margin": "3px 0 0"}),
                     # One text block beside the box, so a long line wraps under itself on a phone.
                     rx.text(rx.code(event, size="2"), " ", rx.text.span(label, color_scheme="gray"),
                             size="2"),
-                    html_for=f"event-{event}",
+                    html_for=f"{prefix}event-{event}",
                     style={"display": "grid", "grid_template_columns": "16px 1fr", "gap": "8px",
                            "align_items": "start", "cursor": "pointer"},
                 )
@@ -226,8 +230,39 @@ def event_choices() -> rx.Component:
             spacing="1",
             margin_top="4px",
         ),
-        field_error(W.errors, "events"),
+        field_error(errors, error_key),
         style={"border": "none", "padding": "0", "margin": "0"},
+    )
+
+
+def edit_form() -> rx.Component:
+    """The webhook being edited, in place of its row's buttons. The secret stays as it is (rotate it)."""
+    return rx.form(
+        rx.vstack(
+            rx.el.input(type="hidden", name="nonce", value=W.edit_nonce),
+            labelled_input("Receiver URL", "edit_url", W.edit_errors, type="url", default_value=W.edit_url),
+            labelled_input("Description (optional)", "edit_description", W.edit_errors,
+                           default_value=W.edit_description),
+            event_choices(W.edit_errors, prefix="edit-", error_key="edit_events", checked=W.edit_events),
+            form_error(W.edit_errors),
+            rx.hstack(
+                rx.button("Save changes", type="submit", loading=W.saving),
+                rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
+                          on_click=W.cancel_edit),
+                spacing="2",
+            ),
+            spacing="3", width="100%", align="start",
+        ),
+        # Remounted for each webhook opened, so the uncontrolled fields start from its values.
+        key=W.edit_id,
+        id="webhook-edit-form",
+        on_submit=W.save_edit,
+        reset_on_submit=False,
+        width="100%",
+        padding="12px",
+        border_radius="8px",
+        background=rx.color("gray", 2),
+        border=f"1px solid {rx.color('gray', 5)}",
     )
 
 
@@ -247,20 +282,28 @@ def webhook_row(h: rx.Var) -> rx.Component:
             ),
             spacing="3", align="center", wrap="wrap", width="100%",
         ),
-        rx.flex(
-            rx.el.label(
-                rx.switch(checked=h["active"] == "yes", size="1",
-                          on_change=lambda on: W.set_active(h["id"], on)),
-                rx.text("Active", size="2"),
-                style={"display": "flex", "gap": "6px", "align_items": "center"},
+        rx.cond(
+            W.edit_id == h["id"],
+            edit_form(),
+            rx.flex(
+                rx.el.label(
+                    rx.switch(checked=h["active"] == "yes", size="1",
+                              on_change=lambda on: W.set_active(h["id"], on)),
+                    rx.text("Active", size="2"),
+                    style={"display": "flex", "gap": "6px", "align_items": "center"},
+                ),
+                rx.button("Edit", size="1", variant="soft",
+                          aria_label="Edit the webhook " + h["url"].to(str), on_click=W.start_edit(h["id"])),
+                rx.button("Send test", size="1", variant="soft",
+                          aria_label="Send a test event to " + h["url"].to(str),
+                          on_click=W.send_test(h["id"])),
+                rx.button("Rotate secret", size="1", variant="soft", color_scheme="gray",
+                          aria_label="Rotate the secret of " + h["url"].to(str), on_click=W.rotate(h["id"])),
+                rx.button("Delete", size="1", variant="soft", color_scheme="red",
+                          aria_label="Delete the webhook " + h["url"].to(str),
+                          on_click=W.ask_delete(h["id"])),
+                spacing="3", align="center", wrap="wrap",
             ),
-            rx.button("Send test", size="1", variant="soft",
-                      aria_label="Send a test event to " + h["url"].to(str), on_click=W.send_test(h["id"])),
-            rx.button("Rotate secret", size="1", variant="soft", color_scheme="gray",
-                      aria_label="Rotate the secret of " + h["url"].to(str), on_click=W.rotate(h["id"])),
-            rx.button("Delete", size="1", variant="soft", color_scheme="red",
-                      aria_label="Delete the webhook " + h["url"].to(str), on_click=W.ask_delete(h["id"])),
-            spacing="3", align="center", wrap="wrap",
         ),
         spacing="2",
         width="100%",
@@ -273,7 +316,12 @@ def delivery_row(d: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.text(d["when"], size="1", white_space="nowrap")),
         rx.table.cell(rx.code(d["event"], size="1")),
-        rx.table.cell(_status_badge(d["status"])),
+        rx.table.cell(rx.vstack(
+            _status_badge(d["status"]),
+            rx.cond(d["next"] != "", rx.text("next try ", d["next"], size="1", color_scheme="gray",
+                                             white_space="nowrap"), rx.fragment()),
+            spacing="1",
+        )),
         rx.table.cell(rx.text(d["http_status"], size="2")),
         rx.table.cell(rx.text(d["attempts"], size="2")),
         rx.table.cell(rx.text(d["excerpt"], size="1", color_scheme="gray",
@@ -299,7 +347,7 @@ def webhooks_section() -> rx.Component:
                                placeholder="https://example.com/hooks/quillcast"),
                 labelled_input("Description (optional)", "webhook_description", W.errors,
                                placeholder="e.g. Slack #social via n8n"),
-                event_choices(),
+                event_choices(W.errors),
                 form_error(W.errors),
                 rx.button("Add webhook", type="submit", loading=W.saving),
                 spacing="3", width="100%", align="start",

@@ -27,7 +27,7 @@ import structlog
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from app.connectors.http import USER_AGENT, retry_after_seconds
+from app.connectors.http import USER_AGENT, PinnedTransport, PrivateAddress, retry_after_seconds
 from app.connectors.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from app.core import crypto, db, queue
 from app.core.config import get_settings
@@ -175,14 +175,18 @@ def update(
     session: Session, actor: uuid.UUID, workspace_id: uuid.UUID, webhook_id: uuid.UUID, *,
     url: str | None = None, events: Any = None, active: bool | None = None, description: str | None = None,
 ) -> Webhook:
-    """Change what is given (None keeps it)."""
+    """Change what is given (None keeps it); every wrong field is named at once, and nothing changes then."""
     hook = _get(session, actor, workspace_id, webhook_id)
-    if description is not None:
-        hook.description = _clean_description(description)
-    if events is not None:
-        hook.events = _clean_events(events)
-    if url is not None:
-        hook.url = _clean_url(url)
+    # An unchanged address is not checked again: a receiver whose name did not resolve for a moment must
+    # not block a change of its events (each send checks the address anyway).
+    if url is not None and url.strip() == hook.url:
+        url = None
+    cleaners = {"description": (description, _clean_description), "events": (events, _clean_events),
+                "url": (url, _clean_url)}
+    given = [(name, value, clean) for name, (value, clean) in cleaners.items() if value is not None]
+    cleaned = _all_or_problems(*(lambda v=value, c=clean: c(v) for _, value, clean in given))
+    for (name, _, _), value in zip(given, cleaned, strict=True):
+        setattr(hook, name, value)
     if active is not None:
         hook.active = bool(active)
     hook.updated_at = utcnow()
@@ -344,12 +348,18 @@ def _excerpt(body: str) -> str:
     return " ".join(body.split())[:EXCERPT_CHARS]
 
 
+def _client() -> httpx.Client:
+    """The client deliveries are sent with: the receiver's address is resolved once per request, checked,
+    and connected to (never re-resolved between the check and the connection)."""
+    settings = get_settings()
+    timeout = settings.webhook_timeout_seconds
+    return httpx.Client(
+        transport=PinnedTransport(allow_private=settings.private_endpoints_allowed),
+        timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)), follow_redirects=False)
+
+
 def _post(url: str, secret: str, body: bytes, event: str, delivery_id: str,
           client: httpx.Client | None) -> _Answer:
-    try:
-        check_public_url(url, key="the address", field="url")
-    except ValidationFailed as exc:
-        return _Answer("failed", excerpt=exc.message)
     timestamp = int(utcnow().timestamp())
     headers = {
         "Content-Type": "application/json", "User-Agent": USER_AGENT, EVENT_HEADER: event,
@@ -358,14 +368,19 @@ def _post(url: str, secret: str, body: bytes, event: str, delivery_id: str,
     }
     timeout = get_settings().webhook_timeout_seconds
     own = client is None
-    http = client or httpx.Client(timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)),
-                                  follow_redirects=False)
+    http = client or _client()
     try:
         response = http.post(url, content=body, headers=headers)
+    except PrivateAddress as exc:
+        # Checked again at every send: the name may resolve elsewhere by now (or the rules changed).
+        return _Answer("failed", excerpt=(
+            f"the address points to a private address ({exc.address}); only public servers can be reached "
+            "from here (an operator can set ALLOW_PRIVATE_ENDPOINTS)"))
     except httpx.TimeoutException:
         return _Answer("retry", excerpt=f"no answer within {timeout:g} s")
     except httpx.HTTPError as exc:
-        return _Answer("retry", excerpt=f"could not connect: {type(exc).__name__}")
+        said = str(exc) or type(exc).__name__
+        return _Answer("retry", excerpt=f"could not connect: {said}"[:EXCERPT_CHARS])
     finally:
         if own:
             http.close()

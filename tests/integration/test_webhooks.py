@@ -17,7 +17,7 @@ import redis as redis_lib
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from app.core import db, queue
+from app.core import crypto, db, queue
 from app.core.config import get_settings
 from app.core.db import session_scope, user_claims
 from app.services import posts, publishing, webhooks
@@ -398,3 +398,45 @@ def test_the_sweep_forgets_finished_deliveries_after_a_month(session, no_enqueue
     session.commit()
     webhooks.sweep()
     assert [d.id for d in _deliveries(session, hook)] == [recent.id]
+
+
+def test_an_edit_names_every_wrong_field_at_once_and_changes_nothing(session, no_enqueue):
+    owner = make_user(session)
+    ws = make_workspace(session, owner=owner)
+    with _as(owner) as s:
+        hook, secret = webhooks.create(s, owner.id, ws.id, "https://example.com/a", ["target.published"], "CRM")
+    with _as(owner) as s, pytest.raises(ValidationFailed) as err:
+        webhooks.update(s, owner.id, ws.id, hook.id, url="ftp://example.com/b", events=[],
+                        description="x" * 300)
+    assert {p.field for p in err.value.problems} == {"url", "events", "description"}
+    session.expire_all()
+    stored = session.get(Webhook, hook.id)
+    assert stored is not None
+    assert (stored.url, stored.events, stored.description) == (
+        "https://example.com/a", ["target.published"], "CRM")
+
+    with _as(owner) as s:
+        webhooks.update(s, owner.id, ws.id, hook.id, url=" https://example.org/hooks ",
+                        events=["post.approved", "target.failed"], description="  Slack  via n8n ")
+    session.expire_all()
+    stored = session.get(Webhook, hook.id)
+    assert stored is not None
+    assert (stored.url, stored.events, stored.description) == (
+        "https://example.org/hooks", ["target.failed", "post.approved"], "Slack via n8n")
+    assert crypto.decrypt(stored.secret) == secret  # an edit keeps the signing secret
+
+
+def test_an_unchanged_address_is_not_checked_again_on_edit(session, monkeypatch, no_enqueue):
+    """Saving the edit form sends the address as it is: its events can change even if the address would
+    not pass today (each send checks it anyway); a new private address is refused."""
+    owner = make_user(session)
+    ws = make_workspace(session, owner=owner)
+    with _as(owner) as s:
+        hook, _ = webhooks.create(s, owner.id, ws.id, "http://127.0.0.1:9/hook", ["target.published"])
+    monkeypatch.setattr(get_settings(), "environment", "production")
+    monkeypatch.setattr(get_settings(), "allow_private_endpoints", None)
+    with _as(owner) as s:
+        webhooks.update(s, owner.id, ws.id, hook.id, url="http://127.0.0.1:9/hook", events=["target.failed"])
+        with pytest.raises(ValidationFailed) as err:
+            webhooks.update(s, owner.id, ws.id, hook.id, url="https://127.0.0.1:9/other", events=["target.failed"])
+    assert err.value.field == "url" and "private address" in err.value.message
