@@ -188,7 +188,7 @@ class BlueskyConnector:
             self.credentials.get("service") or settings.get("endpoint") or DEFAULT_SERVICE
         ).rstrip("/")
         self.credentials["service"] = self.service
-        self._client = client or new_client(self.service)
+        self._client = client or new_client(self.service, user_endpoint=True)
         self._changed = False
         self._handles: dict[str, str | None] = {}
 

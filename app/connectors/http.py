@@ -37,9 +37,18 @@ def _tls() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def new_client(base_url: str = "", **kw: Any) -> httpx.Client:
+def new_client(base_url: str = "", *, user_endpoint: bool = False, **kw: Any) -> httpx.Client:
+    """A client for a network. `user_endpoint`: the host comes from the user (a Mastodon instance, a PDS,
+    a homeserver, a webhook URL); where private endpoints are not allowed (production), each request
+    connects only to an address that was checked to be public (PinnedTransport), so a DNS answer that
+    changes after the check cannot reach an internal service."""
     headers = {"User-Agent": USER_AGENT, **kw.pop("headers", {})}
     kw.setdefault("verify", _tls())
+    if user_endpoint and "transport" not in kw:
+        from app.core.config import get_settings
+
+        if not get_settings().private_endpoints_allowed:
+            kw["transport"] = PinnedTransport(resolver=lambda host, port: resolve(host, port))
     return httpx.Client(base_url=base_url, timeout=kw.pop("timeout", DEFAULT_TIMEOUT), headers=headers, **kw)
 
 
@@ -230,3 +239,6 @@ def send(network: str, client: httpx.Client, method: str, url: str, **kw: Any) -
         raise TransientError(f"{network} did not answer in time ({type(exc).__name__})") from exc
     except httpx.TransportError as exc:
         raise TransientError(f"{network} could not be reached ({type(exc).__name__})") from exc
+    except PrivateAddress as exc:
+        raise PermanentError(f"{exc}: Quillcast does not connect to internal addresses; use the service's "
+                             "public address (or set ALLOW_PRIVATE_ENDPOINTS=true if it is yours)") from exc

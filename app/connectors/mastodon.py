@@ -95,7 +95,7 @@ class MastodonConnector:
         if not self.instance.startswith(("https://", "http://")):
             raise AuthError("Mastodon needs the instance address, e.g. https://mastodon.social")
         self._limits = merge_limits(settings.get("limits") or {})
-        self._client = client or new_client(self.instance)
+        self._client = client or new_client(self.instance, user_endpoint=True)
 
     def _call(self, method: str, path: str, **kw: Any) -> httpx.Response:
         token = self.credentials.get("access_token")

@@ -94,7 +94,7 @@ class MatrixConnector:
         if not self.homeserver:
             raise AuthError("Matrix needs the homeserver URL; re-connect the channel")
         self.room = room or settings.get("room_id") or self.credentials.get("room") or ""
-        self._client = client or new_client(self.homeserver)
+        self._client = client or new_client(self.homeserver, user_endpoint=True)
         self._changed = False
 
     def _auth(self) -> dict[str, str]:

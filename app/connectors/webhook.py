@@ -90,7 +90,7 @@ class WebhookConnector:
         self.secret = str(self.credentials.get("secret") or "")
         if not self.url.startswith(("https://", "http://")) or len(self.secret) < 16:
             raise AuthError("The webhook needs an http(s) URL and a secret of at least 16 characters")
-        self._client = client or new_client()
+        self._client = client or new_client(user_endpoint=True)
 
     def _post(self, payload: dict[str, Any], idempotency_key: str) -> httpx.Response:
         body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
