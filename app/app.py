@@ -51,7 +51,8 @@ def _ready_marker(stateful: bool) -> rx.Component | None:
     return rx.fragment(rx.cond(rx.State.is_hydrated, rx.el.span(id="app-ready", hidden=True)))
 
 
-app = rx.App(api_transformer=create_api(), extra_app_wraps={(3, "ReadyMarker"): _ready_marker})
+app = rx.App(api_transformer=create_api(), extra_app_wraps={(3, "ReadyMarker"): _ready_marker},
+             stylesheets=["/toasts.css"])
 app.add_page(home_page, route=routes.HOME, title="Quillcast", on_load=HomeState.go_home)
 app.add_page(status_page, route=routes.STATUS, title="Quillcast — status",
              on_load=[StatusState.refresh, HealthState.open])

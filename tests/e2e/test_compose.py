@@ -248,6 +248,12 @@ def test_ctrl_s_saves_the_draft_with_the_last_keystrokes(browser, base_url, sess
     expect(page.get_by_text("Draft saved")).to_be_visible(timeout=10_000)
     expect(page.get_by_text("Saved", exact=True)).to_be_visible()
     expect(page.locator("#body")).to_be_focused()  # the writer keeps typing where they were
+    # The success toast itself is readable (its text passes colour contrast in light mode).
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.wait_for_timeout(600)  # the toast's fade-in: axe would measure a half-transparent colour
+    toast = Axe().run(page, context="[data-sonner-toaster]")
+    assert [v["id"] for v in toast.response["violations"] if v.get("impact") in SERIOUS] == []
     [(_, post)] = _targets(session, workspace_id=ws.id)
     assert post.body == "Saved from the keyboard"
 
