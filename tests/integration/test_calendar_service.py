@@ -2,9 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import event, text
-
 import pytest
+from sqlalchemy import event, text
 
 from app.services import calendar
 from app.services.errors import NotFound, ValidationFailed
