@@ -56,6 +56,17 @@ def test_filters_by_channel_and_status(session, world):
     assert [e.id for e in by_status] == [str(a.id)]
 
 
+def test_filters_by_author(session, world):
+    owner, ws, bsky, _ = world
+    other = make_user(session)
+    session.add(Membership(workspace_id=ws.id, user_id=other.id, role="editor"))
+    session.commit()
+    mine = make_target(session, bsky, scheduled_at=START + timedelta(days=1), author=owner, body="Mine")
+    make_target(session, bsky, scheduled_at=START + timedelta(days=2), author=other, body="Theirs")
+    events = calendar.events(session, owner.id, ws.id, START, END, author_id=owner.id)
+    assert [(e.id, e.title) for e in events] == [(str(mine.id), "Mine")]
+
+
 def test_long_text_is_shortened_in_the_title(session, world):
     owner, ws, bsky, _ = world
     make_target(session, bsky, scheduled_at=START + timedelta(days=5), body="word " * 500)
