@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import uuid
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -26,6 +27,7 @@ from state.auth import AuthState
 from state.post_detail import _client_connected
 from state.workspace import WorkspaceState
 
+logger = logging.getLogger(__name__)
 ALL = "all"
 DAY_LIMIT = 4  # a month-view day with more posts shows the first few and one "+N more" summary
 WATCH_SECONDS = 3.0  # how often the open calendar asks whether its range changed (one indexed query)
@@ -246,13 +248,19 @@ class CalendarState(WorkspaceState):
                     _unasked, *ids, lambda s, u, w: calendar_service.version(s, u, w, start, end))  # noqa: B023
             except (DomainError, ValueError):
                 return  # signed out, or no longer a member: the next page load says so
+            except Exception:  # noqa: BLE001 - a database hiccup: the page stays as it is, the next check retries
+                logger.warning("calendar watch: the change check failed", exc_info=True)
+                continue
             if now == seen:
                 continue
             async with self:
                 if self._watch != mine or self._mounted <= 0:
                     return
                 if self._shown == key and self._seen == seen:  # not read since by the person's own action
-                    await self._query(live=True)
+                    try:
+                        await self._query(live=True)
+                    except Exception:  # noqa: BLE001 - as above: `_seen` is unchanged, so the next check retries
+                        logger.warning("calendar watch: reading the range failed", exc_info=True)
 
     @rx.event
     def leave(self):  # type: ignore[no-untyped-def]
