@@ -12,7 +12,11 @@ from typing import Any
 import reflex as rx
 from reflex.vars.base import VarData
 
-from app.services.calendar import NETWORK_LABELS, NETWORK_MARKS
+from app.services.calendar import NETWORK_LABELS, NETWORK_MARKS, STATUS_COLOURS
+from components.legend import LEGEND
+
+# Each status in the words of the legend (the colours' key), for screen readers.
+STATUS_LABELS = {s: s.replace("_", " ").capitalize() for s in STATUS_COLOURS} | dict(LEGEND)
 
 _VERSIONS = {
     "@fullcalendar/core": "6.1.22", "@fullcalendar/daygrid": "6.1.22",
@@ -58,18 +62,21 @@ def _event_content_var() -> rx.Var:
     """Each event as [network mark] time title. Built with the virtual DOM FullCalendar passes in (`h`),
     not as DOM nodes: FullCalendar redraws every event of the month on each change, and a virtual DOM
     leaves the unchanged ones alone where fresh nodes replaced all of them. Text goes in as text, so a
-    post's text stays inert. The mark is an image named after its network for screen readers."""
+    post's text stays inert. The mark is an image named after its network for screen readers, and the
+    status follows the text in words they read (it is drawn as the colour of the event's edge)."""
     marks = {net: [NETWORK_LABELS[net], letter, colour] for net, (letter, colour) in NETWORK_MARKS.items()}
     return rx.Var(
-        "((arg, h) => { const marks = " + json.dumps(marks) + """;
-  const kids = [], mark = marks[arg.event.extendedProps.network];
+        "((arg, h) => { const marks = " + json.dumps(marks) + ", statuses = " + json.dumps(STATUS_LABELS)
+        + """;
+  const kids = [], mark = marks[arg.event.extendedProps.network], status = arg.event.extendedProps.status;
   if (mark) kids.push(h('span', {className: 'qc-net', style: {background: mark[2]}, title: mark[0],
                                  role: 'img', 'aria-label': mark[0]}, mark[1]));
   if (arg.timeText && !arg.view.type.startsWith('list')) {
     kids.push(h('span', {className: 'qc-time'}, arg.timeText));
   }
   kids.push(h('span', {className: 'qc-title'}, arg.event.title));
-  return h('span', {className: 'qc-event'}, ...kids);
+  if (status) kids.push(h('span', {className: 'qc-status'}, ', ' + (statuses[status] || status)));
+  return h('span', {className: 'qc-event', 'data-status': status}, ...kids);
 })""",
         _var_type=Any,
     )

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, Index, Text, Time, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, Column, Computed, DateTime, Index, Text, Time, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.base import (
@@ -71,10 +71,14 @@ class PostTarget(SQLModel, table=True):
             "lease_expires_at",
             postgresql_where=text("status = 'publishing'"),
         ),
+        # The calendar's range query (services/calendar.py): a workspace's targets by calendar_at.
+        Index("ix_post_targets_calendar", "workspace_id", "calendar_at", postgresql_include=["updated_at"]),
     )
 
     id: uuid.UUID = id_field()
-    workspace_id: uuid.UUID = fk_field("workspaces.id")
+    # No index of its own: ix_post_targets_calendar leads with workspace_id and serves those lookups; with
+    # both, the planner took this one for the calendar's month and filtered every target the workspace had.
+    workspace_id: uuid.UUID = fk_field("workspaces.id", index=False)
     post_id: uuid.UUID = fk_field("posts.id")
     channel_id: uuid.UUID = fk_field("channels.id")
     # None means "inherit the post's body".
@@ -90,6 +94,11 @@ class PostTarget(SQLModel, table=True):
     remote_url: str | None = Field(default=None, max_length=2048)
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     published_at: datetime | None = timestamp_field()
+    # Where the calendar shows the target: when it went out, else when it is due. A column of its own
+    # (kept by Postgres) because under Row Level Security a condition on coalesce(...) counts as leaky
+    # and is not used to search an index: the month query then read every target the workspace had.
+    calendar_at: datetime | None = Field(default=None, sa_column=Column(
+        DateTime(timezone=True), Computed("coalesce(published_at, scheduled_at)", persisted=True)))
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
 

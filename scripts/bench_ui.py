@@ -10,6 +10,8 @@ headless Chromium. Prints one JSON line:
   move is drawn: counts of crowded days), i.e. when the page is quiet again;
 - two_a_day: the same drags in a month of 60 posts (two a day), where a drop rarely changes a count;
 - save_only_p50_ms / p95: the reschedule service alone (posts.schedule_post), to split server from UI;
+- live_runs_ms: a shown post set to published in the database behind the page's back -> its event
+  recoloured (the open calendar's watch asks every WATCH_SECONDS, so expect up to that plus a read);
 - load_avg_1m_before / load_avg_1m: the machine's load before and after measuring (the numbers are
   only comparable at similar load).
 
@@ -157,6 +159,42 @@ def _drag_times(page: Any, today: date, drags: int) -> tuple[list[float], list[f
     return round_trips, settled
 
 
+def _live_times(page: Any, user: object, runs: int = 3) -> list[float]:
+    """Publish shown posts behind the page's back (as the engine would): commit -> event recoloured."""
+    from sqlmodel import select
+
+    from app.core.db import new_session
+    from models import Post, PostTarget
+
+    took = []
+    for _ in range(runs):
+        shown = page.locator('.fc-daygrid-event:not(.qc-more) .qc-event[data-status="scheduled"] .qc-title')
+        body = shown.first.inner_text()
+        with new_session() as session:
+            target = session.exec(select(PostTarget).join(Post, Post.id == PostTarget.post_id).where(  # type: ignore[arg-type]
+                Post.body == body, Post.author_id == user.id)).one()  # type: ignore[attr-defined]
+            page.evaluate("(b) => { window.__liveBody = b; window.__liveAt = null; }", body)
+            page.evaluate("""() => {
+              const check = () => {
+                for (const el of document.querySelectorAll('.qc-event[data-status="published"] .qc-title'))
+                  if (el.textContent === window.__liveBody) return true;
+                return false;
+              };
+              const obs = new MutationObserver(() => {
+                if (window.__liveAt === null && check()) { window.__liveAt = Date.now(); obs.disconnect(); }
+              });
+              obs.observe(document.querySelector('.fc-view-harness'), {subtree: true, childList: true,
+                                                                       attributes: true});
+            }""")
+            target.status, target.published_at = "published", target.scheduled_at
+            session.add(target)
+            session.commit()
+            committed = time.time() * 1000
+        page.wait_for_function("window.__liveAt !== null", timeout=15_000)
+        took.append(round(float(page.evaluate("window.__liveAt")) - committed, 1))
+    return took
+
+
 def measure(base_url: str, user: object, sparse_user: object, today: date, drags: int) -> dict[str, object]:
     from playwright.sync_api import sync_playwright
 
@@ -190,6 +228,7 @@ def measure(base_url: str, user: object, sparse_user: object, today: date, drags
             fresh.close()
 
         round_trips, settled = _drag_times(page, today, drags)
+        live = _live_times(page, user)
         # The same on a month as most have it (two posts a day): the calendar draws a drop itself and,
         # while no crowded day's count changes, the server has nothing to send back.
         quiet = browser.new_context(viewport={"width": 1280, "height": 1700})
@@ -209,6 +248,7 @@ def measure(base_url: str, user: object, sparse_user: object, today: date, drags
         "drag_p95_ms": round(pct(round_trips, 95), 1) if round_trips else None,
         "settled_p50_ms": round(statistics.median(settled), 1) if settled else None,
         "settled_p95_ms": round(pct(settled, 95), 1) if settled else None,
+        "live_runs_ms": live,
         "two_a_day": {"drag_p50_ms": round(statistics.median(sparse_trips), 1),
                       "drag_p95_ms": round(pct(sparse_trips, 95), 1),
                       "settled_p50_ms": round(statistics.median(sparse_settled), 1),

@@ -5,7 +5,9 @@ Thin: every handler calls a service through `self.run`, which acts under the use
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import uuid
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -16,15 +18,19 @@ from reflex_components_sonner.toast import ToastAction
 from sqlmodel import Session
 
 from app.core.config import get_settings
+from app.core.db import session_scope, user_claims
 from app.services import calendar as calendar_service
-from app.services import channels, ical, posts, workspaces
+from app.services import channels, ical, posts, sessions, workspaces
 from app.services.errors import DomainError
 from components.calendar import revert_drop
 from state.auth import AuthState
+from state.post_detail import _client_connected
 from state.workspace import WorkspaceState
 
+logger = logging.getLogger(__name__)
 ALL = "all"
 DAY_LIMIT = 4  # a month-view day with more posts shows the first few and one "+N more" summary
+WATCH_SECONDS = 3.0  # how often the open calendar asks whether its range changed (one indexed query)
 STATUS_FILTERS = ["scheduled", "awaiting_approval", "publishing", "published", "failed", "unknown",
                   "draft", "cancelled"]
 
@@ -72,6 +78,17 @@ def _summarised(placed: list[Placed]) -> list[dict[str, Any]]:
     return out
 
 
+def _unasked(session_token: str, user_id: str, workspace_id: str, fn: Any) -> Any:
+    """fn(session, user id, workspace id) for work the person did not ask for (the live watch): the
+    session must still be live, but is not marked as used, so an open calendar does not keep an idle
+    session alive (nor count its person as active)."""
+    if not user_id or not sessions.is_live(sessions.session_id_of(session_token)):
+        raise DomainError("your session ended: sign in again")
+    uid, wid = uuid.UUID(user_id), uuid.UUID(workspace_id)
+    with session_scope(user_claims(uid)) as session:
+        return fn(session, uid, wid)
+
+
 class HomeState(AuthState):
     @rx.event
     def go_home(self):  # type: ignore[no-untyped-def]
@@ -104,6 +121,13 @@ class CalendarState(WorkspaceState):
     _drawn: str = "[]"
     _revision: int = 0
     _shown: str = ""  # what `events` was read for (workspace, range, view, filters) since the page opened
+    _seen: str = ""  # the range's version (calendar_service.version) when `events` was read
+    _watch: str = ""  # the live watch that may run: a new one (page shown again) retires the old one
+    # How many times the calendar is mounted on the connection `_mounted_on` (the watch runs while > 0).
+    # Counted, not a flag: React's development mode mounts, unmounts and mounts again at once, and the
+    # watch's start (a background event) and `leave` can reach the state in any order.
+    _mounted: int = 0
+    _mounted_on: str = ""
 
     @rx.event
     async def open(self):  # type: ignore[no-untyped-def]
@@ -161,7 +185,9 @@ class CalendarState(WorkspaceState):
         self.author_filter = value
         return await self._query()
 
-    async def _query(self) -> Any:
+    async def _query(self, live: bool = False) -> Any:
+        """Read the visible range. `live`: asked by the watch, not by the person (no error toasts, the
+        session is not marked as used, and nothing is sent when what is drawn did not change)."""
         if not self.range_start or not self._workspace_id:
             return None
         try:
@@ -175,30 +201,94 @@ class CalendarState(WorkspaceState):
                                       else [self.status_filter])
             if self.author_filter != ALL:
                 kwargs["author_id"] = uuid.UUID(self.author_filter)
-            found = await self.run(calendar_service.events, start, end, **kwargs)
+
+            def read(s: Session, u: uuid.UUID, w: uuid.UUID) -> tuple[str, list[Any]]:
+                # The version first: a change between the two reads is then seen by the next check.
+                return (calendar_service.version(s, u, w, start, end),
+                        calendar_service.events(s, u, w, start, end, **kwargs))
+
+            seen, found = await (
+                asyncio.to_thread(_unasked, self.session_token, self._user_id, self._workspace_id, read)
+                if live else self.run(read))
         except (DomainError, ValueError) as exc:
-            return rx.toast.error(str(exc))
+            return None if live else rx.toast.error(str(exc))
         tz = ZoneInfo(self.workspace_timezone)
         placed = [Placed(e.id, e.post_id, e.start, _moment(e.start).astimezone(tz).date().isoformat(),
                          e.as_fullcalendar()) for e in found]  # in start order
         self._placed = placed
-        self._render(placed)
-        self._shown = self._key()
+        self._render(placed, live=live)
+        self._shown, self._seen = self._key(), seen
         self.loaded = True
         return None
+
+    @rx.event(background=True)
+    async def watch(self):  # type: ignore[no-untyped-def]
+        """While this calendar is on screen: every few seconds ask whether its range changed (a post
+        published or failed, a teammate's move) and only then read it again. Stops when the page is
+        left (`leave`, or a newer watch) or the tab is gone."""
+        mine = uuid.uuid4().hex
+        async with self:
+            self._watch = mine
+            token = self.router.session.client_token
+            self._count_mount(+1)
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            if not _client_connected(token):
+                return
+            async with self:
+                if self._watch != mine or self._mounted <= 0:
+                    return
+                key, seen, ranged = self._shown, self._seen, (self.range_start, self.range_end)
+                ids = (self.session_token, self._user_id, self._workspace_id)
+            if not key:
+                continue  # not read yet
+            try:
+                start, end = _moment(ranged[0]), _moment(ranged[1])
+                now = await asyncio.to_thread(
+                    _unasked, *ids, lambda s, u, w: calendar_service.version(s, u, w, start, end))  # noqa: B023
+            except (DomainError, ValueError):
+                return  # signed out, or no longer a member: the next page load says so
+            except Exception:  # noqa: BLE001 - a database hiccup: the page stays as it is, the next check retries
+                logger.warning("calendar watch: the change check failed", exc_info=True)
+                continue
+            if now == seen:
+                continue
+            async with self:
+                if self._watch != mine or self._mounted <= 0:
+                    return
+                if self._shown == key and self._seen == seen:  # not read since by the person's own action
+                    try:
+                        await self._query(live=True)
+                    except Exception:  # noqa: BLE001 - as above: `_seen` is unchanged, so the next check retries
+                        logger.warning("calendar watch: reading the range failed", exc_info=True)
+
+    @rx.event
+    def leave(self):  # type: ignore[no-untyped-def]
+        """The calendar left the screen: its watch stops."""
+        self._count_mount(-1)
+
+    def _count_mount(self, change: int) -> None:
+        connection = self.router.session.session_id
+        if connection != self._mounted_on:  # a new connection (a reloaded tab: its old page never left)
+            self._mounted, self._mounted_on = 0, connection
+        self._mounted += change
 
     def _key(self) -> str:
         return "|".join((self._workspace_id, self.range_start, self.range_end, self.view, self.channel_filter,
                          self.status_filter, self.author_filter))
 
-    def _render(self, placed: list[Placed], dropped: tuple[str, str] | None = None) -> None:
+    def _render(self, placed: list[Placed], dropped: tuple[str, str] | None = None,
+                live: bool = False) -> None:
         """Send the calendar what it should draw, unless it already draws exactly that.
 
         `dropped` (target id, new start) is a move the calendar made itself when the post was dropped:
         if that was the only change (no crowded day's count changed, no other channel of the post moved),
-        nothing is sent, sparing the browser a redraw of the whole month."""
+        nothing is sent, sparing the browser a redraw of the whole month. A `live` read that changes
+        nothing drawn (a target hidden in a crowded day, or filtered out) sends nothing either."""
         events = _summarised(placed) if self.view == "dayGridMonth" else [dict(p.event) for p in placed]
         drawn = _canonical(events)
+        if live and drawn == self._drawn:
+            return
         if dropped is not None:
             target_id, start = dropped
             shown = [{**e, "start": start} if e["id"] == target_id else e for e in json.loads(self._drawn)]

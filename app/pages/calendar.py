@@ -64,6 +64,9 @@ CALENDAR_CSS = {
     "& .qc-title": {"overflow": "hidden", "text_overflow": "ellipsis", "white_space": "nowrap"},
     "& .fc-timegrid-event .qc-event": {"align_items": "flex-start", "flex_wrap": "wrap"},
     "& .fc-list-event-title .qc-event": {"gap": "6px"},
+    # the status in words for screen readers (sighted people read the colour of the event's edge)
+    "& .qc-status": {"position": "absolute", "width": "1px", "height": "1px", "overflow": "hidden",
+                     "clip": "rect(0 0 0 0)", "white_space": "nowrap"},
     "& .fc-daygrid-day": {"cursor": "copy"},
     "width": "100%",
     "min_width": "0",
@@ -191,7 +194,9 @@ def calendar_page() -> rx.Component:
             rx.cond(CalendarState.initial_date != "", _calendar(),
                     rx.center(rx.spinner(size="3"), min_height="300px")),
             style=CALENDAR_CSS,
-            on_mount=rx.call_script(SHORTCUTS),
+            # live while on screen: the watch asks the server every few seconds whether the range changed
+            on_mount=[rx.call_script(SHORTCUTS), CalendarState.watch],
+            on_unmount=CalendarState.leave,
         ),
         feed_card(),
         title="Calendar",

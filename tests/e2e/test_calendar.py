@@ -283,3 +283,92 @@ def test_home_sends_visitors_to_sign_in(page, base_url):
     expect(page).to_have_url(base_url + "/signin", timeout=30_000)
     page.goto(base_url + "/calendar")  # the calendar itself asks for sign-in too
     expect(page).to_have_url(re.compile(r"/signin"), timeout=30_000)
+
+
+LAYOUT_SHIFTS = """() => {
+  window.__stay = 'no navigation since';  // a reload or navigation would drop it
+  window.__shift = 0;
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shift += e.value;
+  }).observe({type: 'layout-shift'});
+}"""
+
+
+def _edge(event) -> str:
+    """The colour of an event's status edge, as the browser draws it."""
+    return event.evaluate("(el) => getComputedStyle(el).borderLeftColor")
+
+
+def _box(locator) -> tuple[float, float, float, float]:
+    box = locator.bounding_box()
+    assert box
+    return round(box["x"]), round(box["y"]), round(box["width"]), round(box["height"])
+
+
+def test_publishing_outcomes_show_live_without_reload_or_layout_shift(browser, base_url, seeded, session):
+    """The engine publishes one post and another fails while the calendar is open: each event takes its
+    new status (edge colour, and the word screen readers read) within seconds, in place."""
+    from models import PostTarget
+
+    user, _, channel, today, move, _ = seeded
+    going = make_target(session, channel, scheduled_at=_at(today + timedelta(days=1), 12), status="publishing",
+                        body="Going out now", author=user)
+    page = sign_in_as(browser, base_url, user)
+    page.goto(base_url + "/calendar")
+    published = page.locator(".fc-event", has_text="Move me")
+    failing = page.locator(".fc-event", has_text="Going out now")
+    expect(published.locator(".qc-event")).to_have_attribute("data-status", "scheduled", timeout=30_000)
+    expect(failing.locator(".qc-event")).to_have_attribute("data-status", "publishing")
+    assert _edge(published) == "rgb(62, 99, 221)"  # scheduled
+    page.evaluate(LAYOUT_SHIFTS)
+    before = (_box(published), _box(failing), _box(page.locator(".fc-view-harness")))
+
+    # behind the page's back, as the publishing engine leaves them
+    target = session.get(PostTarget, move.id)
+    target.status, target.published_at = "published", target.scheduled_at + timedelta(seconds=20)
+    target.remote_url = "https://bsky.app/profile/ada.test/post/3kabc"
+    other = session.get(PostTarget, going.id)
+    other.status, other.last_error = "failed", "The network refused the post: text too long"
+    session.add_all([target, other])
+    session.commit()
+
+    expect(published.locator(".qc-event")).to_have_attribute("data-status", "published", timeout=15_000)
+    expect(failing.locator(".qc-event")).to_have_attribute("data-status", "failed", timeout=15_000)
+    expect(published.locator(".qc-status")).to_have_text(", Published")
+    expect(failing.locator(".qc-status")).to_have_text(", Failed")
+    assert _edge(published) == "rgb(48, 164, 108)"
+    assert _edge(failing) == "rgb(229, 72, 77)"
+    assert page.evaluate("window.__stay") == "no navigation since"
+    assert (_box(published), _box(failing), _box(page.locator(".fc-view-harness"))) == before
+    assert page.evaluate("window.__shift") == 0
+    screenshot(page, "calendar-live-status")
+    page.context.close()
+
+
+def test_a_teammates_move_shows_in_an_open_calendar(browser, base_url, seeded, session):
+    from models import Membership
+    from tests.factories import make_user
+
+    user, ws, _, today, move, _ = seeded
+    teammate = make_user(session, email_verified_at=datetime.now(UTC), display_name="Grace Hopper")
+    session.add(Membership(workspace_id=ws.id, user_id=teammate.id, role="editor"))
+    session.commit()
+    mine = sign_in_as(browser, base_url, user)
+    mine.goto(base_url + "/calendar")
+    tomorrow, later = (today + timedelta(days=1)).isoformat(), (today + timedelta(days=2)).isoformat()
+    expect(mine.locator(f'td[data-date="{tomorrow}"] .fc-event', has_text="Move me")).to_be_visible(
+        timeout=30_000)
+    mine.evaluate(LAYOUT_SHIFTS)
+
+    theirs = sign_in_as(browser, base_url, teammate)
+    theirs.goto(base_url + "/calendar")
+    event = theirs.locator(".fc-event", has_text="Move me")
+    expect(event).to_be_visible(timeout=30_000)
+    _drag(theirs, event, theirs.locator(f'td[data-date="{later}"] .fc-daygrid-day-frame'))
+    expect(theirs.get_by_text("Moved to")).to_be_visible(timeout=15_000)
+
+    expect(mine.locator(f'td[data-date="{later}"] .fc-event', has_text="Move me")).to_be_visible(timeout=15_000)
+    expect(mine.locator(f'td[data-date="{tomorrow}"] .fc-event', has_text="Move me")).to_have_count(0)
+    assert mine.evaluate("window.__stay") == "no navigation since"
+    theirs.context.close()
+    mine.context.close()
