@@ -1,7 +1,7 @@
 """notification preferences and one-click unsubscribe
 
 Revision ID: 0010
-Revises: 0008 (0009 once that branch is merged)
+Revises: 0009
 Create Date: 2026-11-26 15:30:00.000000
 """
 from collections.abc import Sequence
@@ -12,8 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = '0010'
-# The brief chains this after 0009 (another branch); until that is merged, 0008 is the head here.
-down_revision: str | None = '0008'
+down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
