@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -14,8 +15,9 @@ from app.core.config import get_settings
 from app.services import metrics
 from tests.factories import make_channel, make_target, make_workspace
 
-# Far enough ahead that no other test's published target falls in "the last hour" before it.
-NOW = datetime(2031, 1, 1, 12, 0, tzinfo=UTC)
+# A moment of this run's own, far ahead: no other test's published target falls in the hour before it
+# (a fixed date did collide with another test's rows).
+NOW = datetime(2200 + secrets.randbelow(700), 1, 1, 12, 0, tzinfo=UTC)
 
 
 def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
