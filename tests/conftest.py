@@ -13,6 +13,9 @@ from sqlmodel import Session
 
 from tests import support
 
+# `smtp` and `mail_worker`: a real SMTP server and a worker that mails to it, for modules that read mail.
+pytest_plugins = ["tests.mail_support"]
+
 os.environ["ENVIRONMENT"] = "test"
 # aiosmtpd (the tests' SMTP server) logs every DATA line at DEBUG: test noise, and it holds mail bodies.
 logging.getLogger("mail.log").setLevel(logging.INFO)

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
+import pytest
 from aiosmtpd.controller import Controller
 
 from app.core.config import get_settings
@@ -72,7 +73,7 @@ def smtp_sink() -> Iterator[tuple[Sink, int]]:
 
 
 @contextmanager
-def mail_worker(app_env: dict[str, str], port: int) -> Iterator[support.CeleryWorker]:
+def running_mail_worker(app_env: dict[str, str], port: int) -> Iterator[support.CeleryWorker]:
     """A real worker whose settings point at the SMTP server on `port`; this process uses them too."""
     smtp_env = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_STARTTLS": "false"}
     saved = {k: os.environ.get(k) for k in smtp_env}
@@ -97,3 +98,17 @@ def mail_worker(app_env: dict[str, str], port: int) -> Iterator[support.CeleryWo
             else:
                 os.environ[key] = value
         get_settings.cache_clear()
+
+
+# Module-scoped fixtures for test modules that read real mail: `from tests.mail_support import smtp,
+# mail_worker` makes them available there (pytest finds fixtures among a module's names).
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[tuple[Sink, int]]:
+    with smtp_sink() as sink_and_port:
+        yield sink_and_port
+
+
+@pytest.fixture(scope="module")
+def mail_worker(app_env: dict[str, str], smtp: tuple[Sink, int]) -> Iterator[support.CeleryWorker]:
+    with running_mail_worker(app_env, smtp[1]) as worker:
+        yield worker

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,20 +16,7 @@ from app.services import email as email_service
 from models import EmailOutbox
 from tests import support
 from tests.accounts_support import PASSWORD, ip, new_email
-from tests.mail_support import Sink, smtp_sink, text_part
-from tests.mail_support import mail_worker as start_mail_worker
-
-
-@pytest.fixture(scope="module")
-def smtp() -> Iterator[tuple[Sink, int]]:
-    with smtp_sink() as sink_and_port:
-        yield sink_and_port
-
-
-@pytest.fixture(scope="module")
-def mail_worker(app_env, smtp) -> Iterator[support.CeleryWorker]:
-    with start_mail_worker(app_env, smtp[1]) as worker:
-        yield worker
+from tests.mail_support import text_part
 
 
 def _outbox_row(session: Session, mail_id) -> EmailOutbox:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -22,25 +21,11 @@ from app.services import posts, publishing
 from models import Channel, EmailOutbox, Membership, User, Workspace
 from models.base import utcnow
 from tests import sink as sink_module
-from tests import support
 from tests.factories import make_channel, make_workspace
-from tests.mail_support import Sink, html_part, smtp_sink, text_part
-from tests.mail_support import mail_worker as start_mail_worker
+from tests.mail_support import html_part, text_part
 
 TZ = "Europe/Paris"
 BODY = "Spring sale starts Monday: twenty percent off every notebook in the shop, online and in town"
-
-
-@pytest.fixture(scope="module")
-def smtp() -> Iterator[tuple[Sink, int]]:
-    with smtp_sink() as sink_and_port:
-        yield sink_and_port
-
-
-@pytest.fixture(scope="module")
-def mail_worker(app_env, smtp) -> Iterator[support.CeleryWorker]:
-    with start_mail_worker(app_env, smtp[1]) as worker:
-        yield worker
 
 
 @pytest.fixture(autouse=True)

@@ -29,27 +29,13 @@ from app.services.errors import ValidationFailed
 from models import Channel, EmailOutbox, Membership, User, Workspace
 from models.base import utcnow
 from tests import sink as sink_module
-from tests import support
 from tests.engine_support import queued_target, sink_channel
 from tests.factories import make_channel, make_workspace
-from tests.mail_support import Sink, html_part, smtp_sink, text_part
-from tests.mail_support import mail_worker as start_mail_worker
+from tests.mail_support import html_part, text_part
 from tests.sink import Sink as NetworkSink
 
 TZ = "Europe/Paris"
 ONE_CLICK_BODY = {"List-Unsubscribe": "One-Click"}  # what RFC 8058 clients POST
-
-
-@pytest.fixture(scope="module")
-def smtp() -> Iterator[tuple[Sink, int]]:
-    with smtp_sink() as sink_and_port:
-        yield sink_and_port
-
-
-@pytest.fixture(scope="module")
-def mail_worker(app_env, smtp) -> Iterator[support.CeleryWorker]:
-    with start_mail_worker(app_env, smtp[1]) as worker:
-        yield worker
 
 
 @pytest.fixture(scope="module")
