@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from app.services import notifications
@@ -10,15 +12,14 @@ from state.auth import field_errors, in_db
 
 
 class UnsubscribeState(rx.State):
-    status: str = "checking"  # checking | off | on | error
+    status: str = "checking"  # checking | confirm | off | on | error
     label: str = ""
     email: str = ""
     message: str = ""
     # Backend only: the link's token, so the buttons act on the same link the page was opened with.
     _token: str = ""
 
-    async def _apply(self, enabled: bool) -> None:
-        action = notifications.resubscribe if enabled else notifications.unsubscribe
+    async def _apply(self, action: Any, *, confirm_if_on: bool = False) -> None:
         try:
             choice = await in_db(action, self._token)
         except DomainError as exc:
@@ -26,7 +27,10 @@ class UnsubscribeState(rx.State):
             self.status, self.message = "error", message[:1].upper() + message[1:]
             return
         self.label, self.email = choice.label, choice.email
-        self.status = "on" if choice.enabled else "off"
+        if confirm_if_on and choice.enabled:
+            self.status = "confirm"
+        else:
+            self.status = "on" if choice.enabled else "off"
 
     @rx.event
     async def on_load(self) -> None:
@@ -37,12 +41,13 @@ class UnsubscribeState(rx.State):
             self.message = ("This page needs the link from an e-mail. To choose your e-mails, sign in and "
                             "open your Account page.")
             return
-        await self._apply(False)
+        # Opening the link changes nothing: a mail scanner following it must not unsubscribe anyone.
+        await self._apply(notifications.link_choice, confirm_if_on=True)
 
     @rx.event
     async def turn_on(self) -> None:
-        await self._apply(True)
+        await self._apply(notifications.resubscribe)
 
     @rx.event
     async def turn_off(self) -> None:
-        await self._apply(False)
+        await self._apply(notifications.unsubscribe)

@@ -1,4 +1,5 @@
-"""/unsubscribe?token=...: the notice a mail's link names is turned off, with a way back."""
+"""/unsubscribe?token=...: asks, then turns off the notice a mail's link names, with a way back. (Mail
+clients' one-click unsubscribe is the POST to /api/unsubscribe; this page is for people.)"""
 
 from __future__ import annotations
 
@@ -40,12 +41,26 @@ def _on() -> rx.Component:
     )
 
 
+def _confirm() -> rx.Component:
+    s = UnsubscribeState
+    return rx.vstack(
+        rx.text("Stop e-mails about “", rx.text.strong(s.label), "” to ", rx.text.strong(s.email), "?"),
+        rx.text("Security e-mails (sign-ins, password, two-factor) still come.", size="2",
+                color_scheme="gray"),
+        rx.button("Stop these e-mails", on_click=s.turn_off, id="unsubscribe"),
+        spacing="3",
+        width="100%",
+        align="start",
+    )
+
+
 def unsubscribe_page() -> rx.Component:
     s = UnsubscribeState
     return auth_card(
         "E-mail notifications",
         rx.match(
             s.status,
+            ("confirm", _confirm()),
             ("off", _off()),
             ("on", _on()),
             ("error", rx.callout(s.message, icon="triangle-alert", color_scheme="red", role="alert",

@@ -157,6 +157,16 @@ def _apply(session: Session, token: str, enabled: bool) -> Choice:
     return Choice(kind=kind, label=KINDS[kind].label, enabled=prefs[kind], email=user.email)
 
 
+def link_choice(session: Session, token: str) -> Choice:
+    """What the link names and whether it is on now, changing nothing: the page asks before it acts,
+    because mail scanners open links (and some run their scripts)."""
+    user_id, kind = read_token(token)
+    user = session.get(User, user_id)
+    if user is None:
+        raise ValidationFailed(_NO_ACCOUNT, field="token")
+    return Choice(kind=kind, label=KINDS[kind].label, enabled=wants(session, user, kind), email=user.email)
+
+
 def unsubscribe(session: Session, token: str) -> Choice:
     """Turn off the kind the link names (idempotent: already off stays off)."""
     return _apply(session, token, False)
