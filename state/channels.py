@@ -185,15 +185,7 @@ class ChannelsState(OnceForm, ConfirmDialog, WorkspaceState):
         channel_id = self._confirmed()
         if not channel_id:
             return
-        try:
-            waiting = await self.run(_disconnect, uuid.UUID(channel_id))
-        except DomainError as exc:
-            yield rx.toast.error(exc.message)
-            return
-        await self._refresh()
-        note = (f" {waiting} waiting post(s) will fail with a reason until it is re-connected."
-                if waiting else "")
-        yield rx.toast.success("Channel disconnected." + note)
+        return await self.act(_disconnect, uuid.UUID(channel_id), refresh=self._refresh, done=_disconnected)
 
 
 class OAuthCallbackState(WorkspaceState):
@@ -221,6 +213,11 @@ class OAuthCallbackState(WorkspaceState):
             self.error = exc.message
             return None
         return rx.redirect("/channels")
+
+
+def _disconnected(waiting: int) -> str:
+    note = f" {waiting} waiting post(s) will fail with a reason until it is re-connected." if waiting else ""
+    return "Channel disconnected." + note
 
 
 def _required(network: str) -> list[str]:

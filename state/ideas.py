@@ -11,7 +11,6 @@ from typing import Any
 import reflex as rx
 
 from app.services import ideas
-from app.services.errors import DomainError
 from state.forms import OnceForm, fresh_nonce
 from state.workspace import WorkspaceState
 
@@ -100,10 +99,4 @@ class IdeasState(OnceForm, WorkspaceState):
 
     @rx.event
     async def archive(self, idea_id: str):  # type: ignore[no-untyped-def]
-        try:
-            await self.run(ideas.archive, uuid.UUID(idea_id))
-        except DomainError as exc:
-            yield rx.toast.error(exc.message)
-            return
-        await self._refresh()
-        yield rx.toast.success("Idea archived.")
+        return await self.act(ideas.archive, uuid.UUID(idea_id), done="Idea archived.", refresh=self._refresh)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import reflex as rx
@@ -56,6 +56,17 @@ class WorkspaceState(AuthState):
                 return fn(session, user_id, workspace_id, *args, **kwargs)
 
         return await asyncio.to_thread(work)
+
+    async def act(self, fn: Callable[..., T], *args: Any, done: str | Callable[[T], str],
+                  refresh: Callable[[], Awaitable[None]], then: list[Any] | None = None) -> Any:
+        """A one-click action (revoke, archive, delete, ...): the service's own words in an error toast;
+        else `refresh` the page's lists, say `done` (or `done(result)`) and fire `then`."""
+        try:
+            result = await self.run(fn, *args)
+        except DomainError as exc:
+            return rx.toast.error(exc.message)
+        await refresh()
+        return [rx.toast.success(done(result) if callable(done) else done), *(then or [])]
 
     async def run_form(self, fn: Callable[..., T], *args: Any) -> tuple[T | None, dict[str, str]]:
         """`run` for a form's submit: (result, {}) or (None, the errors to show). An unexpected failure

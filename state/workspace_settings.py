@@ -170,13 +170,8 @@ class WorkspaceSettingsState(OnceForm, ConfirmDialog, WorkspaceState):
 
     @rx.event
     async def revoke(self, invitation_id: str):  # type: ignore[no-untyped-def]
-        try:
-            await self.run(invitations.revoke, uuid.UUID(invitation_id))
-        except DomainError as exc:
-            yield rx.toast.error(exc.message)
-            return
-        await self._refresh()
-        yield rx.toast.success("Invitation revoked.")
+        return await self.act(invitations.revoke, uuid.UUID(invitation_id), done="Invitation revoked.",
+                              refresh=self._refresh)
 
 
 # --- webhooks: their own substate, so the page keeps one nonce and one confirm dialog per section ---
@@ -323,14 +318,9 @@ class WebhookSettingsState(OnceForm, ConfirmDialog, WorkspaceState):
 
     @rx.event
     async def send_test(self, webhook_id: str):  # type: ignore[no-untyped-def]
-        try:
-            await self.run(webhooks.send_test, uuid.UUID(webhook_id))
-        except DomainError as exc:
-            yield rx.toast.error(exc.message)
-            return
-        await self._refresh()
-        yield rx.toast.success("Test event sent: its delivery is listed below.")
-        yield WebhookSettingsState.poll
+        return await self.act(webhooks.send_test, uuid.UUID(webhook_id), refresh=self._refresh,
+                              done="Test event sent: its delivery is listed below.",
+                              then=[WebhookSettingsState.poll])
 
     @rx.event
     async def rotate(self, webhook_id: str):  # type: ignore[no-untyped-def]
@@ -362,13 +352,8 @@ class WebhookSettingsState(OnceForm, ConfirmDialog, WorkspaceState):
         webhook_id = self._confirmed()
         if not webhook_id:
             return
-        try:
-            await self.run(webhooks.delete, uuid.UUID(webhook_id))
-        except DomainError as exc:
-            yield rx.toast.error(exc.message)
-            return
-        await self._refresh()
-        yield rx.toast.success("Webhook deleted.")
+        return await self.act(webhooks.delete, uuid.UUID(webhook_id), done="Webhook deleted.",
+                              refresh=self._refresh)
 
     @rx.event(background=True)
     async def poll(self):  # type: ignore[no-untyped-def]
