@@ -15,6 +15,7 @@ from app.pages.compose import compose_page
 from app.pages.drafts import drafts_page
 from app.pages.ideas import ideas_page
 from app.pages.invitation import invitation_page
+from app.pages.not_found import not_found_page
 from app.pages.outbox import outbox_page
 from app.pages.post_detail import post_detail_page
 from app.pages.queue import queue_page
@@ -51,8 +52,12 @@ def _ready_marker(stateful: bool) -> rx.Component | None:
     return rx.fragment(rx.cond(rx.State.is_hydrated, rx.el.span(id="app-ready", hidden=True)))
 
 
+ICONS = [  # assets/: the SVG for browsers that take it, the .ico for the rest (and for /favicon.ico)
+    rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
+    rx.el.link(rel="icon", href="/favicon.ico", sizes="32x32"),
+]
 app = rx.App(api_transformer=create_api(), extra_app_wraps={(3, "ReadyMarker"): _ready_marker},
-             stylesheets=["/toasts.css"])
+             stylesheets=["/toasts.css", "/shell.css"], head_components=ICONS)
 app.add_page(home_page, route=routes.HOME, title="Quillcast", on_load=HomeState.go_home)
 app.add_page(status_page, route=routes.STATUS, title="Quillcast — status",
              on_load=[StatusState.refresh, HealthState.open])
@@ -96,3 +101,4 @@ app.add_page(invitation_page, route=routes.INVITATION, title="Quillcast — join
              on_load=InvitationState.prepare)
 app.add_page(unsubscribe_page, route=routes.UNSUBSCRIBE, title="Quillcast — e-mail notifications",
              on_load=UnsubscribeState.on_load)
+app.add_page(not_found_page, route="404", title="Quillcast — page not found")

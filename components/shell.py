@@ -1,13 +1,31 @@
-"""The page frame: navigation beside the content. Stateless."""
+"""The page frame: navigation beside the content (a menu button over it on phones). Stateless: the
+links, the menu's open state and its events come from the caller (app/pages/layout.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
 import reflex as rx
 
-from app.pages.routes import NAV, NavItem
+MENU_ID = "main-menu"
 
 
-def _nav_link(item: NavItem) -> rx.Component:
+@dataclass(frozen=True)
+class Nav:
+    """What the navigation shows and does. Items have `.label`, `.route` and `.icon`."""
+
+    items: Sequence[Any]
+    admin_items: Sequence[Any]
+    show_admin: Any  # Var[bool]: the Admin group is drawn only for instance administrators
+    menu_open: Any  # Var[bool]: the phone menu (below 768 px); wider screens always show the links
+    on_toggle: Any  # event: the menu button
+    on_close: Any  # event: a link was followed
+    on_mount: Any  # event: a page (re)draws the navigation
+
+
+def _nav_link(item: Any, nav: Nav) -> rx.Component:
     active = rx.State.router.url.path == item.route
     return rx.link(
         rx.hstack(rx.icon(item.icon, size=18), rx.text(item.label, size="3"), spacing="2", align="center"),
@@ -21,6 +39,7 @@ def _nav_link(item: NavItem) -> rx.Component:
         background=rx.cond(active, rx.color("iris", 4), "transparent"),
         width="100%",
         aria_current=rx.cond(active, "page", "false"),
+        on_click=nav.on_close,
     )
 
 
@@ -33,26 +52,65 @@ def brand() -> rx.Component:
     )
 
 
-def shell(*content: rx.Component, title: str, sidebar: rx.Component | None = None,
+def _menu_button(nav: Nav) -> rx.Component:
+    return rx.icon_button(
+        rx.cond(nav.menu_open, rx.icon("x", size=20), rx.icon("menu", size=20)),
+        class_name="qc-menu-button",
+        variant="soft",
+        color_scheme="gray",
+        size="3",
+        type="button",
+        aria_label="Menu",
+        aria_expanded=rx.cond(nav.menu_open, "true", "false"),
+        aria_controls=MENU_ID,
+        on_click=nav.on_toggle,
+    )
+
+
+def _admin_group(nav: Nav) -> rx.Component:
+    return rx.cond(
+        nav.show_admin,
+        rx.vstack(
+            rx.text("Admin", size="1", weight="bold", color_scheme="gray", padding_x="12px",
+                    id="nav-admin-heading"),
+            rx.vstack(*[_nav_link(item, nav) for item in nav.admin_items], spacing="1", width="100%",
+                      role="group", aria_labelledby="nav-admin-heading"),
+            spacing="1",
+            width="100%",
+        ),
+        rx.fragment(),
+    )
+
+
+def shell(*content: rx.Component, title: str, nav: Nav, sidebar: rx.Component | None = None,
           actions: rx.Component | None = None) -> rx.Component:
     """`sidebar`: extra controls under the brand (the workspace switcher); `actions`: buttons beside
-    the page title."""
+    the page title. Below 768 px the navigation is a bar with a menu button; assets/shell.css hides the
+    links there until the menu is opened."""
     return rx.flex(
         rx.el.nav(
+            rx.hstack(brand(), rx.spacer(), _menu_button(nav), align="center", width="100%"),
             rx.vstack(
-                brand(),
                 sidebar or rx.fragment(),
-                rx.vstack(*[_nav_link(item) for item in NAV], spacing="1", width="100%"),
+                rx.vstack(*[_nav_link(item, nav) for item in nav.items], spacing="1", width="100%"),
+                _admin_group(nav),
                 rx.spacer(),
                 rx.color_mode.button(size="2", variant="ghost", aria_label="Toggle dark mode"),
+                id=MENU_ID,
+                class_name="qc-nav-panel",
                 spacing="5",
-                height="100%",
-                padding="16px",
+                width="100%",
+                flex="1",
             ),
             aria_label="Main",
+            class_name="qc-nav",
+            data_open=rx.cond(nav.menu_open, "true", "false"),
+            on_mount=nav.on_mount,
             style={
-                "width": ["100%", "100%", "220px"],
-                "border_right": f"1px solid {rx.color('gray', 5)}",
+                "display": "flex",
+                "flex_direction": "column",
+                "gap": "20px",
+                "padding": "16px",
                 "background": rx.color("gray", 2),
             },
         ),

@@ -41,6 +41,25 @@ class AccountState(AuthState):
     # Notice e-mails on or off, by kind (app.services.notifications.KINDS).
     notification_prefs: dict[str, bool] = {kind: True for kind in notifications.KINDS}
 
+    @rx.var
+    def recovery_text(self) -> str:
+        """The recovery codes as the text that "Copy all" copies and "Download .txt" saves."""
+        if not self.recovery_codes:
+            return ""
+        return "\n".join([
+            f"Quillcast recovery codes for {self.user_email}",
+            "Each code signs you in once when you cannot use your authenticator app.",
+            "",
+            *self.recovery_codes,
+            "",
+        ])
+
+    @rx.var
+    def recovery_file(self) -> str:
+        """The same text as a data: URL, so the browser saves it without another request."""
+        encoded = base64.b64encode(self.recovery_text.encode()).decode()
+        return "data:text/plain;charset=utf-8;base64," + encoded
+
     async def _load(self, user_id: uuid.UUID, current_id: str) -> None:
         snap = await in_db(_snapshot, user_id)
         self.user_email, self.user_name = snap["email"], snap["display_name"]

@@ -1,11 +1,10 @@
 """Audit log page (admins): the workspace's entries, newest first, a page at a time ("Older" /
-"Newest"). Thin: app/services/audit_log.entries checks audit:read."""
+"Newest"), as sentences in the workspace's time zone. Thin: app/services/audit_log.readable writes them
+and checks audit:read."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import reflex as rx
 
@@ -16,18 +15,12 @@ from state.workspace import WorkspaceState
 PAGE = 25
 
 
-def _page(session, user_id, workspace_id, before_iso, tz_name):  # type: ignore[no-untyped-def]
-    tz = ZoneInfo(tz_name)
+def _page(session, user_id, workspace_id, before_iso, zone):  # type: ignore[no-untyped-def]
     before = datetime.fromisoformat(before_iso) if before_iso else None
-    rows = audit_log.entries(session, user_id, workspace_id, limit=PAGE + 1, before=before)
-    out = [
-        {"when": e.created_at.astimezone(tz).strftime("%d %b %Y, %H:%M:%S"), "action": e.action,
-         "actor": email or "system", "subject": f"{e.subject_type or ''} {e.subject_id or ''}".strip(),
-         "details": json.dumps(e.details, ensure_ascii=False)[:300] if e.details else "",
-         "cursor": e.created_at.isoformat()}
-        for e, email in rows[:PAGE]
-    ]
-    return out, len(rows) > PAGE
+    lines = audit_log.readable(session, user_id, workspace_id, zone_name=zone, limit=PAGE + 1, before=before)
+    out = [{"sentence": line.sentence, "when": line.when, "action": line.action, "cursor": line.cursor}
+           for line in lines[:PAGE]]
+    return out, len(lines) > PAGE
 
 
 class AuditState(WorkspaceState):

@@ -22,6 +22,7 @@ from app.services.errors import DomainError
 from app.services.sessions import SessionInfo
 
 SESSION_COOKIE = sessions.COOKIE_NAME
+HOME = "/"  # where sign-in lands: HomeState sends it on to the calendar, which sends it on to /welcome
 T = TypeVar("T")
 
 
@@ -153,7 +154,7 @@ class SignInState(AuthState):
             self._challenge, self.step = result.challenge or "", "code"
             return
         self.session_token = result.session_token or ""
-        yield rx.redirect("/account")
+        yield rx.redirect(HOME)  # the calendar, or /welcome for a person with no workspace yet
 
     @rx.event
     async def submit_code(self, form: dict[str, Any]):  # type: ignore[no-untyped-def]
@@ -173,7 +174,7 @@ class SignInState(AuthState):
         self.submitting = False
         self._challenge, self.step, self.use_recovery = "", "password", False
         self.session_token = result.session_token or ""
-        yield rx.redirect("/account")
+        yield rx.redirect(HOME)  # the calendar, or /welcome for a person with no workspace yet
 
 
 class VerifyState(AuthState):

@@ -11,8 +11,8 @@ from typing import Any
 
 import reflex as rx
 
-from app.connectors.checks import label
 from app.services import channel_oauth, channels
+from app.services.calendar import NETWORK_LABELS
 from app.services.errors import DomainError
 from state.forms import ConfirmDialog, OnceForm, fresh_nonce
 from state.workspace import WorkspaceState
@@ -53,7 +53,7 @@ def _row(ch: Any) -> dict[str, str]:
     return {
         "id": str(ch.id),
         "network": ch.network,
-        "network_label": label(ch.network),
+        "network_label": NETWORK_LABELS.get(ch.network, ch.network),
         "name": ch.name,
         "account": ch.account,
         "status": ch.status,
@@ -73,6 +73,9 @@ class ChannelsState(OnceForm, ConfirmDialog, WorkspaceState):
     reconnect_id: str = ""
     reconnect_label: str = ""
     loaded: bool = False
+    # the connect form's key: a new round after a successful connect draws it anew, empty (secrets
+    # especially), with the PDS URL back at its default
+    form_round: int = 0
 
     @rx.var
     def can_manage(self) -> bool:
@@ -151,8 +154,7 @@ class ChannelsState(OnceForm, ConfirmDialog, WorkspaceState):
             return
         self.saving, self.reconnect_id, self.nonce = False, "", fresh_nonce()
         await self._refresh()
-        # clear what was typed (secrets especially); the PDS URL goes back to its default
-        yield [rx.set_value(k, DEFAULTS.get(k, "")) for k in [*keys, "name"]]
+        self.form_round += 1
         yield rx.toast.success("Channel re-connected." if reconnect_id else "Channel connected.")
 
     @rx.event

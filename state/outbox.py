@@ -3,7 +3,9 @@ service on every load, from the session cookie)."""
 
 from __future__ import annotations
 
+import re
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 import reflex as rx
@@ -13,25 +15,64 @@ from app.services import email
 from app.services.errors import PermissionDenied
 from state.auth import AuthState, in_db
 
+# A link in a mail's text ends at a space or a bracket; a full stop or comma after it is the sentence's.
+LINK = re.compile(r"https?://[^\s<>\"'()\[\]]+")
 
-def _rows(session: Session, viewer_id: uuid.UUID, status: str) -> list[dict[str, str]]:
-    return [
-        {
-            "id": str(m.id),
-            "to": m.to_address,
-            "subject": m.subject,
-            "status": m.status,
-            "attempts": str(m.attempts),
-            "error": m.last_error or "",
-            "body": m.text_body,
-            "created": m.created_at.strftime("%Y-%m-%d %H:%M UTC"),
-        }
-        for m in email.outbox_for_admin(session, viewer_id, status=status)
-    ]
+
+@dataclass
+class Part:
+    """A piece of a mail's text: plain text, or a link (`href` set) drawn as an anchor."""
+
+    text: str
+    href: str = ""
+
+
+@dataclass
+class Mail:
+    id: str
+    recipient: str
+    subject: str
+    status: str
+    attempts: str
+    error: str
+    created: str
+    parts: list[Part] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+
+
+def split_links(body: str) -> tuple[list[Part], list[str]]:
+    """The text in parts, each link its own part, and the links in order (each once)."""
+    parts: list[Part] = []
+    links: list[str] = []
+    at = 0
+    for match in LINK.finditer(body):
+        url = match.group(0).rstrip(".,;:!?")
+        start, end = match.start(), match.start() + len(url)
+        if start > at:
+            parts.append(Part(body[at:start]))
+        parts.append(Part(url, href=url))
+        if url not in links:
+            links.append(url)
+        at = end
+    if at < len(body):
+        parts.append(Part(body[at:]))
+    return parts, links
+
+
+def _rows(session: Session, viewer_id: uuid.UUID, status: str) -> list[Mail]:
+    rows = []
+    for m in email.outbox_for_admin(session, viewer_id, status=status):
+        parts, links = split_links(m.text_body)
+        rows.append(Mail(
+            id=str(m.id), recipient=m.to_address, subject=m.subject, status=m.status,
+            attempts=str(m.attempts), error=m.last_error or "",
+            created=m.created_at.strftime("%Y-%m-%d %H:%M UTC"), parts=parts, links=links,
+        ))
+    return rows
 
 
 class OutboxState(AuthState):
-    rows: list[dict[str, str]] = []
+    rows: list[Mail] = []
     status_filter: str = "all"
     allowed: bool = True
     opened: str = ""  # the id of the mail whose text is shown

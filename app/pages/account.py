@@ -7,10 +7,12 @@ from typing import Any
 
 import reflex as rx
 
+from app.pages.layout import page
 from app.services.notifications import KINDS, Kind
 from components.forms import form_error, labelled_input, section_card
-from components.shell import shell
 from state.account import AccountState
+
+RECOVERY_FILE = "quillcast-recovery-codes.txt"
 
 
 def _section(title: str, *content: rx.Component, description: str = "") -> rx.Component:
@@ -165,7 +167,17 @@ def _recovery_codes() -> rx.Component:
                 spacing="2",
                 id="recovery-codes",
             ),
-            spacing="2",
+            rx.hstack(
+                rx.button(rx.icon("copy", size=16), "Copy all", type="button", size="2", variant="surface",
+                          on_click=[rx.set_clipboard(s.recovery_text),
+                                    rx.toast.success("Recovery codes copied to the clipboard.")]),
+                rx.button(rx.icon("download", size=16), "Download .txt", type="button", size="2",
+                          variant="surface",
+                          on_click=rx.download(data=s.recovery_file, filename=RECOVERY_FILE)),
+                spacing="2",
+                wrap="wrap",
+            ),
+            spacing="3",
         ),
         icon="key-round",
         color_scheme="amber",
@@ -278,7 +290,7 @@ def sessions_section() -> rx.Component:
 
 def account_page() -> rx.Component:
     s = AccountState
-    return shell(
+    return page(
         rx.cond(
             s.notice != "",
             rx.callout(s.notice, icon="circle-check", color_scheme="green", max_width="720px", width="100%"),

@@ -10,17 +10,15 @@ from state.audit import AuditState as S
 
 def entry_row(e: rx.Var) -> rx.Component:
     return rx.flex(
-        rx.text(e["when"], size="1", color_scheme="gray", min_width="170px"),
-        rx.badge(e["action"], variant="soft"),
-        rx.text(e["actor"], size="2", style={"overflow_wrap": "anywhere"}),
-        rx.text(e["details"], size="1", color_scheme="gray", flex="1", min_width="160px",
-                style={"overflow_wrap": "anywhere"}),
+        rx.text(e["sentence"], size="2", flex="1", min_width="220px", style={"overflow_wrap": "anywhere"}),
+        rx.text(e["when"], size="1", color_scheme="gray", white_space="nowrap", title=e["action"]),
         spacing="3",
-        align="center",
+        align="baseline",
         wrap="wrap",
         width="100%",
         padding_y="8px",
         border_bottom=f"1px solid {rx.color('gray', 4)}",
+        class_name="audit-entry",
     )
 
 
@@ -31,6 +29,8 @@ def audit_page() -> rx.Component:
             rx.callout(S.error, icon="triangle-alert", color_scheme="red", role="alert"),
             rx.card(
                 rx.vstack(
+                    rx.text("Times in ", rx.text.strong(S.workspace_timezone), ", the workspace's time zone.",
+                            size="1", color_scheme="gray"),
                     rx.cond(
                         S.rows.length() > 0,
                         rx.vstack(rx.foreach(S.rows, entry_row), spacing="0", width="100%"),

@@ -98,7 +98,7 @@ def _credential_field(f: rx.Var) -> rx.Component:
         rx.el.label(rx.text(f["label"], size="2", weight="medium"), html_for=f["key"]),
         rx.input(
             id=f["key"], name=f["key"], type=f["type"], default_value=f["default"],
-            key=s.network + f["key"].to(str) + s.reconnect_id,
+            key=s.network + f["key"].to(str) + s.reconnect_id + s.form_round.to_string(),
             auto_complete="off", width="100%", size="3",
             aria_invalid=rx.cond(s.errors.contains(f["key"]), "true", "false"),
             aria_describedby=f["key"].to(str) + "-error",
@@ -163,6 +163,7 @@ def credentials_form() -> rx.Component:
         on_submit=s.connect,
         reset_on_submit=False,
         width="100%",
+        key=s.form_round,
     )
 
 

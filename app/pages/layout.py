@@ -1,11 +1,24 @@
-"""The frame of every page inside a workspace: the shell plus the workspace switcher."""
+"""The frames of the pages: `page` (the shell with the navigation) and `workspace_page` (plus the
+workspace switcher)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from components.shell import shell
+from app.pages.routes import ADMIN_NAV, NAV
+from components.shell import Nav, shell
+from state.nav import NavState
 from state.workspace import WorkspaceState
+
+NAVIGATION = Nav(
+    items=NAV,
+    admin_items=ADMIN_NAV,
+    show_admin=NavState.admin,
+    menu_open=NavState.menu_open,
+    on_toggle=NavState.toggle_menu,
+    on_close=NavState.close_menu,
+    on_mount=NavState.arrive,
+)
 
 
 def workspace_switcher() -> rx.Component:
@@ -28,5 +41,10 @@ def workspace_switcher() -> rx.Component:
     )
 
 
+def page(*content: rx.Component, title: str, actions: rx.Component | None = None,
+         sidebar: rx.Component | None = None) -> rx.Component:
+    return shell(*content, title=title, nav=NAVIGATION, sidebar=sidebar, actions=actions)
+
+
 def workspace_page(*content: rx.Component, title: str, actions: rx.Component | None = None) -> rx.Component:
-    return shell(*content, title=title, sidebar=workspace_switcher(), actions=actions)
+    return page(*content, title=title, sidebar=workspace_switcher(), actions=actions)

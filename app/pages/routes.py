@@ -59,3 +59,7 @@ NAV: list[NavItem] = [
     NavItem("Status", STATUS, "activity"),
     NavItem("Account", ACCOUNT, "user-round-cog"),
 ]
+# Shown to instance administrators only, under "Admin" (the pages check it again on load).
+ADMIN_NAV: list[NavItem] = [
+    NavItem("Outbox", OUTBOX, "inbox"),
+]

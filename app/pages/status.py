@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from components.shell import shell
+from app.pages.layout import page
 from components.status import adoption_row, check_row, health_card
 from state.health import HealthState
 from state.status import StatusState
@@ -18,7 +18,7 @@ def status_page() -> rx.Component:
         rx.callout("A part is down: scheduled posts wait until it is back. The row below says what to do.",
                    icon="triangle-alert", color_scheme="red"),
     )
-    return shell(
+    return page(
         rx.cond(StatusState.checks.length() > 0, summary, rx.fragment()),
         rx.card(
             rx.table.root(

@@ -77,7 +77,7 @@ def test_sign_up_verify_two_factor_and_sign_in_with_totp_and_recovery_code(page,
 
     # Sign in and turn on two-factor authentication.
     _sign_in(page, base_url, address)
-    expect(page).to_have_url(base_url + "/account", timeout=30_000)
+    _lands_on_welcome_then_opens_account(page, base_url)
     expect(page.get_by_text(address)).to_be_visible(timeout=30_000)
     screenshot(page, "accounts-settings")
     cookie = next(c for c in page.context.cookies() if c["name"] == "qc_session")
@@ -105,7 +105,7 @@ def test_sign_up_verify_two_factor_and_sign_in_with_totp_and_recovery_code(page,
     screenshot(page, "accounts-signin-2fa")
     _fill(page, "Authentication code", totp.at(time.time() + 30))
     page.get_by_role("button", name="Verify").click()
-    expect(page).to_have_url(base_url + "/account", timeout=30_000)
+    _lands_on_welcome_then_opens_account(page, base_url)
 
     # Sign out; sign in with a recovery code.
     _sign_out(page, base_url)
@@ -115,10 +115,18 @@ def test_sign_up_verify_two_factor_and_sign_in_with_totp_and_recovery_code(page,
     _fill(page, "Recovery code", codes[0])
     screenshot(page, "accounts-signin-recovery")
     page.get_by_role("button", name="Verify").click()
-    expect(page).to_have_url(base_url + "/account", timeout=30_000)
+    _lands_on_welcome_then_opens_account(page, base_url)
     expect(page.get_by_text("9 unused recovery codes left")).to_be_visible(timeout=30_000)
     expect(page.locator("#sessions-table")).to_contain_text("this browser")
     screenshot(page, "accounts-sessions")
+
+
+def _lands_on_welcome_then_opens_account(page, base_url: str) -> None:
+    """Signed in without a workspace yet: sign-in leads on to creating one; these tests go on to /account."""
+    expect(page).to_have_url(base_url + "/welcome", timeout=30_000)
+    expect(page.get_by_role("heading", name="Create your workspace")).to_be_visible()
+    page.goto(base_url + "/account")
+    expect(page.get_by_role("heading", name="Account settings")).to_be_visible(timeout=30_000)
 
 
 def _sign_in(page, base_url: str, address: str) -> None:
@@ -149,13 +157,13 @@ def test_outbox_page_is_for_instance_administrators_only(page, base_url, app_env
             session.add(User(email=address, display_name=address.split("-")[0], is_admin=is_admin,
                              password_hash=passwords.hash_password(PASSWORD), email_verified_at=utcnow()))
     _sign_in(page, base_url, member_email)
-    expect(page).to_have_url(base_url + "/account", timeout=30_000)
+    _lands_on_welcome_then_opens_account(page, base_url)
     page.goto(base_url + "/admin/outbox")
     expect(page.get_by_text("Only instance administrators can read the outbox")).to_be_visible(timeout=30_000)
     _sign_out(page, base_url)
 
     _sign_in(page, base_url, admin_email)
-    expect(page).to_have_url(base_url + "/account", timeout=30_000)
+    _lands_on_welcome_then_opens_account(page, base_url)
     page.goto(base_url + "/admin/outbox")
     table = page.locator("#outbox-table")
     expect(table).to_contain_text("Confirm your e-mail address", timeout=30_000)
@@ -175,7 +183,7 @@ def test_change_email_from_account_settings_shows_errors_by_field(page, base_url
         session.add(User(email=address, display_name="Mover", password_hash=passwords.hash_password(PASSWORD),
                          email_verified_at=utcnow()))
     _sign_in(page, base_url, address)
-    expect(page).to_have_url(base_url + "/account", timeout=30_000)
+    _lands_on_welcome_then_opens_account(page, base_url)
     _fill(page, "New e-mail address", target)
     page.locator("#email_password").fill("not the password")
     page.get_by_role("button", name="Change e-mail address").click()

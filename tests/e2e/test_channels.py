@@ -119,3 +119,50 @@ def test_an_editor_sees_channels_without_the_controls(browser, base_url, session
     expect(page.get_by_role("button", name="Disconnect ada.test")).to_have_count(0)
     expect(page.get_by_role("heading", name="Connect a channel")).to_have_count(0)
     page.context.close()
+
+
+def test_a_webhook_channel_says_webhook_and_the_form_clears(browser, base_url, session, member):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    pings: list[bytes] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the http.server name
+            pings.append(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/hooks/quillcast"
+    user, ws, _channel = member
+    page = sign_in_as(browser, base_url, user)
+    try:
+        page.goto(base_url + "/channels")
+        expect(page.get_by_text("Ada on Bluesky")).to_be_visible(timeout=30_000)
+        page.get_by_label("Network").select_option("webhook")
+        page.get_by_label("Webhook URL").fill(url)
+        page.get_by_label("Signing secret").fill("a-secret-of-our-own-1234")
+        page.get_by_label("Channel name (optional)").fill("Our intranet")
+        page.get_by_role("button", name="Connect", exact=True).click()
+        card = page.locator(".rt-Card").filter(has_text="Our intranet")
+        expect(card).to_be_visible(timeout=20_000)
+        expect(card.locator(".rt-Badge").first).to_have_text("Webhook")
+        assert pings, "the receiver was not pinged"
+        # The form is empty again: nothing typed stays behind (the secret least of all).
+        for label in ("Webhook URL", "Signing secret", "Channel name (optional)"):
+            expect(page.get_by_label(label)).to_have_value("")
+        expect(page.get_by_label("Network")).to_have_value("webhook")
+        screenshot(page, "channels-webhook-1280")
+        page.set_viewport_size({"width": 390, "height": 844})
+        card.scroll_into_view_if_needed()
+        screenshot(page, "channels-webhook-390")
+    finally:
+        page.context.close()
+        server.shutdown()
+    session.expire_all()
+    assert session.exec(select(Channel).where(Channel.workspace_id == ws.id, Channel.network == "webhook")).one()

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.pages.routes import NAV
-from tests.e2e.conftest import screenshot, sign_in_as
+from tests.e2e.conftest import goto, screenshot, sign_in_as
 
 pytestmark = pytest.mark.e2e
 
@@ -71,3 +71,134 @@ def test_administrators_see_publishing_health_live(browser, base_url, member, se
     expect(member_page.get_by_text("Every part is up")).to_be_visible(timeout=30_000)
     expect(member_page.get_by_role("heading", name="Publishing health")).to_have_count(0)
     member_page.context.close()
+
+
+def test_phones_get_a_menu_button_that_hides_and_shows_the_navigation(browser, base_url, member):
+    user, _, _ = member
+    page = sign_in_as(browser, base_url, user, width=390, height=844)
+    goto(page, base_url + "/channels")
+    nav = page.get_by_role("navigation", name="Main")
+    menu = nav.get_by_role("button", name="Menu")
+    # Closed: the page's own heading is on the first screen, the links are not.
+    expect(menu).to_have_attribute("aria-expanded", "false", timeout=30_000)
+    expect(nav.get_by_role("link", name="Calendar")).to_be_hidden()
+    heading = page.get_by_role("heading", name="Channels", level=1)
+    expect(heading).to_be_in_viewport()
+    assert heading.bounding_box()["y"] < 200
+    screenshot(page, "shell-390-closed")
+
+    # Open it from the keyboard: every link, the current page marked.
+    menu.focus()
+    page.keyboard.press("Enter")
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    assert menu.get_attribute("aria-controls") == "main-menu"
+    for item in NAV:
+        expect(nav.get_by_role("link", name=item.label)).to_be_visible()
+    expect(nav.get_by_role("link", name="Channels")).to_have_attribute("aria-current", "page")
+    expect(nav.get_by_role("link", name="Outbox")).to_have_count(0)  # not an instance administrator
+    screenshot(page, "shell-390-open")
+
+    # Following a link lands on the page with the menu closed again; the button closes it too.
+    nav.get_by_role("link", name="Ideas").click()
+    expect(page).to_have_url(base_url + "/ideas")
+    expect(page.get_by_role("heading", name="Ideas", level=1)).to_be_visible(timeout=30_000)
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(nav.get_by_role("link", name="Calendar")).to_be_hidden()
+    menu.click()
+    expect(nav.get_by_role("link", name="Ideas")).to_have_attribute("aria-current", "page")
+    menu.click()
+    expect(nav.get_by_role("link", name="Ideas")).to_be_hidden()
+    page.context.close()
+
+    # At 1280 px nothing changes: no menu button, the links beside the page.
+    wide = sign_in_as(browser, base_url, user)
+    goto(wide, base_url + "/channels")
+    wide_nav = wide.get_by_role("navigation", name="Main")
+    expect(wide_nav.get_by_role("link", name="Calendar")).to_be_visible()
+    expect(wide_nav.get_by_role("button", name="Menu")).to_be_hidden()
+    link_box = wide_nav.get_by_role("link", name="Calendar").bounding_box()
+    heading_box = wide.get_by_role("heading", name="Channels", level=1).bounding_box()
+    assert link_box["x"] + link_box["width"] <= heading_box["x"]  # the navigation beside, not above
+    screenshot(wide, "shell-1280")
+    wide.context.close()
+
+
+def test_an_unknown_address_shows_the_styled_404_with_the_navigation(browser, base_url, member):
+    user, _, _ = member
+    for width, height in ((1280, 800), (390, 844)):
+        page = sign_in_as(browser, base_url, user, width=width, height=height)
+        goto(page, base_url + "/nope")
+        expect(page.get_by_role("heading", name="Page not found", level=1)).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("There is no page at this address")).to_be_visible()
+        expect(page.locator("#missing-path")).to_have_text("/nope")
+        expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+        assert page.title() == "Quillcast — page not found"
+        screenshot(page, f"not-found-{width}")
+        page.get_by_role("link", name="Go to the calendar").click()
+        expect(page).to_have_url(base_url + "/calendar", timeout=30_000)
+        page.context.close()
+
+
+def test_the_favicon_is_served_and_linked(page, base_url):
+    import httpx
+
+    answer = httpx.get(base_url + "/favicon.ico", timeout=30)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("image/")
+    assert answer.content[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    goto(page, base_url + "/status")
+    href = page.locator('link[rel="icon"][type="image/svg+xml"]').get_attribute("href")
+    svg = httpx.get(base_url + href, timeout=30)
+    assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
+    assert "<svg" in svg.text
+
+
+def test_administrators_reach_the_outbox_and_open_a_held_link(browser, base_url, session):
+    import re
+    import secrets
+    from datetime import UTC, datetime
+    from urllib.parse import urlsplit
+
+    from app.core.config import get_settings
+    from app.services import accounts
+    from tests.factories import make_user
+
+    admin = make_user(session, email_verified_at=datetime.now(UTC), is_admin=True, display_name="Root")
+    newcomer = f"newcomer-{secrets.token_hex(4)}@example.test"
+    accounts.sign_up(session, email_address=newcomer, password="purple otters juggle quietly",
+                     display_name="Grace")
+
+    page = sign_in_as(browser, base_url, admin, width=390, height=844)
+    context = page.context
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    goto(page, base_url + "/status")
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_role("button", name="Menu").click()
+    expect(nav.get_by_text("Admin", exact=True)).to_be_visible()
+    nav.get_by_role("link", name="Outbox").click()
+    expect(page).to_have_url(base_url + "/admin/outbox", timeout=30_000)
+    expect(nav.get_by_role("link", name="Outbox")).to_be_hidden()  # the menu closed on the way
+
+    table = page.locator("#outbox-table")
+    row = table.get_by_role("row").filter(has_text=newcomer)
+    expect(row).to_contain_text("Confirm your e-mail address", timeout=30_000)
+    row.get_by_role("button", name=re.compile("^Read")).click()
+    links = page.locator(".mail-links")
+    anchor = links.get_by_role("link").first
+    expect(anchor).to_be_visible()
+    href = anchor.get_attribute("href")
+    assert href.startswith(get_settings().url.rstrip("/") + "/verify?token="), href
+    expect(table.locator("pre").get_by_role("link", name=href)).to_have_attribute("href", href)  # in the text too
+    links.get_by_role("button", name="Copy link").first.click()
+    expect(page.get_by_text("Link copied to the clipboard.")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == href
+    screenshot(page, "outbox-390")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    screenshot(page, "outbox-1280")
+
+    # The link opens the page it names (here on the test server's own address).
+    parts = urlsplit(href)
+    opened = context.new_page()
+    opened.goto(f"{base_url}{parts.path}?{parts.query}")
+    expect(opened.get_by_text("Your e-mail address is confirmed")).to_be_visible(timeout=30_000)
+    context.close()

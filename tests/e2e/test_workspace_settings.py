@@ -108,22 +108,22 @@ def test_audit_log_pages_for_admins_only(browser, base_url, session, member):
     from app.services import audit
 
     owner, ws, _channel = member
-    for i in range(30):
-        audit.record(session, "post.deleted", actor_id=owner.id, workspace_id=ws.id, subject_type="post",
-                     subject_id=f"p{i}", note=f"<b>entry {i}</b>")
+    for i in range(30):  # each sentence names its own entry, in markup that must show as text
+        audit.record(session, "workspace.renamed", actor_id=owner.id, workspace_id=ws.id,
+                     subject_type="workspace", subject_id=ws.id, old="Before", new=f"<b>entry {i}</b>")
     session.commit()
     page = sign_in_as(browser, base_url, owner)
     page.goto(base_url + "/settings/workspace")
     page.get_by_role("link", name="Audit log").click()
     expect(page.get_by_role("heading", name="Audit log", level=1)).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Page 1")).to_be_visible()
-    expect(page.get_by_text('"<b>entry 29</b>"', exact=False)).to_be_visible()
+    expect(page.get_by_text("Ada Lovelace renamed the workspace from “Before” to “<b>entry 29</b>”")).to_be_visible()
     expect(page.get_by_role("button", name="Newer")).to_be_disabled()
     assert serious(page) == []
     screenshot(page, "audit-1280")
     page.get_by_role("button", name="Older").click()
     expect(page.get_by_text("Page 2")).to_be_visible(timeout=10_000)
-    expect(page.get_by_text("<b>entry 0</b>", exact=False)).to_be_visible()
+    expect(page.get_by_text("“<b>entry 0</b>”", exact=False)).to_be_visible()
     page.get_by_role("button", name="Newer").click()
     expect(page.get_by_text("Page 1")).to_be_visible(timeout=10_000)
     page.context.close()
@@ -142,3 +142,39 @@ def test_audit_log_pages_for_admins_only(browser, base_url, session, member):
     expect(page.get_by_role("alert")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("entry 29", exact=False)).to_have_count(0)
     page.context.close()
+
+
+def test_audit_log_reads_as_sentences_in_the_workspaces_time_zone(browser, base_url, session, member):
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from app.core.db import session_scope, user_claims
+    from app.services import posts
+    from models import AuditLog
+    from tests.factories import make_channel
+
+    owner, ws, _channel = member  # Ada Lovelace, Europe/Berlin
+    main_sky = make_channel(session, ws, "bluesky", name="Main Sky", account="main.test")
+    day = datetime.now(ZoneInfo("Europe/Berlin")).date() + timedelta(days=3)
+    with session_scope(user_claims(owner.id)) as s:
+        post = posts.create_post(s, owner.id, ws.id, body="Hello", targets=[posts.TargetInput(main_sky.id)])
+    with session_scope(user_claims(owner.id)) as s:
+        posts.schedule_post(s, owner.id, post.id, local_time=datetime(day.year, day.month, day.day, 9, 30),
+                            timezone="Europe/Berlin")
+    session.expire_all()
+    entry = session.exec(select(AuditLog).where(AuditLog.workspace_id == ws.id,
+                                                AuditLog.action == "post.scheduled")).one()
+    local = entry.created_at.astimezone(ZoneInfo("Europe/Berlin"))
+    when = f"{local.day} {local:%b %Y, %H:%M}"
+
+    for width, height in ((1280, 800), (390, 844)):
+        page = sign_in_as(browser, base_url, owner, width=width, height=height)
+        page.goto(base_url + "/settings/audit")
+        row = page.locator(".audit-entry").filter(has_text="scheduled a post")
+        expect(row).to_contain_text(
+            f"Ada Lovelace scheduled a post for Main Sky, to go out {day.day} {day:%b %Y}, 09:30", timeout=30_000)
+        expect(row).to_contain_text(when)  # the entry's own time, in Berlin time
+        expect(row).not_to_contain_text("post.scheduled")
+        expect(page.get_by_text("Europe/Berlin", exact=True)).to_be_visible()
+        screenshot(page, f"audit-sentences-{width}")
+        page.context.close()
