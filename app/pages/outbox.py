@@ -37,7 +37,7 @@ def _mail_row(row: rx.Var) -> rx.Component:
     return rx.fragment(
         rx.table.row(
             rx.table.cell(row.created, white_space="nowrap", display=WIDE_ONLY),
-            rx.table.cell(row.recipient),
+            rx.table.cell(row.recipient, style={"overflow_wrap": "anywhere"}),
             rx.table.cell(row.subject),
             rx.table.cell(rx.badge(row.status)),
             rx.table.cell(row.attempts, display=WIDE_ONLY),

@@ -1,12 +1,19 @@
 """A newcomer opens Quillcast, sees whether it is ready, and walks the navigation."""
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from app.pages.routes import NAV
 from tests.e2e.conftest import goto, screenshot, sign_in_as
 
 pytestmark = pytest.mark.e2e
+
+
+def serious(page) -> list[str]:
+    result = Axe().run(page)
+    return [f'{v["id"]}: {[n["target"] for n in v["nodes"]]}' for v in result.response["violations"]
+            if v.get("impact") in ("serious", "critical")]
 
 
 def test_home_shows_every_part_up(page, base_url):
@@ -96,6 +103,7 @@ def test_phones_get_a_menu_button_that_hides_and_shows_the_navigation(browser, b
         expect(nav.get_by_role("link", name=item.label)).to_be_visible()
     expect(nav.get_by_role("link", name="Channels")).to_have_attribute("aria-current", "page")
     expect(nav.get_by_role("link", name="Outbox")).to_have_count(0)  # not an instance administrator
+    assert serious(page) == []
     screenshot(page, "shell-390-open")
 
     # Following a link lands on the page with the menu closed again; the button closes it too.
@@ -133,6 +141,7 @@ def test_an_unknown_address_shows_the_styled_404_with_the_navigation(browser, ba
         expect(page.locator("#missing-path")).to_have_text("/nope")
         expect(page.get_by_role("navigation", name="Main")).to_be_visible()
         assert page.title() == "Quillcast — page not found"
+        assert serious(page) == []
         screenshot(page, f"not-found-{width}")
         page.get_by_role("link", name="Go to the calendar").click()
         expect(page).to_have_url(base_url + "/calendar", timeout=30_000)
