@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from app.pages import routes
+from app.core import routes
 from app.services import analytics
 from app.services.calendar import NETWORK_LABELS
 from app.services.errors import DomainError

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from app.pages import routes
+from app.core import routes
 from app.services import bulk_import
 from app.services.errors import DomainError
 from state.calendar import CalendarState

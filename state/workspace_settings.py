@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from app.pages import routes
+from app.core import routes
 from app.services import invitations, webhooks, workspaces
 from app.services.errors import DomainError
 from state.auth import field_errors

@@ -1,42 +1,37 @@
-"""Route constants and the navigation: a link appears here only when its page exists."""
+"""The navigation, and the paths (from app.core.routes) for the pages: a link appears here only when its
+page exists."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-HOME = "/"  # the calendar for signed-in people, the sign-in page for others
-STATUS = "/status"
-CALENDAR = "/calendar"
-COMPOSE = "/compose"  # ?date=YYYY-MM-DD
-IMPORT = "/import"  # posts from a CSV file
-
-
-def post_detail(post_id: str) -> str:
-    return f"/posts/{post_id}"
-
-
-POST_DETAIL = "/posts/[post_id]"
-# Accounts
-SIGNUP = "/signup"
-SIGNIN = "/signin"
-VERIFY = "/verify"
-FORGOT = "/forgot"
-RESET = "/reset"
-ACCOUNT = "/account"
-OUTBOX = "/admin/outbox"
-WELCOME = "/welcome"  # first workspace
-INVITATION = "/invitations/accept"  # the link in an invitation e-mail
-UNSUBSCRIBE = "/unsubscribe"  # ?token=: a notice e-mail's "Stop these e-mails" (notifications.PAGE_PATH)
-ANALYTICS = "/analytics"
-COMPOSE = "/compose"
-# Workspace
-CHANNELS = "/channels"
-CHANNELS_OAUTH_CALLBACK = "/channels/oauth/callback"  # app.services.channel_oauth.CALLBACK_PATH
-WORKSPACE_SETTINGS = "/settings/workspace"
-AUDIT = "/settings/audit"  # owners and admins
-IDEAS = "/ideas"
-QUEUE = "/queue"
-DRAFTS = "/drafts"
+from app.core.routes import (  # noqa: F401 - the pages' one import of paths
+    ACCOUNT,
+    ANALYTICS,
+    AUDIT,
+    CALENDAR,
+    CHANNELS,
+    CHANNELS_OAUTH_CALLBACK,
+    COMPOSE,
+    DRAFTS,
+    FORGOT,
+    HOME,
+    IDEAS,
+    IMPORT,
+    INVITATION,
+    OUTBOX,
+    POST_DETAIL,
+    QUEUE,
+    RESET,
+    SIGNIN,
+    SIGNUP,
+    STATUS,
+    UNSUBSCRIBE,
+    VERIFY,
+    WELCOME,
+    WORKSPACE_SETTINGS,
+    post_detail,
+)
 
 
 @dataclass(frozen=True)

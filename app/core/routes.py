@@ -1,0 +1,37 @@
+"""The app's page paths: below every layer that links to a page (pages, state, and what the services
+put in mails), so none of them imports the pages."""
+
+from __future__ import annotations
+
+HOME = "/"  # the calendar for signed-in people, the sign-in page for others
+STATUS = "/status"
+CALENDAR = "/calendar"
+COMPOSE = "/compose"  # ?date=YYYY-MM-DD
+IMPORT = "/import"  # posts from a CSV file
+
+
+def post_detail(post_id: str) -> str:
+    return f"/posts/{post_id}"
+
+
+POST_DETAIL = "/posts/[post_id]"
+# Accounts
+SIGNUP = "/signup"
+SIGNIN = "/signin"
+VERIFY = "/verify"
+FORGOT = "/forgot"
+RESET = "/reset"
+ACCOUNT = "/account"
+OUTBOX = "/admin/outbox"
+WELCOME = "/welcome"  # first workspace
+INVITATION = "/invitations/accept"  # the link in an invitation e-mail
+UNSUBSCRIBE = "/unsubscribe"  # ?token=: a notice e-mail's "Stop these e-mails" (notifications.PAGE_PATH)
+ANALYTICS = "/analytics"
+# Workspace
+CHANNELS = "/channels"
+CHANNELS_OAUTH_CALLBACK = "/channels/oauth/callback"  # app.services.channel_oauth.CALLBACK_PATH
+WORKSPACE_SETTINGS = "/settings/workspace"
+AUDIT = "/settings/audit"  # owners and admins
+IDEAS = "/ideas"
+QUEUE = "/queue"
+DRAFTS = "/drafts"
