@@ -40,6 +40,6 @@ def welcome_page() -> rx.Component:
                 width="100%",
             ),
             on_submit=OnboardingState.create,
-            on_mount=rx.call_script(BROWSER_ZONE),
+            on_mount=rx.run_script(BROWSER_ZONE),  # compiled into the page: no eval, whatever the CSP
         ),
     )
