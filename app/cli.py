@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO
 
@@ -192,6 +192,37 @@ def _database_for_maintenance() -> Iterator[str]:
     finally:
         if not was_running:
             pg.stop()
+
+
+def _setup_link(base_url: str | None = None) -> str | None:
+    """The first-run setup link while the instance has no administrator (app.services.setup), else None."""
+    from app.core import db
+    from app.services import setup
+
+    with db.session_scope() as session:
+        return setup.setup_link(session, base_url)
+
+
+@cli.command("setup-link")
+def setup_link() -> None:
+    """Print the one-time link that makes the first administrator (only while there is none)."""
+    from app.core import db
+    from app.core.config import get_settings
+
+    with _database_for_maintenance() as url:
+        os.environ["DATABASE_URL"] = url
+        get_settings.cache_clear()
+        db.reset_engine()
+        try:
+            link = _setup_link()
+        except Exception as exc:  # noqa: BLE001 - one clear line, no traceback
+            fail(f"could not read the database ({type(exc).__name__}): run `quillcast migrate` "
+                 "(or `make run`) first")
+    if link is None:
+        fail("this Quillcast is already set up (it has an administrator): sign in, or make another "
+             "administrator with `quillcast create-admin --email <address>`")
+    say("open this link to create the first account, the administrator (it works until one exists):")
+    typer.echo(link)
 
 
 @cli.command()
@@ -384,6 +415,9 @@ def run(port: int = typer.Option(None, help="Port for UI and API (default WEB_PO
             dead = [c.name for c in children if c.process.poll() is not None]
             fail(f"{', '.join(dead) or 'web'} stopped during start-up: see its lines above")
         say(f"Quillcast is running at {url}  (API docs: {url}/api/docs). Ctrl-C stops everything.")
+        with suppress(Exception):  # a hint only: never stop a running system over it
+            if link := _setup_link(url):
+                say(f"first start: create the administrator account at {link}")
         while True:
             for child in children:
                 if child.process.poll() is not None:

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request, Response, status
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from app.api.deps import ServiceSessionDep as SessionDep
 from app.core.security import ACCESS_TOKEN_TTL, InvalidToken, create_access_token, decode_access_token
-from app.services import accounts, sessions, totp
-from app.services.errors import NotAuthenticated
+from app.services import accounts, sessions, setup, totp
+from app.services.errors import ErrorBody, NotAuthenticated
 from models import User
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -36,6 +37,11 @@ class SignUpIn(BaseModel):
     password: str = Field(max_length=10_000)
     display_name: str = Field(default="", max_length=1_000)
     timezone: str = Field(default="UTC", max_length=100)
+    setup_token: str | None = Field(
+        default=None, max_length=setup.TOKEN_MAX,
+        description="Only on a fresh instance: the token of the setup link that `quillcast run` prints "
+                    "(`quillcast setup-link`). With it this account becomes the instance administrator, "
+                    "verified and signed in (201).")
 
 
 class TokenIn(BaseModel):
@@ -187,11 +193,34 @@ CallerDep = Annotated[Caller, Depends(current_caller)]
 
 # --- sign up and verify ---
 
-@router.post("/signup", response_model=Message, status_code=status.HTTP_202_ACCEPTED)
-def signup(body: SignUpIn, session: SessionDep, request: Request) -> Message:
-    """Create an account; a verification link is mailed (same answer for a taken address)."""
+_SIGNUP_ANSWERS: dict[int | str, dict[str, Any]] = {
+    201: {"model": SignInResponse,
+          "description": "with a valid `setup_token`: the first administrator, verified and signed in"},
+    403: {"model": ErrorBody, "description": "`setup_token` is missing or wrong"},
+    409: {"model": ErrorBody, "description": "`setup_token` given, but the instance is already set up"},
+}
+
+
+@router.post("/signup", response_model=Message, status_code=status.HTTP_202_ACCEPTED,
+             responses=_SIGNUP_ANSWERS)
+def signup(body: SignUpIn, session: SessionDep, request: Request) -> Message | JSONResponse:
+    """Create an account; a verification link is mailed (same answer for a taken address).
+
+    On a fresh instance, `setup_token` makes the first instance administrator instead: verified, signed
+    in, and answered like sign-in (201)."""
+    if body.setup_token is not None:
+        first = setup.create_first_admin(
+            session, body.setup_token, email_address=body.email, password=body.password,
+            display_name=body.display_name, timezone=body.timezone, ip=_ip(request), user_agent=_ua(request),
+            field="setup_token")
+        out = SignInResponse(user_id=first.user_id, **_tokens(first.user_id, first.session_token))  # type: ignore[arg-type]
+        return JSONResponse(out.model_dump(mode="json"), status_code=status.HTTP_201_CREATED)
     accounts.sign_up(session, email_address=body.email, password=body.password,
                      display_name=body.display_name, timezone=body.timezone, ip=_ip(request))
+    if setup.mail_waits_for_admin():
+        return Message(message="the confirmation mail waits in this Quillcast's outbox (no mail server is "
+                               "set up): ask your Quillcast administrator to open Admin → Outbox and send "
+                               "you the link")
     return Message(message="check your inbox: we sent a link to confirm your e-mail address")
 
 
