@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -201,6 +201,21 @@ def _setup_link(base_url: str | None = None) -> str | None:
 
     with db.session_scope() as session:
         return setup.setup_link(session, base_url)
+
+
+def _announce_setup(url: str) -> None:
+    """After the start line: the setup link while the instance has no administrator."""
+    from app.core import db
+
+    db.reset_engine()  # the preflight's connection predates the migration (and its app role)
+    try:
+        link = _setup_link(url)
+    except Exception as exc:  # noqa: BLE001 - a hint only: never stop a running system over it
+        say(f"could not check for first-run setup ({type(exc).__name__}: {str(exc)[:200]}); "
+            "`quillcast setup-link` prints the setup link")
+        return
+    if link:
+        say(f"first start: create the administrator account at {link}")
 
 
 @cli.command("setup-link")
@@ -415,9 +430,7 @@ def run(port: int = typer.Option(None, help="Port for UI and API (default WEB_PO
             dead = [c.name for c in children if c.process.poll() is not None]
             fail(f"{', '.join(dead) or 'web'} stopped during start-up: see its lines above")
         say(f"Quillcast is running at {url}  (API docs: {url}/api/docs). Ctrl-C stops everything.")
-        with suppress(Exception):  # a hint only: never stop a running system over it
-            if link := _setup_link(url):
-                say(f"first start: create the administrator account at {link}")
+        _announce_setup(url)
         while True:
             for child in children:
                 if child.process.poll() is not None:

@@ -73,7 +73,7 @@ def _form() -> rx.Component:
                            on_change=s.set_timezone,
                            hint="Taken from this browser; change it if it is wrong."),
             rx.el.datalist(*[rx.el.option(value=z) for z in ZONES], id="zones"),
-            rx.button("Create the administrator account", type="submit", size="3", width="100%",
+            rx.button("Create admin account", type="submit", size="3", width="100%",
                       loading=s.submitting),
             spacing="4", width="100%",
         ),
