@@ -352,13 +352,15 @@ def _migrate() -> None:
 
 
 def _reencrypt_legacy() -> None:
-    from app.core import rekey
+    from app.core import db, rekey
 
+    db.reset_engine()  # connections opened before the migration created the app role cannot switch to it
     try:
         result = rekey.reencrypt_legacy()
     except Exception as exc:  # noqa: BLE001 - one clear line; the values stay as they were
-        fail(f"re-encrypting values of the old default key failed ({type(exc).__name__}): "
-             "run `quillcast migrate` again")
+        # The first line only: SQLAlchemy puts the statement's parameters on the lines after it.
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+        fail(f"re-encrypting values of the old default key failed ({reason}): run `quillcast migrate` again")
     if result.total:
         say(result.summary())
     unreadable = sum(result.unreadable.values())
