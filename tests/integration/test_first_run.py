@@ -22,7 +22,7 @@ import jwt
 import pytest
 from sqlalchemy import create_engine, text
 
-from app.core import keys, security
+from app.core import embedded, keys, security
 from tests.support import free_port, processes_with_marker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,8 +62,7 @@ def _reachable(host: str, port: int) -> bool:
 
 
 def _postgres_up(data_dir: Path) -> bool:
-    import app.core.embedded  # noqa: F401 - sets XDG_RUNTIME_DIR before pgserver reads it
-    from pgserver.postgres_server import PostmasterInfo
+    from pgserver.postgres_server import PostmasterInfo  # after app.core.embedded set XDG_RUNTIME_DIR
 
     info = PostmasterInfo.read_from_pgdata(data_dir / "postgres")
     return info is not None and info.is_running()
@@ -125,7 +124,7 @@ def test_fresh_run_is_loopback_only_with_generated_keys_and_the_cli_finds_its_da
         for other in _other_addresses():  # none (no network): nothing to probe
             assert not _reachable(other, port), f"web port {port} answers on {other}"
             assert not _reachable(other, redis_port), f"embedded Redis answers on {other}"
-        assert _reachable("127.0.0.1", redis_port)
+        assert embedded.port_open(redis_port)  # on 127.0.0.1
         assert _query(data_dir, "SHOW listen_addresses") == ""
 
         # Keys: generated once, private, and what the web process signs with.
