@@ -23,7 +23,8 @@ from sqlmodel import Session, select
 from app.core import ratelimit
 from app.core.config import get_settings
 from app.core.redis import get_redis
-from app.services import audit, email, onetime, passwords, sessions, supabase_auth, totp
+from app.core.security import InvalidToken
+from app.services import audit, email, onetime, passwords, sessions, supabase_auth, tokens, totp
 from app.services.errors import NotAuthenticated, NotFound, ValidationFailed
 from models import User
 from models.base import utcnow
@@ -266,23 +267,50 @@ def _finish_sign_in(session: Session, user: User, ip: str | None, user_agent: st
 
 
 def sign_out(session: Session, token: str | None, *, ip: str | None = None) -> None:
+    """End the session behind a session token, and the refresh token family handed out with it."""
     info = sessions.resolve(token)
     sessions.revoke_token(token)
     if info:
+        if info.family_id:
+            tokens.end_family(session, info.family_id)
         audit.record(session, "auth.sign_out", actor_id=info.user_id, ip=ip)
         session.commit()
 
 
+def sign_out_access_token(session: Session, access_token: str, *, ip: str | None = None) -> None:
+    """Sign out with only an access token: end what it lives by (its session and the family linked to
+    it, or its refresh token family and the session linked to that). An ended or foreign token is
+    ignored: signing out twice is not an error."""
+    try:
+        caller = tokens.verify_access(access_token)
+    except (InvalidToken, NotAuthenticated):
+        return
+    if caller.session_id:
+        family = sessions.family_of(caller.session_id)
+        sessions.revoke(caller.user_id, caller.session_id)
+        if family:
+            tokens.end_family(session, family)
+    else:
+        tokens.end_family(session, caller.family_id)
+    audit.record(session, "auth.sign_out", actor_id=caller.user_id, ip=ip)
+    session.commit()
+
+
 def revoke_session(session: Session, user_id: uuid.UUID, session_id: str, *, ip: str | None = None) -> None:
+    family = sessions.family_of(session_id)
     if not sessions.revoke(user_id, session_id):
         raise NotFound("that session has already ended")
+    if family:
+        tokens.end_family(session, family)
     audit.record(session, "auth.session_revoked", actor_id=user_id, subject_type="session",
                  subject_id=session_id[:16], ip=ip)
     session.commit()
 
 
 def sign_out_everywhere(session: Session, user_id: uuid.UUID, *, ip: str | None = None) -> int:
+    """Every session, refresh token and access token of the user ends."""
     ended = sessions.revoke_all(user_id)
+    tokens.revoke_all(session, user_id)
     audit.record(session, "auth.sessions_revoked_all", actor_id=user_id, ip=ip, count=ended)
     session.commit()
     return ended
@@ -323,6 +351,7 @@ def reset_password(session: Session, *, token: str, new_password: str, ip: str |
     row_user.email_verified_at = row_user.email_verified_at or utcnow()  # they proved the mailbox is theirs
     session.add(row_user)
     audit.record(session, "auth.password_reset", actor_id=row_user.id, ip=ip)
+    tokens.revoke_all(session, row_user.id)
     session.commit()
     sessions.revoke_all(row_user.id)
 
@@ -341,7 +370,8 @@ def change_password(
     session: Session, *, user_id: uuid.UUID, current_password: str, new_password: str,
     ip: str | None = None, user_agent: str | None = None,
 ) -> str:
-    """Needs the current password. Ends every session and returns a new session token for this device."""
+    """Needs the current password. Ends every session and token and returns a new session token for this
+    device."""
     user = _get_active(session, user_id)
     _check_password(user, current_password, field="current_password")
     passwords.validate_new_password(new_password, field="new_password", email=user.email)
@@ -349,6 +379,7 @@ def change_password(
     user.password_changed_at = utcnow()
     session.add(user)
     audit.record(session, "auth.password_changed", actor_id=user.id, ip=ip)
+    tokens.revoke_all(session, user.id)
     session.commit()
     sessions.revoke_all(user.id)
     return sessions.create(user.id, ip, user_agent)
