@@ -24,7 +24,17 @@ from app.core import ratelimit
 from app.core.config import get_settings
 from app.core.redis import get_redis
 from app.core.security import InvalidToken
-from app.services import audit, email, onetime, passwords, sessions, supabase_auth, tokens, totp
+from app.services import (
+    audit,
+    email,
+    onetime,
+    passwords,
+    sessions,
+    signin_throttle,
+    supabase_auth,
+    tokens,
+    totp,
+)
 from app.services.errors import NotAuthenticated, NotFound, ValidationFailed
 from models import User
 from models.base import utcnow
@@ -191,13 +201,14 @@ def sign_in(
     except ValidationFailed:
         passwords.verify(password or "", None)  # same time as a real attempt
         raise
-    ratelimit.hit("signin-account", address, s.rate_signin_account)
+    signin_throttle.check(address, ip)
     user: User | None
     if supabase_auth.enabled():
         # Supabase Auth holds the passwords: it answers, the rest (2FA, session) is ours as usual.
         try:
             user = supabase_auth.sign_in_with_password(session, address, password or "")
         except NotAuthenticated:
+            signin_throttle.failed(address, ip)
             audit.record(session, "auth.sign_in_failed", ip=ip, reason="supabase_refused")
             session.commit()
             raise NotAuthenticated(WRONG_CREDENTIALS) from None
@@ -206,6 +217,7 @@ def sign_in(
         user = _find_by_email(session, address)
         ok, new_hash = passwords.verify(password or "", user.password_hash if user else None)
     if user is None or not ok or not user.is_active:
+        signin_throttle.failed(address, ip)
         audit.record(session, "auth.sign_in_failed", actor_id=user.id if user else None, ip=ip,
                      reason="unknown_email" if user is None else "wrong_password")
         session.commit()
@@ -217,6 +229,7 @@ def sign_in(
         raise NotAuthenticated("confirm your e-mail address first: follow the link we sent you, or ask for "
                                "a new one", field="email")
     if totp.is_enabled(user):
+        signin_throttle.succeeded(address, ip, signed_in=False)  # the code step has its own limits
         challenge = secrets.token_urlsafe(32)
         get_redis().set(_CHALLENGE_KEY + _sha(challenge), str(user.id), ex=CHALLENGE_TTL_SECONDS)
         audit.record(session, "auth.sign_in_password_ok", actor_id=user.id, ip=ip)
@@ -262,7 +275,7 @@ def _finish_sign_in(session: Session, user: User, ip: str | None, user_agent: st
             "device": sessions.describe_device(user_agent or ""), "ip": ip,
         })
     session.commit()
-    ratelimit.clear("signin-account", user.email, get_settings().rate_signin_account)
+    signin_throttle.succeeded(user.email, ip)
     return SignInResult(user_id=user.id, session_token=token)
 
 
@@ -373,7 +386,7 @@ def change_password(
     """Needs the current password. Ends every session and token and returns a new session token for this
     device."""
     user = _get_active(session, user_id)
-    _check_password(user, current_password, field="current_password")
+    _check_password(user, current_password, field="current_password", ip=ip)
     passwords.validate_new_password(new_password, field="new_password", email=user.email)
     user.password_hash = passwords.hash_password(new_password)
     user.password_changed_at = utcnow()
@@ -393,7 +406,7 @@ def change_email(
     An address already taken gets no mail and the same answer (no account enumeration).
     """
     user = _get_active(session, user_id)
-    _check_password(user, password, field="password")
+    _check_password(user, password, field="password", ip=ip)
     address = normalize_email(new_email, field="new_email")
     if address.lower() == user.email.lower():
         raise ValidationFailed("new_email: that is already your e-mail address", field="new_email")
@@ -409,10 +422,12 @@ def change_email(
     session.commit()
 
 
-def _check_password(user: User, password: str, *, field: str) -> None:
-    ratelimit.hit("signin-account", user.email, get_settings().rate_signin_account, field=field)
+def _check_password(user: User, password: str, *, field: str, ip: str | None) -> None:
+    # Guessing the password here counts against the same budgets as signing in.
+    signin_throttle.check(user.email, ip, field=field)
     ok, _ = passwords.verify(password or "", user.password_hash)
     if not ok:
+        signin_throttle.failed(user.email, ip)
         raise ValidationFailed(f"{field}: the password is wrong", field=field)
 
 

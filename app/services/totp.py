@@ -22,7 +22,7 @@ from sqlmodel import Session, col, delete, select
 
 from app.core import crypto, ratelimit
 from app.core.config import get_settings
-from app.services import audit, email, passwords, sessions, tokens
+from app.services import audit, email, passwords, sessions, signin_throttle, tokens
 from app.services.errors import Conflict, NotFound, ValidationFailed
 from models import RecoveryCode, User
 from models.base import utcnow
@@ -51,11 +51,12 @@ def is_enabled(user: User) -> bool:
     return user.totp_enabled_at is not None and user.totp_secret is not None
 
 
-def _require_password(user: User, password: str) -> None:
-    # Guessing the password here counts against the same budget as signing in.
-    ratelimit.hit("signin-account", user.email, get_settings().rate_signin_account, field="password")
+def _require_password(user: User, password: str, ip: str | None) -> None:
+    # Guessing the password here counts against the same budgets as signing in.
+    signin_throttle.check(user.email, ip, field="password")
     ok, _ = passwords.verify(password or "", user.password_hash)
     if not ok:
+        signin_throttle.failed(user.email, ip)
         raise ValidationFailed("password: the password is wrong", field="password")
 
 
@@ -71,7 +72,7 @@ def begin_enrolment(
 ) -> Enrolment:
     """Start (or restart) enrolment: a new secret, not active until confirm_enrolment() sees a code."""
     user = _load_user(session, user_id, lock=True)
-    _require_password(user, password)
+    _require_password(user, password, ip)
     if is_enabled(user):
         raise Conflict("two-factor authentication is already on; turn it off first to enrol again")
     secret = pyotp.random_base32()
@@ -117,7 +118,7 @@ def disable(session: Session, user_id: uuid.UUID, password: str, *, ip: str | No
     Every access token ends (an API caller gets a new one for its session or family); sessions and
     refresh tokens stay: they were won with more than is now asked for."""
     user = _load_user(session, user_id, lock=True)
-    _require_password(user, password)
+    _require_password(user, password, ip)
     if not is_enabled(user):
         raise Conflict("two-factor authentication is not on")
     user.totp_secret = None
@@ -142,7 +143,7 @@ def regenerate_recovery_codes(
     Asked for when old codes may have leaked, and whoever used one may be signed in: like turning 2FA
     on, every session, refresh token and access token ends and the caller gets a new session."""
     user = _load_user(session, user_id, lock=True)
-    _require_password(user, password)
+    _require_password(user, password, ip)
     if not is_enabled(user):
         raise Conflict("two-factor authentication is not on")
     codes = _new_recovery_codes(session, user)
