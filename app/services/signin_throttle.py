@@ -30,9 +30,9 @@ KNOWN_DAYS = 90
 _KNOWN_KEY = "quillcast:signin-known:"
 _PAIR = "signin-pair"
 _ACCOUNT = "signin-account"
-_PAIR_WAIT = "too many failed sign-ins to this account from this address: try again in {seconds} seconds"
-_ACCOUNT_WAIT = ("too many failed sign-ins to this account from new places: try again in {seconds} seconds "
-                 "(a device or network you signed in from before is not held up)")
+_PAIR_WAIT = "too many failed sign-ins to this account from this network: try again in {seconds} seconds"
+_ACCOUNT_WAIT = ("too many failed sign-ins to this account from new networks: try again in {seconds} "
+                 "seconds, or sign in from a network you used before")
 
 
 def _pair(account: str, ip: str | None) -> str:

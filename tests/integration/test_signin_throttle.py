@@ -81,7 +81,7 @@ def test_guessing_from_one_address_is_throttled_for_that_address_only(session):
         with pytest.raises(RateLimited) as err:
             accounts.sign_in(session, email_address=owner.email, password=PASSWORD, ip=home)
         assert 60 < err.value.retry_after <= 15 * 60
-        assert "from this address" in err.value.message
+        assert "from this network" in err.value.message
         # Another known address of the owner is not held up.
         office = ip()
         clock.shift(-pair_budget)
