@@ -84,7 +84,7 @@ def verify_access(token: str) -> AccessClaims:
     except ValueError as exc:
         raise InvalidToken("the subject is not a user id") from exc
     sid, fam = str(claims.get("sid") or ""), str(claims.get("fam") or "")
-    if not sid and not fam:  # bound to nothing (an older version's or a hand-made token): nothing could end it
+    if not sid and not fam:  # bound to nothing (an older version's, or hand-made): nothing could end it
         raise NotAuthenticated(ENDED)
     pipe = get_redis().pipeline()
     pipe.get(_GENERATION + str(user_id))
