@@ -16,14 +16,18 @@ RUN pip install .
 COPY . .
 # Compile the UI once at build time so containers start fast.
 ENV REFLEX_TELEMETRY_ENABLED=false REFLEX_CHECK_LATEST_VERSION=false
-RUN reflex export --frontend-only --no-zip || true
+# A throwaway key for the build only: unset, the settings would generate a key file into the image.
+RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(48))')" \
+    reflex export --frontend-only --no-zip || true
 
 FROM python:3.11-slim AS runtime
 RUN useradd --create-home --uid 10001 quillcast
 # DATA_DIR holds uploaded media (written by web, read by the worker when it publishes), backups and beat's
-# schedule: compose.yaml mounts one volume there for all three processes.
+# schedule: compose.yaml mounts one volume there for all three processes. WEB_HOST=0.0.0.0: a container
+# is only reachable through its published port, which needs the server on every interface (the default
+# outside a container is loopback).
 ENV PATH=/venv/bin:$PATH PYTHONUNBUFFERED=1 ENVIRONMENT=production GRANIAN_WORKERS=2 WEB_PORT=3000 \
-    DATA_DIR=/app/data
+    WEB_HOST=0.0.0.0 DATA_DIR=/app/data
 COPY --from=build /venv /venv
 COPY --from=build --chown=quillcast:quillcast /app /app
 RUN mkdir -p /app/data && chown quillcast:quillcast /app/data

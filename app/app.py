@@ -19,6 +19,7 @@ from app.pages.not_found import not_found_page
 from app.pages.outbox import outbox_page
 from app.pages.post_detail import post_detail_page
 from app.pages.queue import queue_page
+from app.pages.setup import setup_page
 from app.pages.status import status_page
 from app.pages.unsubscribe import unsubscribe_page
 from app.pages.welcome import welcome_page
@@ -38,6 +39,7 @@ from state.invitation import InvitationState
 from state.outbox import OutboxState
 from state.post_detail import PostDetailState
 from state.queue import QueueState
+from state.setup import SetupNoticeState, SetupState
 from state.status import StatusState
 from state.unsubscribe import UnsubscribeState
 from state.workspace import OnboardingState
@@ -64,8 +66,10 @@ app.add_page(status_page, route=routes.STATUS, title="Quillcast — status",
 app.add_page(calendar_page, route=routes.CALENDAR, title="Quillcast — calendar", on_load=CalendarState.open)
 app.add_page(post_detail_page, route=routes.POST_DETAIL, title="Quillcast — post",
              on_load=PostDetailState.open)
-app.add_page(signup_page, route=routes.SIGNUP, title="Quillcast — create your account")
-app.add_page(signin_page, route=routes.SIGNIN, title="Quillcast — sign in")
+app.add_page(signup_page, route=routes.SIGNUP, title="Quillcast — create your account",
+             on_load=SetupNoticeState.check)
+app.add_page(signin_page, route=routes.SIGNIN, title="Quillcast — sign in", on_load=SetupNoticeState.check)
+app.add_page(setup_page, route=routes.SETUP, title="Quillcast — set up", on_load=SetupState.on_load)
 app.add_page(verify_page, route=routes.VERIFY, title="Quillcast — confirm your e-mail",
              on_load=VerifyState.on_load)
 app.add_page(forgot_page, route=routes.FORGOT, title="Quillcast — forgot password")

@@ -60,13 +60,40 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def web_argv(port: int, dev: bool = False) -> list[str]:
+def web_argv(port: int, host: str = "127.0.0.1", dev: bool = False) -> list[str]:
+    # Reflex's own default host is 0.0.0.0 (rxconfig `backend_host`); granian binds what --backend-host says.
     if dev:
-        return [str(BIN / "reflex"), "run", "--frontend-port", str(port), "--backend-port", str(port + 1)]
+        return [str(BIN / "reflex"), "run", "--frontend-port", str(port), "--backend-port", str(port + 1),
+                "--backend-host", host]
     return [
         str(BIN / "reflex"), "run", "--env", "prod", "--single-port",
-        "--frontend-port", str(port), "--backend-port", str(port),
+        "--frontend-port", str(port), "--backend-port", str(port), "--backend-host", host,
     ]
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def local_url(host: str, port: int) -> str:
+    """Where this machine reaches a server bound to `host` (every interface: through loopback)."""
+    host = host.strip("[]")
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - comparing, not binding
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def exposure_line(host: str) -> str:
+    if _is_loopback(host):
+        return f"listening on {host} only; set WEB_HOST=0.0.0.0 to expose it"
+    return f"listening on {host} (WEB_HOST): reachable from the network, put TLS in front of it"
 
 
 def worker_argv(concurrency: int, queues: str = "publish,email,maintenance") -> list[str]:
@@ -106,7 +133,7 @@ def web(port: int = typer.Option(None, help="Port for UI and API (default WEB_PO
     settings = _settings()
     _require("DATABASE_URL", settings.database_url)
     _require("REDIS_URL", settings.redis_url)
-    _exec(web_argv(port or settings.web_port, dev))
+    _exec(web_argv(port or settings.web_port, settings.web_host, dev))
 
 
 @cli.command()
@@ -129,10 +156,9 @@ def beat() -> None:
 
 @cli.command()
 def migrate() -> None:
-    """Bring the database schema to the latest migration."""
-    settings = _settings()
-    _require("DATABASE_URL", settings.database_url)
-    _migrate()
+    """Bring the database schema to the latest migration (and re-encrypt values of the old default key)."""
+    with _local_services(create_database=True):
+        _migrate()
 
 
 @cli.command("create-admin")
@@ -146,18 +172,17 @@ def create_admin(
     from app.services import admins
     from app.services.errors import DomainError
 
-    settings = _settings()
-    _require("DATABASE_URL", settings.database_url)
     # Never from argv: it would sit in the shell history and the process list.
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
-    try:
-        with db.session_scope() as session:
-            result = admins.create_admin(session, email, password)
-    except DomainError as exc:
-        fail(exc.message)
-    except Exception as exc:  # noqa: BLE001 - one clear line, no traceback
-        fail(f"could not reach the database ({type(exc).__name__}): check DATABASE_URL and run "
-             "`quillcast migrate`")
+    with _local_services():
+        try:
+            with db.session_scope() as session:
+                result = admins.create_admin(session, email, password)
+        except DomainError as exc:
+            fail(exc.message)
+        except Exception as exc:  # noqa: BLE001 - one clear line, no traceback
+            fail(f"could not reach the database ({type(exc).__name__}): check DATABASE_URL and run "
+                 "`quillcast migrate`")
     user = result.user
     if result.created:
         note = "" if password else " (no password: set one with 'forgot password')"
@@ -168,10 +193,20 @@ def create_admin(
         say(f"{user.email} was already an administrator (nothing changed)")
 
 
+def _postgres_running(pgdata: Path) -> bool:
+    from pgserver.postgres_server import PostmasterInfo
+
+    try:
+        info = PostmasterInfo.read_from_pgdata(pgdata)
+        return info is not None and info.is_running()
+    except Exception:  # noqa: BLE001 - an unreadable pid file: treat as not ours to keep running
+        return (pgdata / "postmaster.pid").exists()
+
+
 @contextmanager
-def _database_for_maintenance() -> Iterator[str]:
-    """DATABASE_URL, or the embedded PostgreSQL under DATA_DIR (started for the command if it is not
-    running, and stopped again afterwards)."""
+def _database_for_maintenance(create: bool = False) -> Iterator[str]:
+    """DATABASE_URL, or the embedded PostgreSQL under DATA_DIR (reused while `make run` is up, else
+    started for the command and stopped again afterwards). `create`: a fresh DATA_DIR gets one."""
     from app.core import embedded
 
     settings = _settings()
@@ -179,10 +214,10 @@ def _database_for_maintenance() -> Iterator[str]:
         yield settings.database_url
         return
     pgdata = settings.data_dir / "postgres"
-    if not (pgdata / "PG_VERSION").exists():
+    if not create and not (pgdata / "PG_VERSION").exists():
         fail(f"no database here: DATABASE_URL is unset and {pgdata} holds none (start Quillcast once with "
              "`make run`, or set DATABASE_URL)")
-    was_running = (pgdata / "postmaster.pid").exists()
+    was_running = _postgres_running(pgdata)
     try:
         pg = embedded.start_postgres(settings.data_dir)
     except embedded.EmbeddedError as exc:
@@ -192,6 +227,77 @@ def _database_for_maintenance() -> Iterator[str]:
     finally:
         if not was_running:
             pg.stop()
+
+
+def _setup_link(base_url: str | None = None) -> str | None:
+    """The first-run setup link while the instance has no administrator (app.services.setup), else None."""
+    from app.core import db
+    from app.services import setup
+
+    with db.session_scope() as session:
+        return setup.setup_link(session, base_url)
+
+
+def _announce_setup(url: str) -> None:
+    """After the start line: the setup link while the instance has no administrator."""
+    from app.core import db
+
+    db.reset_engine()  # the preflight's connection predates the migration (and its app role)
+    try:
+        link = _setup_link(url)
+    except Exception as exc:  # noqa: BLE001 - a hint only: never stop a running system over it
+        say(f"could not check for first-run setup ({type(exc).__name__}: {str(exc)[:200]}); "
+            "`quillcast setup-link` prints the setup link")
+        return
+    if link:
+        say(f"first start: create the administrator account at {link}")
+
+
+@cli.command("setup-link")
+def setup_link() -> None:
+    """Print the one-time link that makes the first administrator (only while there is none)."""
+    from app.core import db
+    from app.core.config import get_settings
+
+    with _database_for_maintenance() as url:
+        os.environ["DATABASE_URL"] = url
+        get_settings.cache_clear()
+        db.reset_engine()
+        try:
+            link = _setup_link()
+        except Exception as exc:  # noqa: BLE001 - one clear line, no traceback
+            fail(f"could not read the database ({type(exc).__name__}): run `quillcast migrate` "
+                 "(or `make run`) first")
+    if link is None:
+        fail("this Quillcast is already set up (it has an administrator): sign in, or make another "
+             "administrator with `quillcast create-admin --email <address>`")
+    say("open this link to create the first account, the administrator (it works until one exists):")
+    typer.echo(link)
+
+
+def _reload_settings() -> None:
+    from app.core import db, redis
+    from app.core.config import get_settings
+
+    get_settings.cache_clear()
+    db.reset_engine()
+    redis.reset_redis()
+
+
+@contextmanager
+def _local_services(create_database: bool = False) -> Iterator[None]:
+    """For a one-off command: with DATABASE_URL unset, the embedded PostgreSQL of `make run` (see
+    `_database_for_maintenance`); with REDIS_URL unset, the embedded Redis when it is up. Both are put
+    in this process's environment, so every client below uses them."""
+    from app.core import embedded
+
+    settings = _settings()
+    if not settings.redis_url and embedded.port_open(settings.embedded_redis_port):
+        os.environ["REDIS_URL"] = f"redis://127.0.0.1:{settings.embedded_redis_port}/0"
+    with _database_for_maintenance(create=create_database) as url:
+        os.environ["DATABASE_URL"] = url
+        _reload_settings()
+        yield
 
 
 @cli.command()
@@ -210,7 +316,9 @@ def backup(directory: Path = typer.Option(None, "--dir", help="Where to write (d
     removed = backups.prune(target, settings.backup_keep)
     say(f"backup written: {taken.path} ({taken.size / 1024:.0f} KiB)"
         + (f"; removed {len(removed)} older" if removed else ""))
-    say("keep SECRET_KEY / ENCRYPTION_KEYS safe as well: channel credentials in the backup need them")
+    key_file = settings.key_file_used
+    keys = f"the key file {key_file}" if key_file else "SECRET_KEY / ENCRYPTION_KEYS"
+    say(f"keep {keys} safe as well, apart from the backups: the encrypted secrets in them need it")
 
 
 @cli.command()
@@ -228,9 +336,7 @@ def restore(file: Path = typer.Argument(..., help="A quillcast-*.dump file from 
         except backups.BackupError as exc:
             fail(str(exc))
         os.environ["DATABASE_URL"] = url
-        from app.core.config import get_settings
-
-        get_settings.cache_clear()
+        _reload_settings()
         _migrate()
     say(f"restored {file.name}")
 
@@ -241,9 +347,10 @@ def check() -> None:
     from app.services import system
 
     ok = True
-    for c in system.readiness():
-        ok &= c.ok
-        typer.echo(f"{'ok  ' if c.ok else 'DOWN'} {c.name:<9} {c.detail}")
+    with _local_services():
+        for c in system.readiness():
+            ok &= c.ok
+            typer.echo(f"{'ok  ' if c.ok else 'DOWN'} {c.name:<9} {c.detail}")
     raise typer.Exit(0 if ok else 1)
 
 
@@ -287,6 +394,25 @@ def _migrate() -> None:
         fail(f"migration failed: {exc}. The database was migrated by a newer Quillcast, or a migration "
              "file is missing: update this checkout (git pull) and run `quillcast migrate`")
     say(f"database schema at {migrations.head_revision()}")
+    _reencrypt_legacy()
+
+
+def _reencrypt_legacy() -> None:
+    from app.core import db, rekey
+
+    db.reset_engine()  # connections opened before the migration created the app role cannot switch to it
+    try:
+        result = rekey.reencrypt_legacy()
+    except Exception as exc:  # noqa: BLE001 - one clear line; the values stay as they were
+        # The first line only: SQLAlchemy puts the statement's parameters on the lines after it.
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+        fail(f"re-encrypting values of the old default key failed ({reason}): run `quillcast migrate` again")
+    if result.total:
+        say(result.summary())
+    unreadable = sum(result.unreadable.values())
+    if unreadable:
+        say(f"warning: {unreadable} encrypted value(s) open with no configured key: put the key that made "
+            "them back in ENCRYPTION_KEYS (after the newest)")
 
 
 class Child:
@@ -335,6 +461,10 @@ def _wait_until_up(url: str, children: list[Child], timeout: float) -> bool:
     return False
 
 
+def _bind_probe_host(host: str) -> str:
+    return "" if host in ("0.0.0.0", "::") else host.strip("[]")  # noqa: S104 - probing, as web will bind
+
+
 def _raise_interrupt(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -355,7 +485,7 @@ def run(port: int = typer.Option(None, help="Port for UI and API (default WEB_PO
     children: list[Child] = []
     code = 0
     try:
-        if not embedded.port_free(port):
+        if not embedded.port_free(port, _bind_probe_host(settings.web_host)):
             fail(f"port {port} is taken: stop what uses it, or choose another with WEB_PORT=<port>")
         if not settings.database_url:
             say(f"starting embedded PostgreSQL in {settings.data_dir / 'postgres'}")
@@ -375,15 +505,18 @@ def run(port: int = typer.Option(None, help="Port for UI and API (default WEB_PO
         for name, argv in (
             ("worker", worker_argv(settings.worker_concurrency)),
             ("beat", beat_argv(settings.data_dir)),
-            ("web", web_argv(port)),
+            ("web", web_argv(port, settings.web_host)),
         ):
             children.append(Child(name, argv, env))
-        url = settings.public_url or f"http://127.0.0.1:{port}"
+        local = local_url(settings.web_host, port)
+        url = settings.public_url or local
         say("building and starting the web app (the first start compiles the UI: about a minute)")
-        if not _wait_until_up(f"http://127.0.0.1:{port}/api/health", children, timeout=600):
+        if not _wait_until_up(f"{local}/api/health", children, timeout=600):
             dead = [c.name for c in children if c.process.poll() is not None]
             fail(f"{', '.join(dead) or 'web'} stopped during start-up: see its lines above")
-        say(f"Quillcast is running at {url}  (API docs: {url}/api/docs). Ctrl-C stops everything.")
+        say(f"Quillcast is running at {url}  (API docs: {url}/api/docs); {exposure_line(settings.web_host)}. "
+            "Ctrl-C stops everything.")
+        _announce_setup(url)
         while True:
             for child in children:
                 if child.process.poll() is not None:

@@ -15,6 +15,7 @@ import sys
 import time
 
 os.environ.setdefault("RATE_SIGNIN_ACCOUNT", "1000000/minute")
+os.environ.setdefault("RATE_SIGNIN_PAIR", "1000000/minute")
 os.environ.setdefault("RATE_SIGNIN_IP", "1000000/minute")
 
 

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from app.core.config import get_settings
 from app.core.db import session_scope
-from app.services import accounts, sessions
+from app.services import accounts, sessions, setup
 from app.services.errors import DomainError
 from app.services.sessions import SessionInfo
 
@@ -101,6 +101,7 @@ def _profile(session: Session, user_id: uuid.UUID) -> tuple[str, str]:
 class SignUpState(AuthState):
     errors: dict[str, str] = {}
     done: bool = False
+    mail_held: bool = False  # no SMTP: the confirmation waits in the outbox for an administrator
     submitting: bool = False
 
     @rx.event
@@ -113,7 +114,7 @@ class SignUpState(AuthState):
                 s, email_address=str(form.get("email", "")), password=str(form.get("password", "")),
                 display_name=str(form.get("display_name", "")), timezone=str(form.get("timezone") or "UTC"),
                 ip=ip))
-            self.done = True
+            self.done, self.mail_held = True, setup.mail_waits_for_admin()
         except DomainError as exc:
             self.errors = field_errors(exc)
         finally:

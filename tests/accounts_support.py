@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import secrets
+import uuid
 
 import pyotp
 from sqlmodel import Session, col, select
 
-from app.core import crypto
-from app.services import accounts
+from app.core import crypto, db
+from app.services import accounts, tokens
 from models import EmailOutbox, User
 
 PASSWORD = "correct horse battery staple"  # noqa: S105
@@ -61,3 +62,10 @@ def totp_of(user: User) -> pyotp.TOTP:
 
 def code_at_step(user: User, step: int) -> str:
     return totp_of(user).generate_otp(step)
+
+
+def access_token_for(user_id: uuid.UUID) -> str:
+    """A live API access token for `user_id`, bound to a refresh token family of its own (as API sign-in
+    and OIDC give out): a token bound to nothing is refused."""
+    with db.session_scope() as s:
+        return tokens.issue(s, user_id).access_token

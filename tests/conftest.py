@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import secrets
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +18,9 @@ from tests import support
 pytest_plugins = ["tests.mail_support"]
 
 os.environ["ENVIRONMENT"] = "test"
+# This run's own key, in the environment every process it starts inherits: unset, the settings would
+# generate a key file in the developer's ./data (tests of the key file use a DATA_DIR of their own).
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(48))
 # aiosmtpd (the tests' SMTP server) logs every DATA line at DEBUG: test noise, and it holds mail bodies.
 logging.getLogger("mail.log").setLevel(logging.INFO)
 os.environ.setdefault("LOG_JSON", "false")

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request, Response, status
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from app.api.deps import ServiceSessionDep as SessionDep
-from app.core.security import ACCESS_TOKEN_TTL, InvalidToken, create_access_token, decode_access_token
-from app.services import accounts, sessions, totp
-from app.services.errors import NotAuthenticated
+from app.core.security import ACCESS_TOKEN_TTL, InvalidToken
+from app.services import accounts, sessions, setup, tokens, totp
+from app.services.errors import ErrorBody, NotAuthenticated
 from models import User
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -36,6 +37,11 @@ class SignUpIn(BaseModel):
     password: str = Field(max_length=10_000)
     display_name: str = Field(default="", max_length=1_000)
     timezone: str = Field(default="UTC", max_length=100)
+    setup_token: str | None = Field(
+        default=None, max_length=setup.TOKEN_MAX,
+        description="Only on a fresh instance: the token of the setup link that `quillcast run` prints "
+                    "(`quillcast setup-link`). With it this account becomes the instance administrator, "
+                    "verified and signed in (201).")
 
 
 class TokenIn(BaseModel):
@@ -57,15 +63,17 @@ class TwoFactorIn(BaseModel):
 
 
 class SignInResponse(BaseModel):
-    """Either `two_factor_required` with a `challenge`, or a session token and an access token.
+    """Either `two_factor_required` with a `challenge`, or a session token, an access token (15 minutes,
+    bound to the session) and a refresh token (30 days, POST /api/auth/refresh).
 
-    Extend it (e.g. refresh_token) rather than replacing it: clients rely on these fields.
+    Extend it rather than replacing it: clients rely on these fields.
     """
 
     two_factor_required: bool = False
     challenge: str | None = None
     session_token: str | None = None
     access_token: str | None = None
+    refresh_token: str | None = None
     token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
     expires_in: int | None = None
     user_id: uuid.UUID | None = None
@@ -119,12 +127,21 @@ class EnrolmentOut(BaseModel):
 class NewSessionOut(BaseModel):
     session_token: str
     access_token: str
+    refresh_token: str
     token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
     expires_in: int
 
 
 class TwoFactorEnabledOut(NewSessionOut):
     recovery_codes: list[str]
+
+
+class NewAccessTokenOut(Message):
+    """Every earlier access token has ended; this one continues the caller's session or family."""
+
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
+    expires_in: int
 
 
 class SessionOut(BaseModel):
@@ -146,11 +163,12 @@ def _ua(request: Request) -> str | None:
     return request.headers.get("user-agent")
 
 
-def _tokens(user_id: uuid.UUID, session_token: str) -> dict[str, object]:
-    # `sid` ties the access token to its session: sign-out everywhere ends API access too.
-    access = create_access_token(user_id, sid=sessions.session_id_of(session_token))
-    return {"session_token": session_token, "access_token": access,
-            "expires_in": int(ACCESS_TOKEN_TTL.total_seconds())}
+def _tokens(session: SessionDep, user_id: uuid.UUID, session_token: str) -> dict[str, object]:
+    # The access token lives by the new session; the refresh family is linked to it, so signing out
+    # either way ends all three.
+    pair = tokens.issue(session, user_id, session_token=session_token)
+    return {"session_token": session_token, "access_token": pair.access_token,
+            "refresh_token": pair.refresh_token, "expires_in": pair.expires_in}
 
 
 def _public(user: User) -> UserPublic:
@@ -163,23 +181,27 @@ def _public(user: User) -> UserPublic:
 
 class Caller(BaseModel):
     user_id: uuid.UUID
-    session_id: str
+    session_id: str  # what the access token lives by: a session, or else a refresh token family
+    family_id: str
 
 
 def current_caller(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
-    """The caller of an account route: a valid access token whose session is still live."""
+    """The caller of an account route: a valid access token whose session or family still lives."""
     if credentials is None:
         raise NotAuthenticated("sign in first: send `Authorization: Bearer <access token>`")
     try:
-        claims = decode_access_token(credentials.credentials)
-        caller = Caller(user_id=uuid.UUID(claims["sub"]), session_id=str(claims.get("sid", "")))
-    except (InvalidToken, ValueError) as exc:
+        claims = tokens.verify_access(credentials.credentials)
+    except InvalidToken as exc:
         raise NotAuthenticated("the access token is invalid or expired: sign in again") from exc
-    if not sessions.is_live(caller.session_id):
-        raise NotAuthenticated("this session has ended: sign in again")
-    return caller
+    return Caller(user_id=claims.user_id, session_id=claims.session_id, family_id=claims.family_id)
+
+
+def _fresh_access(caller: Caller) -> NewAccessTokenOut:
+    access = tokens.access_token(caller.user_id, session_id=caller.session_id, family_id=caller.family_id)
+    return NewAccessTokenOut(message="", access_token=access,
+                             expires_in=int(ACCESS_TOKEN_TTL.total_seconds()))
 
 
 CallerDep = Annotated[Caller, Depends(current_caller)]
@@ -187,11 +209,34 @@ CallerDep = Annotated[Caller, Depends(current_caller)]
 
 # --- sign up and verify ---
 
-@router.post("/signup", response_model=Message, status_code=status.HTTP_202_ACCEPTED)
-def signup(body: SignUpIn, session: SessionDep, request: Request) -> Message:
-    """Create an account; a verification link is mailed (same answer for a taken address)."""
+_SIGNUP_ANSWERS: dict[int | str, dict[str, Any]] = {
+    201: {"model": SignInResponse,
+          "description": "with a valid `setup_token`: the first administrator, verified and signed in"},
+    403: {"model": ErrorBody, "description": "`setup_token` is missing or wrong"},
+    409: {"model": ErrorBody, "description": "`setup_token` given, but the instance is already set up"},
+}
+
+
+@router.post("/signup", response_model=Message, status_code=status.HTTP_202_ACCEPTED,
+             responses=_SIGNUP_ANSWERS)
+def signup(body: SignUpIn, session: SessionDep, request: Request) -> Message | JSONResponse:
+    """Create an account; a verification link is mailed (same answer for a taken address).
+
+    On a fresh instance, `setup_token` makes the first instance administrator instead: verified, signed
+    in, and answered like sign-in (201)."""
+    if body.setup_token is not None:
+        first = setup.create_first_admin(
+            session, body.setup_token, email_address=body.email, password=body.password,
+            display_name=body.display_name, timezone=body.timezone, ip=_ip(request), user_agent=_ua(request),
+            field="setup_token")
+        out = SignInResponse(user_id=first.user_id, **_tokens(session, first.user_id, first.session_token))  # type: ignore[arg-type]
+        return JSONResponse(out.model_dump(mode="json"), status_code=status.HTTP_201_CREATED)
     accounts.sign_up(session, email_address=body.email, password=body.password,
                      display_name=body.display_name, timezone=body.timezone, ip=_ip(request))
+    if setup.mail_waits_for_admin():
+        return Message(message="the confirmation mail waits in this Quillcast's outbox (no mail server is "
+                               "set up): ask your Quillcast administrator to open Admin → Outbox and send "
+                               "you the link")
     return Message(message="check your inbox: we sent a link to confirm your e-mail address")
 
 
@@ -219,7 +264,7 @@ def signin(body: SignInIn, session: SessionDep, request: Request) -> SignInRespo
     if result.needs_two_factor:
         return SignInResponse(two_factor_required=True, challenge=result.challenge)
     assert result.user_id and result.session_token
-    return SignInResponse(user_id=result.user_id, **_tokens(result.user_id, result.session_token))  # type: ignore[arg-type]
+    return SignInResponse(user_id=result.user_id, **_tokens(session, result.user_id, result.session_token))  # type: ignore[arg-type]
 
 
 @router.post("/signin/two-factor", response_model=SignInResponse)
@@ -228,13 +273,20 @@ def signin_two_factor(body: TwoFactorIn, session: SessionDep, request: Request) 
     result = accounts.complete_two_factor(session, challenge=body.challenge, code=body.code, ip=_ip(request),
                                           user_agent=_ua(request))
     assert result.user_id and result.session_token
-    return SignInResponse(user_id=result.user_id, **_tokens(result.user_id, result.session_token))  # type: ignore[arg-type]
+    return SignInResponse(user_id=result.user_id, **_tokens(session, result.user_id, result.session_token))  # type: ignore[arg-type]
 
 
 @router.post("/signout", status_code=status.HTTP_204_NO_CONTENT)
-def signout(session: SessionDep, request: Request, x_session_token: SessionTokenHeader = None) -> Response:
-    """End the session given in X-Session-Token."""
+def signout(
+    session: SessionDep, request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    x_session_token: SessionTokenHeader = None,
+) -> Response:
+    """End the session given in X-Session-Token, or what the bearer access token lives by (its session
+    or refresh token family); the access tokens, refresh tokens and session of that sign-in all end."""
     accounts.sign_out(session, x_session_token, ip=_ip(request))
+    if credentials is not None:
+        accounts.sign_out_access_token(session, credentials.credentials, ip=_ip(request))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -260,7 +312,7 @@ def change_password(body: ChangePasswordIn, caller: CallerDep, session: SessionD
     """Needs the current password; ends every session and returns new tokens for this client."""
     token = accounts.change_password(session, user_id=caller.user_id, current_password=body.current_password,
                                      new_password=body.new_password, ip=_ip(request), user_agent=_ua(request))
-    return NewSessionOut(**_tokens(caller.user_id, token))  # type: ignore[arg-type]
+    return NewSessionOut(**_tokens(session, caller.user_id, token))  # type: ignore[arg-type]
 
 
 @router.post("/change-email", response_model=Message, status_code=status.HTTP_202_ACCEPTED)
@@ -302,14 +354,28 @@ def two_factor_confirm(body: CodeIn, caller: CallerDep, session: SessionDep,
     """Turn 2FA on with a first code; returns 10 recovery codes (shown once) and new tokens."""
     codes, token = totp.confirm_enrolment(session, caller.user_id, body.code, ip=_ip(request),
                                           user_agent=_ua(request))
-    return TwoFactorEnabledOut(recovery_codes=codes, **_tokens(caller.user_id, token))  # type: ignore[arg-type]
+    return TwoFactorEnabledOut(recovery_codes=codes, **_tokens(session, caller.user_id, token))  # type: ignore[arg-type]
 
 
-@router.post("/2fa/disable", response_model=Message)
-def two_factor_disable(body: PasswordIn, caller: CallerDep, session: SessionDep, request: Request) -> Message:
-    """Turn 2FA off (needs the password); an e-mail tells the owner."""
+@router.post("/2fa/disable", response_model=NewAccessTokenOut)
+def two_factor_disable(body: PasswordIn, caller: CallerDep, session: SessionDep,
+                       request: Request) -> NewAccessTokenOut:
+    """Turn 2FA off (needs the password); an e-mail tells the owner. Every access token ends; the
+    answer carries a new one for this session or refresh family."""
     totp.disable(session, caller.user_id, body.password, ip=_ip(request))
-    return Message(message="two-factor authentication is off")
+    out = _fresh_access(caller)
+    out.message = "two-factor authentication is off"
+    return out
+
+
+@router.post("/2fa/recovery-codes", response_model=TwoFactorEnabledOut)
+def two_factor_recovery_codes(body: PasswordIn, caller: CallerDep, session: SessionDep,
+                              request: Request) -> TwoFactorEnabledOut:
+    """New recovery codes (needs the password; shown once, the old ones stop working). Every session
+    and token ends, since whoever used a leaked code may be signed in; the answer carries new ones."""
+    codes, token = totp.regenerate_recovery_codes(session, caller.user_id, body.password, ip=_ip(request),
+                                                  user_agent=_ua(request))
+    return TwoFactorEnabledOut(recovery_codes=codes, **_tokens(session, caller.user_id, token))  # type: ignore[arg-type]
 
 
 # --- sessions ---
@@ -317,8 +383,11 @@ def two_factor_disable(body: PasswordIn, caller: CallerDep, session: SessionDep,
 @router.get("/sessions", response_model=list[SessionOut])
 def list_sessions(caller: CallerDep) -> list[SessionOut]:
     """The caller's live sessions, most recently used first."""
+    def current(s: sessions.SessionInfo) -> bool:
+        return s.id == caller.session_id or bool(s.family_id) and s.family_id == caller.family_id
+
     return [SessionOut(id=s.id, device=s.device, ip=s.ip, created_at=s.created_at,
-                       last_seen_at=s.last_seen_at, current=s.id == caller.session_id)
+                       last_seen_at=s.last_seen_at, current=current(s))
             for s in sessions.list_for_user(caller.user_id)]
 
 

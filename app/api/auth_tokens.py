@@ -35,6 +35,7 @@ def refresh(body: RefreshIn, session: ServiceSessionDep) -> TokenPairOut:
 
 @router.post("/revoke", status_code=204)
 def revoke(body: RefreshIn, session: ServiceSessionDep) -> Response:
-    """Sign an API client out: its refresh token and every token rotated from it stop working."""
+    """Sign an API client out: its refresh token, every token rotated from it, their access tokens and
+    the session it was handed out with stop working (at once, not when the access tokens expire)."""
     tokens.revoke(session, body.refresh_token)
     return Response(status_code=204)

@@ -7,11 +7,18 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, model_validator
+from cryptography.fernet import Fernet
+from pydantic import Field, PrivateAttr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.core import keys
+
 ROOT = Path(__file__).resolve().parents[2]
-PLACEHOLDER_SECRETS = {"", "changethis", "change-me", "secret", "dev-secret-not-for-production-use-only"}
+# The SECRET_KEY default of versions before the key file: public, so refused as a key (app.core.rekey
+# still opens values it encrypted, once, to re-encrypt them).
+LEGACY_DEFAULT_SECRET_KEY = "dev-secret-not-for-production-use-only"  # noqa: S105 - refused, not used
+PLACEHOLDER_SECRETS = {"changethis", "change-me", "changeme", "secret", LEGACY_DEFAULT_SECRET_KEY}
+GENERATE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"  # noqa: S105 - a command
 
 
 def with_redis_db(url: str, db: int) -> str:
@@ -40,10 +47,15 @@ class Settings(BaseSettings):
     # Unset means "start the embedded server under data_dir" (the `make run` default).
     database_url: str | None = None
     redis_url: str | None = None
-    secret_key: str = "dev-secret-not-for-production-use-only"  # noqa: S105 - refused in production
-    # Fernet keys, comma-separated, newest first; unset derives one from SECRET_KEY.
+    # Signs access tokens, cookies and links. Unset (outside production): generated once and kept in
+    # <DATA_DIR>/secrets.env together with ENCRYPTION_KEYS; see app/core/keys.py.
+    secret_key: str = ""
+    # Fernet keys, comma-separated, newest first. Unset: from the key file when SECRET_KEY is unset too,
+    # else derived from SECRET_KEY.
     encryption_keys: str | None = None
     data_dir: Path = ROOT / "data"
+    # Loopback unless told otherwise: 0.0.0.0 exposes the UI and API to the network (containers need it).
+    web_host: str = Field(default="127.0.0.1", min_length=1)
     web_port: int = Field(default=3000, ge=1, le=65535)
     public_url: str | None = None
     embedded_redis_port: int = Field(default=6390, ge=1, le=65535)
@@ -99,7 +111,11 @@ class Settings(BaseSettings):
     # Abuse limits (the `limits` library's notation; moving windows in Redis). Defaults are at least as
     # strict as Supabase Auth's (30 sign-ins / sign-ups / verifications per 5 minutes per IP).
     rate_signin_ip: str = "30/5 minutes"
-    rate_signin_account: str = "10/15 minutes"
+    # Failed sign-ins (app/services/signin_throttle.py): per account and address, and per account from
+    # addresses it never signed in from. Keep the latter's window at a minute or less: it is the longest
+    # an attacker's failures elsewhere can hold up the owner at a new address.
+    rate_signin_pair: str = "10/15 minutes"
+    rate_signin_account: str = "5/minute"
     rate_signup_ip: str = "30/5 minutes"
     rate_reset_ip: str = "30/5 minutes"
     rate_reset_account: str = "3/hour"
@@ -142,21 +158,63 @@ class Settings(BaseSettings):
     oidc_custom_client_id: str | None = None
     oidc_custom_client_secret: str | None = None
 
+    _key_file: Path | None = PrivateAttr(default=None)
+
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> Settings:
         if self.environment != "production":
             return self
-        if self.secret_key.strip() in PLACEHOLDER_SECRETS or len(self.secret_key) < 32:
+        if self.secret_key.strip() in PLACEHOLDER_SECRETS or len(self.secret_key.strip()) < 32:
             raise ValueError(
                 "SECRET_KEY is missing or a placeholder: set SECRET_KEY to at least 32 random "
-                "characters, e.g. the output of "
-                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+                f"characters, e.g. the output of `{GENERATE_SECRET}`"
             )
         if not self.database_url:
             raise ValueError("DATABASE_URL is not set: production needs an external PostgreSQL")
         if not self.redis_url:
             raise ValueError("REDIS_URL is not set: production needs an external Redis")
         return self
+
+    @model_validator(mode="after")
+    def _resolve_keys(self) -> Settings:
+        """No key that works is written in the source: a placeholder is refused everywhere, and an unset
+        SECRET_KEY (outside production) means the generated keys in <DATA_DIR>/secrets.env."""
+        self.secret_key = self.secret_key.strip()
+        if self.secret_key in PLACEHOLDER_SECRETS:
+            raise ValueError(
+                "SECRET_KEY is a published placeholder, so anyone could sign tokens with it: delete the "
+                f"SECRET_KEY line (Quillcast then keeps generated keys in {keys.key_file(self.data_dir)}) "
+                f"or set at least 32 random characters, e.g. the output of `{GENERATE_SECRET}`"
+            )
+        if not self.secret_key:
+            try:
+                stored = keys.load_or_create(self.data_dir)
+            except keys.KeyFileError as exc:
+                raise ValueError(str(exc)) from exc
+            self.secret_key = stored["SECRET_KEY"]
+            self.encryption_keys = self.encryption_keys or stored["ENCRYPTION_KEYS"]
+            self._key_file = keys.key_file(self.data_dir)
+        for key in self.encryption_key_list:
+            try:
+                Fernet(key)
+            except ValueError:
+                raise ValueError(
+                    "ENCRYPTION_KEYS holds a value that is not a Fernet key (32 url-safe base64 bytes): "
+                    "make one with `python -c 'from cryptography.fernet import Fernet; "
+                    "print(Fernet.generate_key().decode())'`"
+                ) from None
+        return self
+
+    @property
+    def encryption_key_list(self) -> list[str]:
+        """Fernet keys, newest first: ENCRYPTION_KEYS, else the one derived from SECRET_KEY."""
+        listed = [k.strip() for k in (self.encryption_keys or "").split(",") if k.strip()]
+        return listed or [keys.derived_fernet_key(self.secret_key)]
+
+    @property
+    def key_file_used(self) -> Path | None:
+        """The generated key file these settings took SECRET_KEY from, if any."""
+        return self._key_file
 
     # --- derived values: one place decides how the Redis server is shared ---
     @property

@@ -1,18 +1,21 @@
 """Encryption at rest for channel credentials, TOTP secrets and other secrets (MultiFernet).
 
 ENCRYPTION_KEYS is a comma-separated list of Fernet keys, newest first: the first encrypts, all
-decrypt, `rotate()` re-encrypts with the first. Unset, one key is derived from SECRET_KEY.
+decrypt, `rotate()` re-encrypts with the first. Unset, the keys come from the generated key file
+(app/core/keys.py) or, when SECRET_KEY is set, one key is derived from it.
+
+The key derived from the old published default SECRET_KEY is never among them: only `legacy_decrypt`
+opens such values, for app.core.rekey to re-encrypt them.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from app.core.config import get_settings
+from app.core.config import LEGACY_DEFAULT_SECRET_KEY, get_settings
+from app.core.keys import derived_fernet_key
 
 
 class DecryptionFailed(Exception):
@@ -21,12 +24,12 @@ class DecryptionFailed(Exception):
 
 @lru_cache
 def _fernet() -> MultiFernet:
-    settings = get_settings()
-    keys = [k.strip() for k in (settings.encryption_keys or "").split(",") if k.strip()]
-    if not keys:
-        digest = hashlib.sha256(b"quillcast-encryption:" + settings.secret_key.encode()).digest()
-        keys = [base64.urlsafe_b64encode(digest).decode()]
-    return MultiFernet([Fernet(k) for k in keys])
+    return MultiFernet([Fernet(k) for k in get_settings().encryption_key_list])
+
+
+@lru_cache
+def _legacy_fernet() -> Fernet:
+    return Fernet(derived_fernet_key(LEGACY_DEFAULT_SECRET_KEY))
 
 
 def reset_keys() -> None:
@@ -42,6 +45,23 @@ def decrypt(token: str) -> str:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken as exc:
         raise DecryptionFailed("cannot decrypt: the key that encrypted this value is not configured") from exc
+
+
+def readable(token: str) -> bool:
+    """Whether a configured key opens the value."""
+    try:
+        _fernet().decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True
+
+
+def legacy_decrypt(token: str) -> str | None:
+    """The plaintext of a value made with the old default key, or None."""
+    try:
+        return _legacy_fernet().decrypt(token.encode()).decode()
+    except InvalidToken:
+        return None
 
 
 def rotate(token: str) -> str:

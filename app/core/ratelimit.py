@@ -1,7 +1,8 @@
 """Abuse limits in Redis (moving window, shared by every web process).
 
 `hit(scope, key, limit)` counts one attempt and raises RateLimited once `limit` ("30/5 minutes")
-is exceeded for that scope and key. Keys are hashed so no e-mail address lands in Redis key names.
+is exceeded for that scope and key. `check` + `record` do the same for failures only (check before
+trying, record when it failed). Keys are hashed so no e-mail address lands in Redis key names.
 """
 
 from __future__ import annotations
@@ -49,6 +50,25 @@ def hit(scope: str, key: str, limit: str, *, field: str | None = None) -> None:
     raise RateLimited(
         f"too many attempts; try again in {retry_after} seconds", retry_after=retry_after, field=field
     )
+
+
+def check(scope: str, key: str, limit: str, *, message: str, field: str | None = None) -> None:
+    """Raise RateLimited when (scope, key) has used up `limit`; counts nothing. `message` may name the
+    wait as {seconds}."""
+    item = _item(limit)
+    ident = _identity(scope, key)
+    if _limiter().test(item, *ident):
+        return
+    wait = _limiter().get_window_stats(item, *ident).reset_time - time.time()
+    if wait <= 0:  # the oldest entry leaves the window right now (its edge counts as inside)
+        return
+    retry_after = max(1, math.ceil(wait))
+    raise RateLimited(message.format(seconds=retry_after), retry_after=retry_after, field=field)
+
+
+def record(scope: str, key: str, limit: str) -> None:
+    """Count one failure for (scope, key) (a full window simply stays full)."""
+    _limiter().hit(_item(limit), *_identity(scope, key))
 
 
 def clear(scope: str, key: str, limit: str) -> None:

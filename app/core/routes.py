@@ -23,6 +23,7 @@ FORGOT = "/forgot"
 RESET = "/reset"
 ACCOUNT = "/account"
 OUTBOX = "/admin/outbox"
+SETUP = "/setup"  # ?token=: the first administrator (app.services.setup.PATH)
 WELCOME = "/welcome"  # first workspace
 INVITATION = "/invitations/accept"  # the link in an invitation e-mail
 UNSUBSCRIBE = "/unsubscribe"  # ?token=: a notice e-mail's "Stop these e-mails" (notifications.PAGE_PATH)

@@ -8,6 +8,7 @@ import reflex as rx
 
 from app.api.oidc import configured_providers
 from app.pages import routes
+from app.pages.setup import not_set_up_notice
 from components.forms import auth_card, form_error, labelled_input
 from state.auth import ForgotState, ResetState, SignInState, SignUpState, VerifyState
 
@@ -51,12 +52,22 @@ def signup_page() -> rx.Component:
         _submit("Create account", s.submitting),
         on_submit=s.submit,
     )
-    done = _success(
-        "Check your inbox: we sent a link to confirm your e-mail address. It works for 24 hours.",
-        "mail-check",
+    done = rx.cond(
+        s.mail_held,
+        rx.callout(
+            "Your account is created, but this Quillcast sends no e-mail yet (no mail server is set up): "
+            "your confirmation mail waits in its outbox. Ask your Quillcast administrator to open "
+            "Admin → Outbox and send you the link. It works for 24 hours.",
+            icon="mail-warning", color_scheme="amber", id="signup-mail-held",
+        ),
+        _success(
+            "Check your inbox: we sent a link to confirm your e-mail address. It works for 24 hours.",
+            "mail-check",
+        ),
     )
     return auth_card(
         "Create your account",
+        not_set_up_notice(),
         rx.cond(s.done, done, form),
         rx.hstack(
             rx.text("Already have an account?", size="2"), _link("Sign in", routes.SIGNIN), spacing="2"
@@ -148,6 +159,7 @@ def signin_page() -> rx.Component:
     s = SignInState
     return auth_card(
         rx.cond(s.step == "code", "Two-factor authentication", "Sign in"),  # type: ignore[arg-type]
+        not_set_up_notice(),
         rx.cond(s.step == "code", _code_step(), _password_step()),
         _social_buttons(),
         rx.hstack(

@@ -23,7 +23,18 @@ from sqlmodel import Session, select
 from app.core import ratelimit
 from app.core.config import get_settings
 from app.core.redis import get_redis
-from app.services import audit, email, onetime, passwords, sessions, supabase_auth, totp
+from app.core.security import InvalidToken
+from app.services import (
+    audit,
+    email,
+    onetime,
+    passwords,
+    sessions,
+    signin_throttle,
+    supabase_auth,
+    tokens,
+    totp,
+)
 from app.services.errors import NotAuthenticated, NotFound, ValidationFailed
 from models import User
 from models.base import utcnow
@@ -190,13 +201,14 @@ def sign_in(
     except ValidationFailed:
         passwords.verify(password or "", None)  # same time as a real attempt
         raise
-    ratelimit.hit("signin-account", address, s.rate_signin_account)
+    signin_throttle.check(address, ip)
     user: User | None
     if supabase_auth.enabled():
         # Supabase Auth holds the passwords: it answers, the rest (2FA, session) is ours as usual.
         try:
             user = supabase_auth.sign_in_with_password(session, address, password or "")
         except NotAuthenticated:
+            signin_throttle.failed(address, ip)
             audit.record(session, "auth.sign_in_failed", ip=ip, reason="supabase_refused")
             session.commit()
             raise NotAuthenticated(WRONG_CREDENTIALS) from None
@@ -205,6 +217,7 @@ def sign_in(
         user = _find_by_email(session, address)
         ok, new_hash = passwords.verify(password or "", user.password_hash if user else None)
     if user is None or not ok or not user.is_active:
+        signin_throttle.failed(address, ip)
         audit.record(session, "auth.sign_in_failed", actor_id=user.id if user else None, ip=ip,
                      reason="unknown_email" if user is None else "wrong_password")
         session.commit()
@@ -216,6 +229,7 @@ def sign_in(
         raise NotAuthenticated("confirm your e-mail address first: follow the link we sent you, or ask for "
                                "a new one", field="email")
     if totp.is_enabled(user):
+        signin_throttle.succeeded(address, ip, signed_in=False)  # the code step has its own limits
         challenge = secrets.token_urlsafe(32)
         get_redis().set(_CHALLENGE_KEY + _sha(challenge), str(user.id), ex=CHALLENGE_TTL_SECONDS)
         audit.record(session, "auth.sign_in_password_ok", actor_id=user.id, ip=ip)
@@ -261,28 +275,55 @@ def _finish_sign_in(session: Session, user: User, ip: str | None, user_agent: st
             "device": sessions.describe_device(user_agent or ""), "ip": ip,
         })
     session.commit()
-    ratelimit.clear("signin-account", user.email, get_settings().rate_signin_account)
+    signin_throttle.succeeded(user.email, ip)
     return SignInResult(user_id=user.id, session_token=token)
 
 
 def sign_out(session: Session, token: str | None, *, ip: str | None = None) -> None:
+    """End the session behind a session token, and the refresh token family handed out with it."""
     info = sessions.resolve(token)
     sessions.revoke_token(token)
     if info:
+        if info.family_id:
+            tokens.end_family(session, info.family_id)
         audit.record(session, "auth.sign_out", actor_id=info.user_id, ip=ip)
         session.commit()
 
 
+def sign_out_access_token(session: Session, access_token: str, *, ip: str | None = None) -> None:
+    """Sign out with only an access token: end what it lives by (its session and the family linked to
+    it, or its refresh token family and the session linked to that). An ended or foreign token is
+    ignored: signing out twice is not an error."""
+    try:
+        caller = tokens.verify_access(access_token)
+    except (InvalidToken, NotAuthenticated):
+        return
+    if caller.session_id:
+        family = sessions.family_of(caller.session_id)
+        sessions.revoke(caller.user_id, caller.session_id)
+        if family:
+            tokens.end_family(session, family)
+    else:
+        tokens.end_family(session, caller.family_id)
+    audit.record(session, "auth.sign_out", actor_id=caller.user_id, ip=ip)
+    session.commit()
+
+
 def revoke_session(session: Session, user_id: uuid.UUID, session_id: str, *, ip: str | None = None) -> None:
+    family = sessions.family_of(session_id)
     if not sessions.revoke(user_id, session_id):
         raise NotFound("that session has already ended")
+    if family:
+        tokens.end_family(session, family)
     audit.record(session, "auth.session_revoked", actor_id=user_id, subject_type="session",
                  subject_id=session_id[:16], ip=ip)
     session.commit()
 
 
 def sign_out_everywhere(session: Session, user_id: uuid.UUID, *, ip: str | None = None) -> int:
+    """Every session, refresh token and access token of the user ends."""
     ended = sessions.revoke_all(user_id)
+    tokens.revoke_all(session, user_id)
     audit.record(session, "auth.sessions_revoked_all", actor_id=user_id, ip=ip, count=ended)
     session.commit()
     return ended
@@ -323,6 +364,7 @@ def reset_password(session: Session, *, token: str, new_password: str, ip: str |
     row_user.email_verified_at = row_user.email_verified_at or utcnow()  # they proved the mailbox is theirs
     session.add(row_user)
     audit.record(session, "auth.password_reset", actor_id=row_user.id, ip=ip)
+    tokens.revoke_all(session, row_user.id)
     session.commit()
     sessions.revoke_all(row_user.id)
 
@@ -341,14 +383,16 @@ def change_password(
     session: Session, *, user_id: uuid.UUID, current_password: str, new_password: str,
     ip: str | None = None, user_agent: str | None = None,
 ) -> str:
-    """Needs the current password. Ends every session and returns a new session token for this device."""
+    """Needs the current password. Ends every session and token and returns a new session token for this
+    device."""
     user = _get_active(session, user_id)
-    _check_password(user, current_password, field="current_password")
+    _check_password(user, current_password, field="current_password", ip=ip)
     passwords.validate_new_password(new_password, field="new_password", email=user.email)
     user.password_hash = passwords.hash_password(new_password)
     user.password_changed_at = utcnow()
     session.add(user)
     audit.record(session, "auth.password_changed", actor_id=user.id, ip=ip)
+    tokens.revoke_all(session, user.id)
     session.commit()
     sessions.revoke_all(user.id)
     return sessions.create(user.id, ip, user_agent)
@@ -362,7 +406,7 @@ def change_email(
     An address already taken gets no mail and the same answer (no account enumeration).
     """
     user = _get_active(session, user_id)
-    _check_password(user, password, field="password")
+    _check_password(user, password, field="password", ip=ip)
     address = normalize_email(new_email, field="new_email")
     if address.lower() == user.email.lower():
         raise ValidationFailed("new_email: that is already your e-mail address", field="new_email")
@@ -378,10 +422,12 @@ def change_email(
     session.commit()
 
 
-def _check_password(user: User, password: str, *, field: str) -> None:
-    ratelimit.hit("signin-account", user.email, get_settings().rate_signin_account, field=field)
+def _check_password(user: User, password: str, *, field: str, ip: str | None) -> None:
+    # Guessing the password here counts against the same budgets as signing in.
+    signin_throttle.check(user.email, ip, field=field)
     ok, _ = passwords.verify(password or "", user.password_hash)
     if not ok:
+        signin_throttle.failed(user.email, ip)
         raise ValidationFailed(f"{field}: the password is wrong", field=field)
 
 

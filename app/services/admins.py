@@ -1,4 +1,5 @@
-"""Instance administrators: made by the operator (`quillcast create-admin`), never by signing up first."""
+"""Instance administrators: made by the operator (`quillcast create-admin`, or the first-run setup link of
+app.services.setup), never by signing up first."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ class AdminResult:
     promoted: bool
 
 
-def create_admin(session: Session, email: str, password: str | None = None) -> AdminResult:
+def create_admin(session: Session, email: str, password: str | None = None, *,
+                 via: str = "cli") -> AdminResult:
     """Make `email` an instance administrator: a new account (verified: the operator vouches for it),
     or an existing one promoted. An existing account's password is never changed here."""
     address = clean_email(email)
@@ -38,7 +40,7 @@ def create_admin(session: Session, email: str, password: str | None = None) -> A
         user.is_admin = True
         session.add(user)
         if promoted:
-            audit.record(session, "admin.granted", subject_type="user", subject_id=user.id, via="cli")
+            audit.record(session, "admin.granted", subject_type="user", subject_id=user.id, via=via)
         session.flush()
         return AdminResult(user, created=False, promoted=promoted)
     password_hash = None
@@ -51,7 +53,7 @@ def create_admin(session: Session, email: str, password: str | None = None) -> A
                 email_verified_at=datetime.now(UTC), is_admin=True)
     session.add(user)
     session.flush()
-    audit.record(session, "admin.granted", subject_type="user", subject_id=user.id, via="cli")
+    audit.record(session, "admin.granted", subject_type="user", subject_id=user.id, via=via)
     session.flush()
     return AdminResult(user, created=True, promoted=True)
 

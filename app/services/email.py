@@ -44,6 +44,11 @@ class DeliveryFailed(Exception):
     """A transient SMTP failure: the task retries with backoff."""
 
 
+def held() -> bool:
+    """Without SMTP_HOST every mail is held in the outbox until an administrator passes it on."""
+    return not get_settings().smtp_host
+
+
 @lru_cache
 def _env() -> Environment:
     # Autoescape HTML so a display name like "<script>" arrives as text; the .txt templates are plain.
@@ -91,14 +96,14 @@ def send_template(
         page, one_click = notifications.unsubscribe_urls(recipient, kind)
         context = {**context, "unsubscribe_link": page, "notice": notifications.KINDS[kind].label}
     subject, text, html = render(template, {"to": to, **context})
-    held = not get_settings().smtp_host
+    is_held = held()
     mail = EmailOutbox(to_address=to, template=template, subject=subject, text_body=text, html_body=html,
-                       status="held" if held else "queued", unsubscribe_url=one_click)
+                       status="held" if is_held else "queued", unsubscribe_url=one_click)
     session.add(mail)
     session.flush()
-    if not held:
+    if not is_held:
         queue.send_after_commit(session, SEND_TASK, str(mail.id), queue=queue.EMAIL_QUEUE)
-    log.info("email.queued", template=template, outbox_id=str(mail.id), held=held)
+    log.info("email.queued", template=template, outbox_id=str(mail.id), held=is_held)
     return mail
 
 

@@ -20,6 +20,7 @@ from app.services import usage
 
 _KEY = "quillcast:session:"
 _USER_KEY = "quillcast:user-sessions:"
+_FAMILY_KEY = "quillcast:family-session:"
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class SessionInfo:
     device: str
     created_at: datetime
     last_seen_at: datetime
+    family_id: str = ""  # the refresh token family handed out with this session (API sign-in), if any
 
 
 # The browser cookie that carries the session token (the Reflex UI reads it; OIDC sign-in sets it).
@@ -76,6 +78,7 @@ def _load(sid: str, now: float) -> SessionInfo | None:
         id=sid, user_id=uuid.UUID(data["user_id"]), ip=data.get("ip", ""),
         user_agent=data.get("user_agent", ""), device=describe_device(data.get("user_agent", "")),
         created_at=datetime.fromtimestamp(created, UTC), last_seen_at=datetime.fromtimestamp(last_seen, UTC),
+        family_id=data.get("family_id", ""),
     )
 
 
@@ -104,6 +107,33 @@ def is_live(session_id: str) -> bool:
     if not session_id or len(session_id) != 64:
         return False
     return _load(session_id, time.time()) is not None
+
+
+def link_family(session_id: str, family_id: uuid.UUID) -> None:
+    """Remember the refresh token family handed out with a session: ending one ends the other."""
+    key = _KEY + session_id
+    r = get_redis()
+    if r.exists(key):
+        r.hset(key, "family_id", str(family_id))
+        r.set(_FAMILY_KEY + str(family_id), session_id, ex=int(_limits()[1]) + 1)
+
+
+def revoke_family_session(family_id: uuid.UUID | str) -> None:
+    """End the session a refresh token family was handed out with, if it still lives."""
+    r = get_redis()
+    sid = r.get(_FAMILY_KEY + str(family_id))
+    if sid:
+        owner = r.hget(_KEY + sid, "user_id")
+        if owner:
+            _delete(sid, owner)
+        r.delete(_FAMILY_KEY + str(family_id))
+
+
+def family_of(session_id: str) -> str:
+    """The refresh token family linked to a session ("" when none or the session is gone)."""
+    if not session_id or len(session_id) != 64:
+        return ""
+    return get_redis().hget(_KEY + session_id, "family_id") or ""
 
 
 def list_for_user(user_id: uuid.UUID) -> list[SessionInfo]:

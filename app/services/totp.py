@@ -22,7 +22,7 @@ from sqlmodel import Session, col, delete, select
 
 from app.core import crypto, ratelimit
 from app.core.config import get_settings
-from app.services import audit, email, passwords, sessions
+from app.services import audit, email, passwords, sessions, signin_throttle, tokens
 from app.services.errors import Conflict, NotFound, ValidationFailed
 from models import RecoveryCode, User
 from models.base import utcnow
@@ -51,11 +51,12 @@ def is_enabled(user: User) -> bool:
     return user.totp_enabled_at is not None and user.totp_secret is not None
 
 
-def _require_password(user: User, password: str) -> None:
-    # Guessing the password here counts against the same budget as signing in.
-    ratelimit.hit("signin-account", user.email, get_settings().rate_signin_account, field="password")
+def _require_password(user: User, password: str, ip: str | None) -> None:
+    # Guessing the password here counts against the same budgets as signing in.
+    signin_throttle.check(user.email, ip, field="password")
     ok, _ = passwords.verify(password or "", user.password_hash)
     if not ok:
+        signin_throttle.failed(user.email, ip)
         raise ValidationFailed("password: the password is wrong", field="password")
 
 
@@ -71,7 +72,7 @@ def begin_enrolment(
 ) -> Enrolment:
     """Start (or restart) enrolment: a new secret, not active until confirm_enrolment() sees a code."""
     user = _load_user(session, user_id, lock=True)
-    _require_password(user, password)
+    _require_password(user, password, ip)
     if is_enabled(user):
         raise Conflict("two-factor authentication is already on; turn it off first to enrol again")
     secret = pyotp.random_base32()
@@ -88,7 +89,8 @@ def confirm_enrolment(
 ) -> tuple[list[str], str]:
     """Turn 2FA on with a first valid code. Returns (recovery codes shown once, a new session token).
 
-    Turning 2FA on is a privilege change: every other session ends and the caller gets a new token.
+    Turning 2FA on is a privilege change: every session, refresh token and access token ends (they were
+    won without the second factor) and the caller gets a new session.
     """
     user = _load_user(session, user_id, lock=True)
     if user.totp_secret is None or is_enabled(user):
@@ -104,15 +106,19 @@ def confirm_enrolment(
     email.send_template(session, user.email, "two_factor_changed",
                         {"name": user.display_name, "enabled": True, "when": _now_text(), "ip": ip})
     session.add(user)
+    tokens.revoke_all(session, user.id)
     session.commit()
     sessions.revoke_all(user.id)
     return codes, sessions.create(user.id, ip, user_agent)
 
 
 def disable(session: Session, user_id: uuid.UUID, password: str, *, ip: str | None = None) -> None:
-    """Turn 2FA off (needs the password); the recovery codes go with it and the user is told by e-mail."""
+    """Turn 2FA off (needs the password); the recovery codes go with it and the user is told by e-mail.
+
+    Every access token ends (an API caller gets a new one for its session or family); sessions and
+    refresh tokens stay: they were won with more than is now asked for."""
     user = _load_user(session, user_id, lock=True)
-    _require_password(user, password)
+    _require_password(user, password, ip)
     if not is_enabled(user):
         raise Conflict("two-factor authentication is not on")
     user.totp_secret = None
@@ -125,16 +131,28 @@ def disable(session: Session, user_id: uuid.UUID, password: str, *, ip: str | No
                         {"name": user.display_name, "enabled": False, "when": _now_text(), "ip": ip})
     session.add(user)
     session.commit()
+    tokens.end_access_tokens(user.id)
 
 
-def regenerate_recovery_codes(session: Session, user_id: uuid.UUID, password: str) -> list[str]:
+def regenerate_recovery_codes(
+    session: Session, user_id: uuid.UUID, password: str, *, ip: str | None = None,
+    user_agent: str | None = None,
+) -> tuple[list[str], str]:
+    """New recovery codes (the old ones stop working). Returns (codes shown once, a new session token).
+
+    Asked for when old codes may have leaked, and whoever used one may be signed in: like turning 2FA
+    on, every session, refresh token and access token ends and the caller gets a new session."""
     user = _load_user(session, user_id, lock=True)
-    _require_password(user, password)
+    _require_password(user, password, ip)
     if not is_enabled(user):
         raise Conflict("two-factor authentication is not on")
     codes = _new_recovery_codes(session, user)
+    audit.record(session, "auth.recovery_codes_renewed", actor_id=user.id, subject_type="user",
+                 subject_id=user.id, ip=ip)
+    tokens.revoke_all(session, user.id)
     session.commit()
-    return codes
+    sessions.revoke_all(user.id)
+    return codes, sessions.create(user.id, ip, user_agent)
 
 
 def remaining_recovery_codes(session: Session, user_id: uuid.UUID) -> int:

@@ -5,8 +5,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from app.api.main import create_api
-from app.core.security import create_access_token
 from models import Membership, PostTarget
+from tests.accounts_support import access_token_for
 from tests.factories import make_channel, make_user, make_workspace
 
 GOOD = b"date,time,channel,text\n2030-01-07,09:30,Main Sky,hello\n2030-01-08,10:00,Main Sky,again\n"
@@ -25,8 +25,8 @@ def ws(session):
     session.commit()
     make_channel(session, workspace, "bluesky", name="Main Sky", account="ada.bsky.social")
     return {"ws": workspace, "url": f"/api/workspaces/{workspace.id}/imports",
-            "auth": {"Authorization": f"Bearer {create_access_token(owner.id)}"},
-            "viewer": {"Authorization": f"Bearer {create_access_token(viewer.id)}"}}
+            "auth": {"Authorization": f"Bearer {access_token_for(owner.id)}"},
+            "viewer": {"Authorization": f"Bearer {access_token_for(viewer.id)}"}}
 
 
 def _post(api, ws, data: bytes, dry_run: bool = False, who: str = "auth"):

@@ -14,10 +14,10 @@ from PIL import Image
 from app.api.main import create_api
 from app.connectors.base import MediaItem
 from app.connectors.registry import NETWORK_LIMITS
-from app.core.security import create_access_token
 from app.services import media
 from app.services.errors import PermissionDenied, ValidationFailed
 from models import Membership
+from tests.accounts_support import access_token_for
 from tests.factories import make_user, make_workspace
 
 
@@ -153,7 +153,7 @@ def test_webp_is_converted_for_a_network_that_does_not_take_it(tmp_path):
 
 def test_api_upload(session, owner, workspace):
     client = TestClient(create_api())
-    headers = {"Authorization": f"Bearer {create_access_token(owner.id)}"}
+    headers = {"Authorization": f"Bearer {access_token_for(owner.id)}"}
     url = f"/api/workspaces/{workspace.id}/media"
     r = client.post(
         url,

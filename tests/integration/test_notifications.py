@@ -250,10 +250,10 @@ def test_an_unknown_kind_is_refused_naming_the_field(team, session):
 
 
 def test_the_api_lists_and_sets_the_signed_in_accounts_notifications(team, session, api):
-    from app.core.security import create_access_token
+    from tests.accounts_support import access_token_for
 
     editor, owner = team[2]["editor"], team[2]["owner"]
-    headers = {"Authorization": f"Bearer {create_access_token(editor.id)}"}
+    headers = {"Authorization": f"Bearer {access_token_for(editor.id)}"}
     listed = api.get("/api/auth/me/notifications", headers=headers)
     assert listed.status_code == 200
     assert [(n["kind"], n["enabled"]) for n in listed.json()] == [

@@ -7,10 +7,10 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from app.api.main import create_api
-from app.core.security import create_access_token
 from app.services import publishing
 from models import Membership, Post, PostTarget
 from tests import sink as sink_module
+from tests.accounts_support import access_token_for
 from tests.factories import make_channel, make_user, make_workspace
 
 
@@ -52,8 +52,8 @@ def ws(session):
         "viewer": viewer,
         "ch": ch,
         "base": base,
-        "auth": {"Authorization": f"Bearer {create_access_token(owner.id)}"},
-        "viewer_auth": {"Authorization": f"Bearer {create_access_token(viewer.id)}"},
+        "auth": {"Authorization": f"Bearer {access_token_for(owner.id)}"},
+        "viewer_auth": {"Authorization": f"Bearer {access_token_for(viewer.id)}"},
     }
 
 
@@ -123,7 +123,7 @@ def test_auth_and_tenancy(api, ws, session):
     post = _create(api, ws).json()
     stranger = make_user(session)
     other = make_workspace(session, owner=stranger)
-    auth = {"Authorization": f"Bearer {create_access_token(stranger.id)}"}
+    auth = {"Authorization": f"Bearer {access_token_for(stranger.id)}"}
     # Another workspace's post is not found through one's own workspace, nor through theirs.
     assert api.get(f"/api/workspaces/{other.id}/posts/{post['id']}", headers=auth).status_code == 404
     assert api.get(f"{ws['base']}/posts/{post['id']}", headers=auth).status_code == 404

@@ -6,8 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api.main import create_api
-from app.core.security import create_access_token
 from models import Membership
+from tests.accounts_support import access_token_for
 from tests.factories import make_user, make_workspace
 
 
@@ -22,7 +22,7 @@ def team(session):
     ws = make_workspace(session, owner=owner)
     session.add(Membership(workspace_id=ws.id, user_id=viewer.id, role="viewer"))
     session.commit()
-    auth = lambda u: {"Authorization": f"Bearer {create_access_token(u.id)}"}  # noqa: E731
+    auth = lambda u: {"Authorization": f"Bearer {access_token_for(u.id)}"}  # noqa: E731
     return ws, auth(owner), auth(viewer)
 
 
@@ -52,7 +52,7 @@ def test_viewer_is_forbidden_to_write_but_may_read(api, team):
 
 def test_outsider_and_anonymous_are_refused(api, team, session):
     ws, _, _ = team
-    stranger = {"Authorization": f"Bearer {create_access_token(make_user(session).id)}"}
+    stranger = {"Authorization": f"Bearer {access_token_for(make_user(session).id)}"}
     assert api.get(f"/api/workspaces/{ws.id}/ideas", headers=stranger).status_code == 404
     anonymous = api.get(f"/api/workspaces/{ws.id}/ideas")
     assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"] == "Bearer"

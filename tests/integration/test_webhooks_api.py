@@ -5,8 +5,8 @@ from fastapi.testclient import TestClient
 
 from app.api.main import create_api
 from app.core import queue
-from app.core.security import create_access_token
 from models import Membership
+from tests.accounts_support import access_token_for
 from tests.factories import make_user, make_workspace
 
 
@@ -23,7 +23,7 @@ def team(session):
     ws = make_workspace(session, owner=owner)
     session.add(Membership(workspace_id=ws.id, user_id=editor.id, role="editor"))
     session.commit()
-    auth = lambda u: {"Authorization": f"Bearer {create_access_token(u.id)}"}  # noqa: E731
+    auth = lambda u: {"Authorization": f"Bearer {access_token_for(u.id)}"}  # noqa: E731
     return ws, auth(owner), auth(editor)
 
 
@@ -71,6 +71,6 @@ def test_editors_and_outsiders_are_refused(api, team, session):
     ws, _, editor = team
     res = api.get(f"/api/workspaces/{ws.id}/webhooks", headers=editor)
     assert res.status_code == 403 and "editor" in res.json()["message"]
-    stranger = {"Authorization": f"Bearer {create_access_token(make_user(session).id)}"}
+    stranger = {"Authorization": f"Bearer {access_token_for(make_user(session).id)}"}
     assert api.get(f"/api/workspaces/{ws.id}/webhooks", headers=stranger).status_code == 404
     assert api.get(f"/api/workspaces/{ws.id}/webhooks").status_code == 401

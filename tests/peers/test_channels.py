@@ -9,10 +9,10 @@ from sqlmodel import select
 
 from app.api.main import create_api
 from app.connectors.base import PublishRequest
-from app.core.security import create_access_token
 from app.services import channels
 from app.services.errors import NotFound, PermissionDenied, ValidationFailed
 from models import AuditLog, Channel, Membership
+from tests.accounts_support import access_token_for
 from tests.factories import make_channel, make_target, make_user, make_workspace
 from tests.peers.receiver import WebhookReceiver
 
@@ -194,7 +194,7 @@ def client(app_env):
 
 
 def auth(user):
-    return {"Authorization": f"Bearer {create_access_token(user.id)}"}
+    return {"Authorization": f"Bearer {access_token_for(user.id)}"}
 
 
 def test_api_connect_list_check_and_disconnect(client, session, owner, workspace, bluesky_pds, account):

@@ -24,10 +24,6 @@ def test_production_accepts_real_values():
     assert s.sqlalchemy_database_url == "postgresql+psycopg://h/db"
 
 
-def test_development_allows_the_dev_secret():
-    assert Settings(environment="development", _env_file=None).secret_key
-
-
 def test_redis_uses_separate_dbs_for_broker_state_and_cache():
     s = Settings(redis_url="redis://h:6379/3", _env_file=None)
     assert (s.broker_url, s.state_redis_url, s.cache_redis_url) == (
