@@ -105,6 +105,9 @@ def test_phones_get_a_menu_button_that_hides_and_shows_the_navigation(browser, b
     expect(nav.get_by_role("link", name="Outbox")).to_have_count(0)  # not an instance administrator
     assert serious(page) == []
     screenshot(page, "shell-390-open")
+    page.emulate_media(color_scheme="dark")
+    screenshot(page, "shell-390-open-dark")
+    page.emulate_media(color_scheme="light")
 
     # Following a link lands on the page with the menu closed again; the button closes it too.
     nav.get_by_role("link", name="Ideas").click()
