@@ -1,8 +1,8 @@
 """Row Level Security: the SQL that migrations run, kept in one place so every tenant table gets the
 same rules.
 
-The app connects as its owner but switches to `APP_ROLE` (no BYPASSRLS, owns nothing) on every
-connection; each transaction then states who it acts for with
+The app logs in as a role of its own (app/core/dblogin.py: no superuser, owns nothing) and switches to
+`APP_ROLE` (no BYPASSRLS, owns nothing) on every connection; each transaction then states who it acts for with
 `set_config('request.jwt.claims', '{"sub": "<user id>", "role": "authenticated"}', true)`. Policies read
 those claims the way Supabase's `auth.uid()` does, so the same schema runs on Supabase. Claims with
 `"role": "service_role"` are the system (workers, dispatcher, sign-in before a user is known): the
@@ -126,7 +126,8 @@ DROP_FUNCTIONS_SQL = [
 ]
 
 # The role is cluster-wide (several databases may share it), so it is created if missing and never
-# dropped by a downgrade. The migrating user is made a member so the app can `SET ROLE` to it.
+# dropped by a downgrade. The migrating user is made a member so it may `SET ROLE` to it (and grant it
+# to the app's login, app/core/dblogin.py).
 ROLE_SQL = [
     f"""
     DO $$
@@ -139,10 +140,14 @@ ROLE_SQL = [
     END
     $$
     """,  # noqa: S608
+    # PostgreSQL 16 gives a CREATEROLE user that creates a role only the ADMIN option on it, not the
+    # right to SET ROLE to it: ask for that right itself there.
     f"""
     DO $$
     BEGIN
-      IF NOT pg_has_role(current_user, '{APP_ROLE}', 'MEMBER') THEN
+      IF NOT pg_has_role(current_user, '{APP_ROLE}',
+                         CASE WHEN current_setting('server_version_num')::int >= 160000
+                              THEN 'SET' ELSE 'MEMBER' END) THEN
         EXECUTE format('GRANT {APP_ROLE} TO %I', current_user);
       END IF;
     END
