@@ -3,8 +3,10 @@ the app (or one injected into it) cannot step around Row Level Security with RES
 
 import base64
 import os
+import shutil
 import subprocess
 import sys
+import uuid
 
 import psycopg
 import pytest
@@ -201,3 +203,47 @@ def test_a_query_through_the_app_still_sees_what_its_claims_allow(session):
     with pytest.raises(DBAPIError):
         with db.session_scope() as s:  # the app role may read the schema version, never change it
             s.execute(text("DELETE FROM alembic_version"))
+
+
+@pytest.fixture()
+def password_server(monkeypatch):
+    """A PostgreSQL of this test's own that asks every role but the owner for a SCRAM password, as a real
+    server does (the test server trusts local connections, which would accept any password)."""
+    from app.core import embedded
+
+    run_dir = support.ROOT / "data" / "test" / f"pg-scram-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    pg = embedded.start_postgres(run_dir, database="postgres")
+    pgdata = run_dir / "postgres"
+    hba = pgdata / "pg_hba.conf"
+    hba.write_text("local all postgres trust\nlocal all all scram-sha-256\n")
+    with psycopg.connect(f"host={pgdata} dbname=postgres user=postgres", autocommit=True) as c:
+        c.execute("SELECT pg_reload_conf()")
+    try:
+        yield pg.url
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+        db.reset_engine()
+        pg.stop()
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def test_the_app_logs_in_with_the_derived_password_where_the_server_demands_one(password_server, monkeypatch):
+    url = support.create_database(password_server, "quillcast")
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("SECRET_KEY", "first-key-" + "k" * 40)
+    get_settings.cache_clear()
+    migrations.upgrade()
+    db.reset_engine()
+    with db.session_scope() as s:
+        assert s.execute(text("SELECT session_user")).scalar() == "quillcast_login_quillcast"
+    # A key changed without migrating: the server refuses the old password, and the error says what to run.
+    monkeypatch.setenv("SECRET_KEY", "second-key-" + "k" * 40)
+    get_settings.cache_clear()
+    db.reset_engine()
+    with pytest.raises(dblogin.LoginError, match="run `quillcast migrate`"), db.session_scope() as s:
+        s.execute(text("SELECT 1"))
+    migrations.upgrade()  # what every start does
+    db.reset_engine()
+    with db.session_scope() as s:
+        assert s.execute(text("SELECT current_user")).scalar() == "quillcast_app"
