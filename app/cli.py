@@ -386,13 +386,15 @@ def _preflight() -> None:
 def _migrate() -> None:
     from alembic.util.exc import CommandError
 
-    from app.core import migrations
+    from app.core import dblogin, migrations
 
     try:
         migrations.upgrade()
     except CommandError as exc:
         fail(f"migration failed: {exc}. The database was migrated by a newer Quillcast, or a migration "
              "file is missing: update this checkout (git pull) and run `quillcast migrate`")
+    except dblogin.LoginError as exc:
+        fail(str(exc))
     say(f"database schema at {migrations.head_revision()}")
     _reencrypt_legacy()
 

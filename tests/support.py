@@ -33,8 +33,13 @@ def create_database(server_url: str, name: str) -> str:
 
 
 def drop_database(server_url: str, name: str) -> None:
+    """Drop the database and the app's login made for it (roles outlive databases: a shared CI server
+    would collect one per run)."""
+    from app.core import dblogin
+
     with psycopg.connect(_admin_conninfo(server_url), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'DROP ROLE IF EXISTS "{dblogin.login_role(name)}"')
 
 
 def unique_name(prefix: str) -> str:

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     # Unset means "start the embedded server under data_dir" (the `make run` default).
     database_url: str | None = None
+    # The app's own login (web, worker, beat) where roles are made by hand (Supabase, RDS): a role granted
+    # quillcast_app. Unset: `quillcast migrate` makes one and derives its password from SECRET_KEY.
+    database_app_url: str | None = None
     redis_url: str | None = None
     # Signs access tokens, cookies and links. Unset (outside production): generated once and kept in
     # <DATA_DIR>/secrets.env together with ENCRYPTION_KEYS; see app/core/keys.py.

@@ -1,7 +1,8 @@
 """Engine and sessions. One engine per process, created lazily from settings.
 
-Tenancy lives in the database (see app/core/rls.py): every connection switches to the app role, which
-Row Level Security applies to, and every transaction sets the claims it acts under. A session's claims
+Tenancy lives in the database (see app/core/rls.py): the engine logs in as the app's own login, never
+the owner (app/core/dblogin.py), every connection switches to the app role, which Row Level Security
+applies to, and every transaction sets the claims it acts under. A session's claims
 are kept in `session.info["claims"]` and set again at the start of each of its transactions (a commit
 ends the `set_config(..., true)` of the previous one).
 """
@@ -18,8 +19,10 @@ from typing import Any
 import psycopg
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.orm import SessionTransaction
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
+from app.core import dblogin
 from app.core.config import get_settings
 from app.core.rls import APP_ROLE
 
@@ -40,6 +43,17 @@ def user_claims(user_id: uuid.UUID | str) -> Claims:
 
 def _switch_role(dbapi_connection: Any, connection_record: Any) -> None:
     """Every pooled connection acts as the app role: RLS applies to it, it owns nothing."""
+    with dbapi_connection.cursor() as cur:
+        cur.execute("SELECT session_user, rolsuper OR rolbypassrls FROM pg_roles "
+                    "WHERE rolname = session_user")
+        login, privileged = cur.fetchone()
+    dbapi_connection.rollback()
+    if privileged:
+        # A superuser could RESET ROLE and step around every policy: such a login is refused, not used.
+        raise dblogin.LoginError(
+            f"the app logs in to the database as {login}, a superuser or a role that bypasses row-level "
+            "security: unset DATABASE_APP_URL (migrate makes a login of its own) or point it at a role "
+            f"that is only granted {APP_ROLE}")
     try:
         with dbapi_connection.cursor() as cur:
             cur.execute(f"SET ROLE {APP_ROLE}")
@@ -80,17 +94,38 @@ def as_service(session: Session) -> Iterator[Session]:
         set_claims(session, previous)
 
 
+def _connect_as_login(derived: str | None) -> Any:
+    """Connect; when the derived login is refused, say the one command that makes it."""
+
+    def connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except psycopg.OperationalError as exc:
+            said = str(exc)
+            if derived and f'"{derived}"' in said and ("does not exist" in said or "authentication" in said):
+                raise dblogin.LoginError(
+                    f"the database refused the app's login {derived} (not made yet, or SECRET_KEY changed "
+                    "since): run `quillcast migrate`") from exc
+            raise
+
+    return connect
+
+
 @lru_cache
 def get_engine() -> Engine:
+    """The app's engine: the app's own login (dblogin.app_url), never DATABASE_URL's owner."""
     settings = get_settings()
     engine = create_engine(
-        settings.sqlalchemy_database_url,
+        dblogin.app_url(settings),
         pool_pre_ping=True,
         pool_size=5,
         max_overflow=10,
         # Timestamps are timestamptz; make every connection speak UTC so naive reads never happen.
         connect_args={"options": "-c timezone=UTC", "connect_timeout": 5},
     )
+    derived = None if settings.database_app_url else dblogin.derived_login(
+        settings.sqlalchemy_database_url, settings.secret_key)[0]
+    event.listen(engine, "do_connect", _connect_as_login(derived))
     event.listen(engine, "connect", _switch_role)
     return engine
 
@@ -138,5 +173,11 @@ def get_service_db() -> Iterator[Session]:
 
 
 def ping() -> None:
-    with get_engine().connect() as conn:
-        conn.execute(text("SELECT 1"))
+    """Reach DATABASE_URL's server (as its owner: the app's own login exists once migrations ran)."""
+    engine = create_engine(get_settings().sqlalchemy_database_url, poolclass=NullPool,
+                           connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    finally:
+        engine.dispose()

@@ -6,6 +6,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
+from app.core import dblogin
 from app.core.config import ROOT, get_settings
 
 
@@ -21,7 +22,13 @@ def head_revision() -> str | None:
 
 
 def upgrade(database_url: str | None = None, revision: str = "head") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+    """Migrate as the owner; at head, also make (or repair) the app's own login, unless DATABASE_APP_URL
+    names one made by hand. Every start migrates, so a changed SECRET_KEY re-derives its password."""
+    cfg = alembic_config(database_url)
+    command.upgrade(cfg, revision)
+    settings = get_settings()
+    if revision == "head" and not settings.database_app_url:
+        dblogin.ensure_login(cfg.attributes["database_url"], settings.secret_key)
 
 
 def downgrade(database_url: str | None = None, revision: str = "base") -> None:

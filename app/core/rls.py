@@ -1,8 +1,8 @@
 """Row Level Security: the SQL that migrations run, kept in one place so every tenant table gets the
 same rules.
 
-The app connects as its owner but switches to `APP_ROLE` (no BYPASSRLS, owns nothing) on every
-connection; each transaction then states who it acts for with
+The app logs in as a role of its own (app/core/dblogin.py: no superuser, owns nothing) and switches to
+`APP_ROLE` (no BYPASSRLS, owns nothing) on every connection; each transaction then states who it acts for with
 `set_config('request.jwt.claims', '{"sub": "<user id>", "role": "authenticated"}', true)`. Policies read
 those claims the way Supabase's `auth.uid()` does, so the same schema runs on Supabase. Claims with
 `"role": "service_role"` are the system (workers, dispatcher, sign-in before a user is known): the
@@ -10,7 +10,8 @@ policies let them through, as Supabase's service role is.
 
 A new table with a `workspace_id` column gets its policies in its own migration:
 `for stmt in rls.tenant_table_sql("my_table"): op.execute(stmt)`; a table of one person's rows
-(`user_id`): `rls.user_table_sql("my_table")`; anything else: `rls.policies_sql(...)`.
+(`user_id`): `rls.user_table_sql("my_table")`; anything else: `rls.policies_sql(...)`. Every table has
+forced RLS; tests/integration/test_rls.py fails for one that has not and is not on its allow-list.
 
 Every statement here is built from constants in this module (table and role names), never from input;
 hence the `noqa: S608` marks.
@@ -125,7 +126,8 @@ DROP_FUNCTIONS_SQL = [
 ]
 
 # The role is cluster-wide (several databases may share it), so it is created if missing and never
-# dropped by a downgrade. The migrating user is made a member so the app can `SET ROLE` to it.
+# dropped by a downgrade. The migrating user is made a member so it may `SET ROLE` to it (and grant it
+# to the app's login, app/core/dblogin.py).
 ROLE_SQL = [
     f"""
     DO $$
@@ -138,10 +140,14 @@ ROLE_SQL = [
     END
     $$
     """,  # noqa: S608
+    # PostgreSQL 16 gives a CREATEROLE user that creates a role only the ADMIN option on it, not the
+    # right to SET ROLE to it: ask for that right itself there.
     f"""
     DO $$
     BEGIN
-      IF NOT pg_has_role(current_user, '{APP_ROLE}', 'MEMBER') THEN
+      IF NOT pg_has_role(current_user, '{APP_ROLE}',
+                         CASE WHEN current_setting('server_version_num')::int >= 160000
+                              THEN 'SET' ELSE 'MEMBER' END) THEN
         EXECUTE format('GRANT {APP_ROLE} TO %I', current_user);
       END IF;
     END
@@ -201,6 +207,24 @@ def user_table_sql(table: str, column: str = "user_id") -> list[str]:
     """A table whose rows belong to one person (no workspace): only they, or the service, touch them."""
     mine = f"{column} = {UID}"
     return policies_sql(table, read=mine, insert=mine, update=mine, delete=mine)
+
+
+def account_secrets_sql(table: str) -> list[str]:
+    """One person's account secrets (single-use link tokens, recovery codes; hashes only): they may read
+    their own rows, only the service writes them. A row a user could write would be a credential they
+    minted themself: a link that verifies any address, a second factor an intruder keeps."""
+    return policies_sql(table, read=f"user_id = {UID}", insert="false", update="false", delete="false")
+
+
+# The caller is an active instance administrator (`quillcast create-admin`); read from their own users
+# row, which the users policy lets them see. Evaluated once per statement.
+INSTANCE_ADMIN = f"(SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = {UID} AND u.is_admin AND u.is_active))"  # noqa: S608
+
+
+def outbox_sql() -> list[str]:
+    """The e-mail outbox holds sign-in links of everyone: instance administrators may read it (the Outbox
+    page's rule); only the service (the e-mail service, the mail worker) writes it."""
+    return policies_sql("email_outbox", read=INSTANCE_ADMIN, insert="false", update="false", delete="false")
 
 
 # table -> its policies. Tables that belong to a workspace first, then the ones that need their own rules.

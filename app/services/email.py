@@ -25,7 +25,7 @@ import structlog
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
 from sqlmodel import Session, col, select
 
-from app.core import queue
+from app.core import db, queue
 from app.core.config import get_settings
 from app.services import notifications
 from app.services.errors import NotFound, PermissionDenied, ValidationFailed
@@ -99,8 +99,12 @@ def send_template(
     is_held = held()
     mail = EmailOutbox(to_address=to, template=template, subject=subject, text_body=text, html_body=html,
                        status="held" if is_held else "queued", unsubscribe_url=one_click)
-    session.add(mail)
+    # The outbox is the system's (RLS lets only the service write it): a user's action causes a mail but
+    # never writes one. The caller's own pending changes go in first, under the caller's claims.
     session.flush()
+    with db.as_service(session):
+        session.add(mail)
+        session.flush()
     if not is_held:
         queue.send_after_commit(session, SEND_TASK, str(mail.id), queue=queue.EMAIL_QUEUE)
     log.info("email.queued", template=template, outbox_id=str(mail.id), held=is_held)

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
-from app.core import backup, migrations
+from app.core import backup, dblogin, migrations
 from tests import support
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,6 +67,9 @@ def test_backup_then_restore_brings_back_what_was_saved(database, tmp_path):
     assert refused.returncode == 1 and "--yes" in refused.stderr
     assert _workspaces(database) == {"later"}  # nothing touched without --yes
 
+    # As on a fresh server, the app's own login does not exist yet: restoring (which migrates) makes it.
+    login = dblogin.login_role(make_url(database).database)
+    _sql(database, f"DROP ROLE {login}")
     restored = _quillcast(["restore", str(file.path), "--yes"], database)
     assert restored.returncode == 0, restored.stderr
     assert _workspaces(database) == {"kept"}
@@ -80,6 +84,14 @@ def test_backup_then_restore_brings_back_what_was_saved(database, tmp_path):
         conn.execute(text("SET LOCAL ROLE quillcast_app"))
         assert conn.execute(text("SELECT count(*) FROM workspaces")).scalar() == 0
     engine.dispose()
+    # ... and the app logs in again, as its own login, and reads through the policies.
+    app = create_engine(make_url(database).set(username=login))
+    with app.begin() as conn:
+        assert conn.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = session_user")).scalar() is False
+        conn.execute(text("SET LOCAL ROLE quillcast_app"))
+        conn.execute(text("""SELECT set_config('request.jwt.claims', '{"role": "service_role"}', true)"""))
+        assert conn.execute(text("SELECT slug FROM workspaces")).scalars().all() == ["kept"]
+    app.dispose()
 
 
 def test_restore_of_a_file_that_is_not_a_backup_is_refused_and_changes_nothing(database, tmp_path):

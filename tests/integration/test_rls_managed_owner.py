@@ -11,7 +11,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
-from app.core import migrations
+from app.core import dblogin, migrations
+from app.core.config import get_settings
 from tests import support
 
 
@@ -25,16 +26,18 @@ def managed_db(servers):
         c.execute(f"CREATE ROLE {owner} LOGIN CREATEROLE NOSUPERUSER NOBYPASSRLS")
         c.execute(f'CREATE DATABASE "{name}" OWNER {owner}')
         # On a cluster where the app role exists already (other databases use it), the operator grants
-        # it to the new owner: PostgreSQL 16 lets only a role's admins grant it, CREATEROLE is not enough.
+        # it to the new owner: PostgreSQL 16 lets only a role's admins grant it, CREATEROLE is not enough,
+        # and the owner grants it on to the app's login.
         if c.execute("SELECT 1 FROM pg_roles WHERE rolname = 'quillcast_app'").fetchone():
-            c.execute(f"GRANT quillcast_app TO {owner}")
+            c.execute(f"GRANT quillcast_app TO {owner} WITH ADMIN OPTION")
     url = admin.set(drivername="postgresql+psycopg", database=name, username=owner, password=None)
     try:
         yield url.render_as_string(hide_password=False)
     finally:
         with psycopg.connect(conninfo, autocommit=True) as c:
             c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            c.execute(f"REVOKE quillcast_app FROM {owner}")
+            c.execute(f'DROP ROLE IF EXISTS "{dblogin.login_role(name)}"')  # the owner granted it the app role
+            c.execute(f"REVOKE quillcast_app FROM {owner} CASCADE")
             c.execute(f"DROP ROLE {owner}")
 
 
@@ -45,12 +48,19 @@ def _claims(conn, claims):
 def test_policies_hold_with_a_non_superuser_owner(managed_db):
     migrations.upgrade(managed_db)
     engine = create_engine(managed_db)
+    # The app's own login, made by the owner as the app makes it (the same host and database).
+    role, password = dblogin.derived_login(managed_db, get_settings().secret_key)
+    app = create_engine(make_url(managed_db).set(username=role, password=password))
     a, b, ws_a, ws_b = (uuid.uuid4() for _ in range(4))
     try:
         with engine.connect() as conn:
             privileged = conn.execute(text(
                 "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")).scalar()
             assert privileged is False
+        with app.connect() as conn:
+            login = conn.execute(text("SELECT rolsuper, rolbypassrls, rolcreaterole, rolinherit FROM pg_roles "
+                                      "WHERE rolname = session_user")).one()
+            assert login == (False, False, False, False)
             conn.execute(text("SET ROLE quillcast_app"))
             _claims(conn, {"role": "service_role"})
             for user in (a, b):
@@ -78,11 +88,12 @@ def test_policies_hold_with_a_non_superuser_owner(managed_db):
                 conn.execute(text("INSERT INTO memberships (id, workspace_id, user_id, role, created_at) "
                                   "VALUES (gen_random_uuid(), :w, :u, 'owner', now())"), {"w": ws_b, "u": a})
             conn.rollback()
-
+        with engine.connect() as conn:
             # FORCE: the owner itself, without claims, sees nothing either.
             assert conn.execute(text("SELECT count(*) FROM workspaces")).scalar() == 0
             conn.rollback()
     finally:
         engine.dispose()
+        app.dispose()
     migrations.downgrade(managed_db, "base")
     migrations.upgrade(managed_db)
