@@ -21,11 +21,9 @@ class Nav:
     show_admin: Any  # Var[bool]: the Admin group is drawn only for instance administrators
     menu_open: Any  # Var[bool]: the phone menu (below 768 px); wider screens always show the links
     on_toggle: Any  # event: the menu button
-    on_close: Any  # event: a link was followed
-    on_mount: Any  # event: a page (re)draws the navigation
 
 
-def _nav_link(item: Any, nav: Nav) -> rx.Component:
+def _nav_link(item: Any) -> rx.Component:
     active = rx.State.router.url.path == item.route
     return rx.link(
         rx.hstack(rx.icon(item.icon, size=18), rx.text(item.label, size="3"), spacing="2", align="center"),
@@ -39,7 +37,6 @@ def _nav_link(item: Any, nav: Nav) -> rx.Component:
         background=rx.cond(active, rx.color("iris", 4), "transparent"),
         width="100%",
         aria_current=rx.cond(active, "page", "false"),
-        on_click=nav.on_close,
     )
 
 
@@ -73,7 +70,7 @@ def _admin_group(nav: Nav) -> rx.Component:
         rx.vstack(
             rx.text("Admin", size="1", weight="bold", color_scheme="gray", padding_x="12px",
                     id="nav-admin-heading"),
-            rx.vstack(*[_nav_link(item, nav) for item in nav.admin_items], spacing="1", width="100%",
+            rx.vstack(*[_nav_link(item) for item in nav.admin_items], spacing="1", width="100%",
                       role="group", aria_labelledby="nav-admin-heading"),
             spacing="1",
             width="100%",
@@ -92,7 +89,7 @@ def shell(*content: rx.Component, title: str, nav: Nav, sidebar: rx.Component | 
             rx.hstack(brand(), rx.spacer(), _menu_button(nav), align="center", width="100%"),
             rx.vstack(
                 sidebar or rx.fragment(),
-                rx.vstack(*[_nav_link(item, nav) for item in nav.items], spacing="1", width="100%"),
+                rx.vstack(*[_nav_link(item) for item in nav.items], spacing="1", width="100%"),
                 _admin_group(nav),
                 rx.spacer(),
                 rx.color_mode.button(size="2", variant="ghost", aria_label="Toggle dark mode"),
@@ -105,7 +102,6 @@ def shell(*content: rx.Component, title: str, nav: Nav, sidebar: rx.Component | 
             aria_label="Main",
             class_name="qc-nav",
             data_open=rx.cond(nav.menu_open, "true", "false"),
-            on_mount=nav.on_mount,
             style={
                 "display": "flex",
                 "flex_direction": "column",

@@ -56,6 +56,8 @@ class AuthState(rx.State):
     _user_id: str = ""
     user_email: str = ""
     user_name: str = ""
+    # an instance administrator: the navigation then shows the Admin links (each admin page checks again)
+    is_admin: bool = False
 
     def _client(self) -> tuple[str, str]:
         return self.router.session.client_ip or "", self.router.headers.user_agent or ""
@@ -79,10 +81,9 @@ class AuthState(rx.State):
         """on_load for every page behind sign-in: no live session -> /signin."""
         user_id = self.current_user_id()
         if user_id is None:
-            self.user_email, self.user_name = "", ""
+            self.user_email, self.user_name, self.is_admin = "", "", False
             return rx.redirect("/signin")
-        user = await in_db(lambda s, uid: _profile(s, uid), user_id)
-        self.user_email, self.user_name = user
+        self.user_email, self.user_name, self.is_admin = await in_db(_profile, user_id)
         return None
 
     @rx.event
@@ -90,12 +91,13 @@ class AuthState(rx.State):
         token, (ip, _ua) = self.session_token, self._client()
         await in_db(lambda s: accounts.sign_out(s, token, ip=ip))
         self.session_token, self._user_id, self.user_email, self.user_name = "", "", "", ""
+        self.is_admin = False
         return rx.redirect("/signin")
 
 
-def _profile(session: Session, user_id: uuid.UUID) -> tuple[str, str]:
+def _profile(session: Session, user_id: uuid.UUID) -> tuple[str, str, bool]:
     user = accounts.get_user(session, user_id)
-    return user.email, user.display_name
+    return user.email, user.display_name, user.is_admin
 
 
 class SignUpState(AuthState):

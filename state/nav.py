@@ -1,40 +1,16 @@
-"""The navigation's own state: whether the phone menu is open, and whether to show the Admin links.
-
-The Admin links are a convenience only: each admin page checks the administrator again on load.
-"""
+"""The phone menu's state. It is open on one page only (the path it was opened on), so following a link
+closes it without an event of its own: an event sent as a page is left could be handled after the next
+page's load and bring back the old page's router data."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from app.services import admins
-from app.services.errors import DomainError
-from state.auth import AuthState, in_db
 
-
-def _is_admin(session, user_id) -> bool:  # type: ignore[no-untyped-def]
-    try:
-        admins.require_instance_admin(session, user_id)
-    except DomainError:
-        return False
-    return True
-
-
-class NavState(AuthState):
-    menu_open: bool = False
-    admin: bool = False
+class NavState(rx.State):
+    open_on: str = ""  # the path the menu was opened on; "" = closed
 
     @rx.event
     def toggle_menu(self) -> None:
-        self.menu_open = not self.menu_open
-
-    @rx.event
-    def close_menu(self) -> None:
-        self.menu_open = False
-
-    @rx.event
-    async def arrive(self) -> None:
-        """on_mount of every page's navigation: a new page starts with the menu closed."""
-        self.menu_open = False
-        user_id = self.current_user_id() if self.session_token else None
-        self.admin = user_id is not None and await in_db(_is_admin, user_id)
+        path = self.router.url.path
+        self.open_on = "" if self.open_on == path else path

@@ -7,17 +7,18 @@ import reflex as rx
 
 from app.pages.routes import ADMIN_NAV, NAV
 from components.shell import Nav, shell
+from state.auth import AuthState
+from state.health import HealthState
 from state.nav import NavState
 from state.workspace import WorkspaceState
 
 NAVIGATION = Nav(
     items=NAV,
     admin_items=ADMIN_NAV,
-    show_admin=NavState.admin,
-    menu_open=NavState.menu_open,
+    # known from sign-in checks (AuthState.require_login) or, on the public Status page, its health check
+    show_admin=AuthState.is_admin | HealthState.admin,
+    menu_open=NavState.open_on == rx.State.router.url.path,
     on_toggle=NavState.toggle_menu,
-    on_close=NavState.close_menu,
-    on_mount=NavState.arrive,
 )
 
 

@@ -27,7 +27,7 @@ def test_home_shows_every_part_up(page, base_url):
 def test_walk_the_navigation(browser, base_url, member):
     user, _, _ = member
     page = sign_in_as(browser, base_url, user)
-    page.goto(base_url + "/")
+    goto(page, base_url + "/")  # connected before the first click
     expect(page).to_have_url(base_url + "/calendar", timeout=30_000)  # home of signed-in people
     nav = page.get_by_role("navigation", name="Main")
     expect(nav).to_be_visible(timeout=30_000)
