@@ -18,13 +18,12 @@ from reflex_components_sonner.toast import ToastAction
 from sqlmodel import Session
 
 from app.core.config import get_settings
-from app.core.db import session_scope, user_claims
 from app.services import calendar as calendar_service
-from app.services import channels, ical, posts, sessions, workspaces
+from app.services import channels, ical, posts, workspaces
 from app.services.errors import DomainError
 from components.calendar import revert_drop
 from state.auth import AuthState
-from state.post_detail import _client_connected
+from state.live import client_connected, count_mount, unasked
 from state.workspace import WorkspaceState
 
 logger = logging.getLogger(__name__)
@@ -78,17 +77,6 @@ def _summarised(placed: list[Placed]) -> list[dict[str, Any]]:
     return out
 
 
-def _unasked(session_token: str, user_id: str, workspace_id: str, fn: Any) -> Any:
-    """fn(session, user id, workspace id) for work the person did not ask for (the live watch): the
-    session must still be live, but is not marked as used, so an open calendar does not keep an idle
-    session alive (nor count its person as active)."""
-    if not user_id or not sessions.is_live(sessions.session_id_of(session_token)):
-        raise DomainError("your session ended: sign in again")
-    uid, wid = uuid.UUID(user_id), uuid.UUID(workspace_id)
-    with session_scope(user_claims(uid)) as session:
-        return fn(session, uid, wid)
-
-
 class HomeState(AuthState):
     @rx.event
     def go_home(self):  # type: ignore[no-untyped-def]
@@ -123,9 +111,7 @@ class CalendarState(WorkspaceState):
     _shown: str = ""  # what `events` was read for (workspace, range, view, filters) since the page opened
     _seen: str = ""  # the range's version (calendar_service.version) when `events` was read
     _watch: str = ""  # the live watch that may run: a new one (page shown again) retires the old one
-    # How many times the calendar is mounted on the connection `_mounted_on` (the watch runs while > 0).
-    # Counted, not a flag: React's development mode mounts, unmounts and mounts again at once, and the
-    # watch's start (a background event) and `leave` can reach the state in any order.
+    # How many times the calendar is mounted on the connection `_mounted_on` (state.live.count_mount)
     _mounted: int = 0
     _mounted_on: str = ""
 
@@ -208,7 +194,7 @@ class CalendarState(WorkspaceState):
                         calendar_service.events(s, u, w, start, end, **kwargs))
 
             seen, found = await (
-                asyncio.to_thread(_unasked, self.session_token, self._user_id, self._workspace_id, read)
+                asyncio.to_thread(unasked, self.session_token, self._user_id, self._workspace_id, read)
                 if live else self.run(read))
         except (DomainError, ValueError) as exc:
             return None if live else rx.toast.error(str(exc))
@@ -230,10 +216,10 @@ class CalendarState(WorkspaceState):
         async with self:
             self._watch = mine
             token = self.router.session.client_token
-            self._count_mount(+1)
+            count_mount(self, +1)
         while True:
             await asyncio.sleep(WATCH_SECONDS)
-            if not _client_connected(token):
+            if not client_connected(token):
                 return
             async with self:
                 if self._watch != mine or self._mounted <= 0:
@@ -245,7 +231,7 @@ class CalendarState(WorkspaceState):
             try:
                 start, end = _moment(ranged[0]), _moment(ranged[1])
                 now = await asyncio.to_thread(
-                    _unasked, *ids, lambda s, u, w: calendar_service.version(s, u, w, start, end))  # noqa: B023
+                    unasked, *ids, lambda s, u, w: calendar_service.version(s, u, w, start, end))  # noqa: B023
             except (DomainError, ValueError):
                 return  # signed out, or no longer a member: the next page load says so
             except Exception:  # noqa: BLE001 - a database hiccup: the page stays as it is, the next check retries
@@ -265,13 +251,7 @@ class CalendarState(WorkspaceState):
     @rx.event
     def leave(self):  # type: ignore[no-untyped-def]
         """The calendar left the screen: its watch stops."""
-        self._count_mount(-1)
-
-    def _count_mount(self, change: int) -> None:
-        connection = self.router.session.session_id
-        if connection != self._mounted_on:  # a new connection (a reloaded tab: its old page never left)
-            self._mounted, self._mounted_on = 0, connection
-        self._mounted += change
+        count_mount(self, -1)
 
     def _key(self) -> str:
         return "|".join((self._workspace_id, self.range_start, self.range_end, self.view, self.channel_filter,
