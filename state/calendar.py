@@ -21,7 +21,7 @@ from app.core.config import get_settings
 from app.services import calendar as calendar_service
 from app.services import channels, ical, posts, workspaces
 from app.services.errors import DomainError
-from components.calendar import revert_drop
+from components.calendar import revert_drop, scroll_to
 from state.auth import AuthState
 from state.live import client_connected, count_mount, unasked
 from state.workspace import WorkspaceState
@@ -29,6 +29,7 @@ from state.workspace import WorkspaceState
 logger = logging.getLogger(__name__)
 ALL = "all"
 DAY_LIMIT = 4  # a month-view day with more posts shows the first few and one "+N more" summary
+SUMMARISED_VIEWS = ("dayGridMonth", "listMonth")  # a month: crowded days as "+N more"
 WATCH_SECONDS = 3.0  # how often the open calendar asks whether its range changed (one indexed query)
 STATUS_FILTERS = ["scheduled", "awaiting_approval", "publishing", "published", "failed", "unknown",
                   "draft", "cancelled"]
@@ -153,8 +154,23 @@ class CalendarState(WorkspaceState):
         if self._key() == self._shown:
             # A reloaded page: `open` has just read this range (it must, in case the workspace changed)
             # and the calendar, mounting, asks for the same range again.
+            return self._scroll()
+        failed = await self._query()
+        return failed if failed is not None else self._scroll()
+
+    def _scroll(self) -> Any:
+        """A week or day opens at the current time when it shows today, else at its first post (an hour
+        before, so that what comes just before shows too); FullCalendar alone opens every one at 06:00."""
+        if not self.view.startswith("timeGrid") or not self.range_start:
             return None
-        return await self._query()
+        now = datetime.now(UTC)
+        if _moment(self.range_start) <= now < _moment(self.range_end):
+            at = now
+        elif self._placed:
+            at = _moment(self._placed[0].start)
+        else:
+            return None
+        return scroll_to(f"{max(at.astimezone(ZoneInfo(self.workspace_timezone)).hour - 1, 0):02d}:00:00")
 
     @rx.event
     async def set_channel_filter(self, value: str):  # type: ignore[no-untyped-def]
@@ -265,7 +281,7 @@ class CalendarState(WorkspaceState):
         if that was the only change (no crowded day's count changed, no other channel of the post moved),
         nothing is sent, sparing the browser a redraw of the whole month. A `live` read that changes
         nothing drawn (a target hidden in a crowded day, or filtered out) sends nothing either."""
-        events = _summarised(placed) if self.view == "dayGridMonth" else [dict(p.event) for p in placed]
+        events = _summarised(placed) if self.view in SUMMARISED_VIEWS else [dict(p.event) for p in placed]
         drawn = _canonical(events)
         if live and drawn == self._drawn:
             return
