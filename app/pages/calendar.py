@@ -75,6 +75,13 @@ CALENDAR_CSS = {
     "& .qc-status": {"position": "absolute", "width": "1px", "height": "1px", "overflow": "hidden",
                      "clip": "rect(0 0 0 0)", "white_space": "nowrap"},
     "& .fc-daygrid-day": {"cursor": "copy"},
+    # the month grid on a phone (its "Grid" view): a cell is ~50 px wide, so an entry shows its mark and
+    # status icon over its whole time, and the text opens with a tap, instead of a time cut to "10:"
+    "@media (max-width: 639px)": {
+        "& .fc-daygrid-event .qc-event": {"flex_wrap": "wrap", "row_gap": "1px"},
+        "& .fc-daygrid-event .qc-title": {"display": "none"},
+        "& .fc-daygrid-event .qc-time": {"font_size": "12px"},
+    },
     "width": "100%",
     "min_width": "0",
 }

@@ -467,6 +467,13 @@ def test_a_phone_gets_the_month_as_an_agenda_and_every_view_by_the_switcher(brow
     screenshot(page, "calendar-phone-day")
     page.get_by_role("button", name="Grid", exact=True).click()
     expect(page.locator(".fc-daygrid")).to_be_visible()
+    grid_event = page.locator(".fc-daygrid-event", has_text="Move me")
+    expect(grid_event.locator(".qc-time")).to_have_text("10:00")
+    # the whole time is inside the entry (before, the cell cut it to "10:")
+    assert grid_event.evaluate("""e => { const t = e.querySelector('.qc-time').getBoundingClientRect(),
+                                          b = e.getBoundingClientRect(); return t.right <= b.right + 0.5; }""")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    screenshot(page, "calendar-phone-grid")
     page.get_by_role("button", name="Month", exact=True).click()
     expect(page.locator(".fc-list")).to_be_visible()
     expect(page.locator(".fc-list-event", has_text="Move me")).to_be_visible()
