@@ -86,6 +86,7 @@ class PostDetailState(WorkspaceState):
     can_publish_now: bool = False
     can_edit: bool = False
     can_cancel: bool = False
+    some_published: bool = False  # then cancelling stops only the rest
     images: list[ImageView] = []
     _media: list[dict[str, str]] = []  # the post's image refs {id, alt}, as its targets hold them
     shown_post_id: str = ""
@@ -173,6 +174,7 @@ class PostDetailState(WorkspaceState):
         self.can_publish_now = "publish_now" in post_actions
         self.can_edit = "edit" in post_actions
         self.can_cancel = "cancel" in post_actions
+        self.some_published = "published" in statuses
 
     async def _act(self, fn: Any, done: str):  # type: ignore[no-untyped-def]
         if self.busy:

@@ -82,6 +82,9 @@ def test_post_detail_shows_attempts_and_retry_works(browser, base_url, failed_po
     expect(room).to_be_visible()
     expect(page.get_by_role("link", name="View the post")).to_have_attribute(
         "href", "https://matrix.to/#/!room/$event")
+    # the actions its states allow: retry the failed one; cancelling stops only what is not published
+    expect(page.get_by_role("button", name="Cancel the rest")).to_be_visible()
+    expect(page.get_by_role("button", name="Publish now")).to_have_count(0)
     screenshot(page, "post-detail")
     problems = _serious(page)
     assert problems == [], "\n".join(problems)
