@@ -9,6 +9,7 @@ re-exported here, so callers use `posts.<name>` only).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -17,7 +18,7 @@ from sqlmodel import Session, select
 from app.core import queue
 from app.services import approval_notices, audit, publishing, timeslots, usage, webhooks
 from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from app.services.post_queries import list_posts, list_targets, post_detail
+from app.services.post_queries import list_posts, list_targets, post_detail, post_version
 from app.services.post_rules import (
     MAX_BODY_CHARS,
     MAX_REPEAT_EVERY_DAYS,
@@ -43,6 +44,7 @@ __all__ = [
     "MAX_THREAD_PARTS",
     "TargetInput",
     "add_to_queue",
+    "allowed_actions",
     "approve",
     "cancel_post",
     "create_post",
@@ -51,6 +53,7 @@ __all__ = [
     "list_posts",
     "list_targets",
     "post_detail",
+    "post_version",
     "publish_now",
     "request_changes",
     "reschedule",
@@ -64,6 +67,24 @@ __all__ = [
 _EDITABLE = ("draft", "changes_requested", "awaiting_approval", "scheduled")
 _UNSTARTED_TARGETS = ("draft", "awaiting_approval", "scheduled")
 _CANCELLABLE_TARGETS = ("draft", "awaiting_approval", "scheduled", "queued", "retrying", "unknown", "failed")
+
+
+def allowed_actions(
+    post_status: str, target_statuses: Sequence[str]
+) -> tuple[frozenset[str], list[frozenset[str]]]:
+    """What the post, and each of its targets (in the order given), can go through in these states: the
+    same conditions the functions below check (they refuse the rest; roles are checked apart).
+    The post: "publish_now", "edit" (publish_now, update_post, schedule_post), "cancel" (cancel_post).
+    A target: "retry" (retry_target), "publish_anyway" and "mark_posted" (resolve_unknown)."""
+    post: set[str] = set()
+    unstarted = all(s in _UNSTARTED_TARGETS for s in target_statuses)
+    if post_status in _EDITABLE and target_statuses and unstarted:
+        post |= {"publish_now", "edit"}
+    if "publishing" not in target_statuses and any(s in _CANCELLABLE_TARGETS for s in target_statuses):
+        post.add("cancel")
+    targets = [frozenset({"retry"} if s == "failed" else {"publish_anyway", "mark_posted"} if s == "unknown"
+                         else ()) for s in target_statuses]
+    return frozenset(post), targets
 
 
 def _audit(
