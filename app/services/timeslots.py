@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select
 
-from app.services import permissions
+from app.services import inputs, permissions
 from app.services.errors import NotFound, Problem, ValidationFailed
 from models import Channel, PostTarget, TimeSlot
 
@@ -47,6 +47,10 @@ def to_utc(local: datetime, tz_name: str, fold: int | None = None, field: str = 
     """
     tz = zone(tz_name)
     naive = local.replace(tzinfo=None)
+    why = inputs.moment_problem(naive)
+    if why:
+        raise ValidationFailed(f"{naive:%Y-%m-%d} {why}", field=field,
+                               problems=[Problem(field, f"{naive:%Y-%m-%d} {why}", "date_out_of_range")])
     first = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
     second = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
     if first == second:
