@@ -16,6 +16,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from limits import RateLimitItemPerMinute, storage, strategies
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.core.config import get_settings
 from app.services.errors import ErrorBody, Problem
@@ -28,12 +30,30 @@ API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-act
 # Swagger UI (served offline from /api/static-offline-docs) needs its own scripts and one inline boot script.
 DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
             "img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
-# Everything else under this app (the Reflex UI's backend): never framed, no plugins, no base hijack.
-APP_CSP = "frame-ancestors 'none'; object-src 'none'; base-uri 'self'"
+# The UI's pages (production build, served on this one port): React Router's pages boot from inline
+# scripts (route context, module imports) that differ per page, and Reflex's client runs
+# `rx.call_script` / `rx.set_clipboard` code through eval: so 'unsafe-inline' and 'unsafe-eval' for
+# scripts, nothing from elsewhere. Radix and FullCalendar set inline styles; thumbnails are data: URLs;
+# the state travels over a websocket to this same host.
+APP_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+           "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
+           "connect-src 'self' {ws}; frame-ancestors 'none'; object-src 'none'; base-uri 'self'; "
+           "form-action 'self'")
 EXEMPT_FROM_RATE_LIMIT = ("/api/health", "/api/ready")
 HSTS = "max-age=63072000; includeSubDomains"
 
 Handler = Callable[[Request], Awaitable[Response]]
+
+
+def allowed_origins() -> list[str]:
+    """Origins other than the page's own that may call this app with credentials: `CORS_ORIGINS`, the
+    public address, and the UI's own addresses on this machine (in dev mode the UI is on another port
+    than the backend). Reflex's CORS and socket.io read the same list (rxconfig.py)."""
+    settings = get_settings()
+    own = [f"http://localhost:{settings.web_port}", f"http://127.0.0.1:{settings.web_port}"]
+    if settings.public_url:
+        own.append(_origin_of(settings.public_url))
+    return list(dict.fromkeys(o.lower() for o in [*settings.cors_origin_list, *own]))
 
 
 def install(api: FastAPI, prefix: str = "/api") -> None:
@@ -69,6 +89,8 @@ def install(api: FastAPI, prefix: str = "/api") -> None:
                           "again from Quillcast itself")
         return await call_next(request)
 
+    api.add_middleware(WebsocketOriginGate)
+
     @api.middleware("http")
     async def security_headers(request: Request, call_next: Handler) -> Response:
         response = await call_next(request)
@@ -85,7 +107,8 @@ def install(api: FastAPI, prefix: str = "/api") -> None:
             h.setdefault("Content-Security-Policy", API_CSP)
             h.setdefault("Cache-Control", "no-store")
         else:
-            h.setdefault("Content-Security-Policy", APP_CSP)
+            host = request.headers.get("host", "")
+            h.setdefault("Content-Security-Policy", APP_CSP.format(ws=f"ws://{host} wss://{host}"))
         if _is_https(request):
             h.setdefault("Strict-Transport-Security", HSTS)
         return response
@@ -158,3 +181,48 @@ def _hit(caller: str) -> int | None:
         log.warning("rate_limit_unavailable", error=type(exc).__name__)
         return None
     return max(1, int(stats.reset_time - time.time()) + 1)
+
+
+class WebsocketOriginGate:
+    """The UI's websocket (`/_event`, socket.io) opens only from this site or an allowed origin.
+
+    Browsers send cookies on a websocket handshake from any site and apply no CORS to it, so the origin is
+    checked here: the page's own origin (its Host), `allowed_origins()`, or the dev frontend Reflex runs
+    on another port. An accepted handshake reaches socket.io without its Origin header: its own list is
+    static and would refuse this site reached under another name (a LAN address) — the check is done."""
+
+    def __init__(self, app: ASGIApp, path: str = "/_event"):
+        self.app = app
+        self.path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket") or not scope["path"].startswith(self.path):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        origin = headers.get("origin")
+        if origin is not None:
+            if not _origin_allowed(origin.rstrip("/").lower(), headers):
+                log.warning("websocket_origin_refused", origin=origin[:200])
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 1008})
+                else:
+                    await _error(403, "origin_refused", "this page may not connect from another site")(
+                        scope, receive, send)
+                return
+            scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k != b"origin"]}
+        await self.app(scope, receive, send)
+
+
+def _origin_allowed(origin: str, headers: Headers) -> bool:
+    hosts = {headers.get("host", ""), headers.get("x-forwarded-host", "").split(",")[0].strip()} - {""}
+    if any(origin in (f"http://{h}".lower(), f"https://{h}".lower()) for h in hosts):
+        return True
+    return origin in allowed_origins() or origin == _dev_frontend_origin()
+
+
+def _dev_frontend_origin() -> str:
+    """Where Reflex serves the UI when that is not this port (dev mode, the browser tests' harness)."""
+    from reflex.config import get_config  # the UI's config: read only when a socket opens
+
+    return _origin_of(get_config().deploy_url or "")

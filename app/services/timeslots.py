@@ -15,13 +15,14 @@ from models import Channel, PostTarget, TimeSlot
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 QUEUE_HORIZON_DAYS = 7 * 26  # half a year of slots is searched before "the queue is full"
+ZONE_MAX = 64  # the longest IANA name is 32; more is not a zone
 _TAKEN = ("scheduled", "queued", "publishing", "published", "retrying", "awaiting_approval", "unknown")
 
 
 def zone(name: str, field: str = "timezone") -> ZoneInfo:
     """The IANA zone `name`, or a ValidationFailed naming the field and an example."""
     try:
-        if not name or name != name.strip() or len(name) > 64:
+        if not name or name != name.strip() or len(name) > ZONE_MAX:
             raise ValueError(name)
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
