@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from limits import RateLimitItemPerMinute, storage, strategies
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.config import get_settings
 from app.services.errors import ErrorBody, Problem
@@ -60,7 +60,7 @@ def install(api: FastAPI, prefix: str = "/api") -> None:
     """Add the middleware. Starlette runs the last added first: headers wrap everything (429s too)."""
     settings = get_settings()
     api.add_middleware(
-        CORSMiddleware,
+        StrictCORSMiddleware,
         allow_origins=settings.cors_origin_list,
         allow_credentials=True,
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
@@ -226,3 +226,40 @@ def _dev_frontend_origin() -> str:
     from reflex.config import get_config  # the UI's config: read only when a socket opens
 
     return _origin_of(get_config().deploy_url or "")
+
+
+class StrictCORSMiddleware(CORSMiddleware):
+    """Starlette's CORS, except that an origin it does not allow gets no CORS header at all (Starlette
+    sends `Access-Control-Allow-Credentials: true` to any origin; harmless without Allow-Origin, but a
+    scanner, and the issue, read it as an open door)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        origin = Headers(scope=scope).get("origin") if scope["type"] == "http" else None
+        if origin is not None and not self.is_allowed_origin(origin):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+class ForeignOriginFilter:
+    """The outermost layer of the whole port (UI, websocket, API): Reflex wraps everything in CORS layers
+    of its own (from `cors_allowed_origins`, with credentials); whatever they add, a response to an origin
+    that is neither this site nor allowed carries no Access-Control-* header."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = Headers(scope=scope) if scope["type"] == "http" else None
+        origin = headers.get("origin") if headers is not None else None
+        if headers is None or origin is None or _origin_allowed(origin.rstrip("/").lower(), headers):
+            await self.app(scope, receive, send)
+            return
+
+        async def without_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [(k, v) for k, v in message.get("headers", [])
+                                                   if not k.lower().startswith(b"access-control-")]}
+            await send(message)
+
+        await self.app(scope, receive, without_cors)
