@@ -4,7 +4,7 @@ import reflex as rx
 from starlette.types import ASGIApp
 
 from app.api.main import create_api
-from app.api.security import ForeignOriginFilter
+from app.api.security import OriginPolicy
 from app.pages import routes
 from app.pages.account import account_page
 from app.pages.analytics import analytics_page
@@ -54,10 +54,10 @@ def _ready_marker(stateful: bool) -> rx.Component | None:
 
 
 class QuillcastApp(rx.App):
-    """Reflex's app inside one outer layer: no CORS header answers a foreign origin (app/api/security.py)."""
+    """Reflex's app inside one outer layer that decides CORS for the whole port (app/api/security.py)."""
 
     def __call__(self) -> ASGIApp:
-        return ForeignOriginFilter(super().__call__())
+        return OriginPolicy(super().__call__())
 
 
 app = QuillcastApp(api_transformer=create_api(), extra_app_wraps={(3, "ReadyMarker"): _ready_marker},

@@ -13,7 +13,7 @@ import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from limits import RateLimitItemPerMinute, storage, strategies
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
@@ -41,6 +41,7 @@ APP_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval';
            "form-action 'self'")
 EXEMPT_FROM_RATE_LIMIT = ("/api/health", "/api/ready")
 HSTS = "max-age=63072000; includeSubDomains"
+PREFLIGHT_METHODS = "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -241,10 +242,14 @@ class StrictCORSMiddleware(CORSMiddleware):
         await super().__call__(scope, receive, send)
 
 
-class ForeignOriginFilter:
-    """The outermost layer of the whole port (UI, websocket, API): Reflex wraps everything in CORS layers
-    of its own (from `cors_allowed_origins`, with credentials); whatever they add, a response to an origin
-    that is neither this site nor allowed carries no Access-Control-* header."""
+class OriginPolicy:
+    """The outermost layer of the whole port (UI, websocket, API), where CORS is decided once.
+
+    Reflex wraps everything in CORS layers of its own, built at start from a fixed list; but the UI's own
+    dev frontend may be on a port known only later (dev mode, the browser tests' harness). Here: an
+    allowed origin (this site, `allowed_origins()`, the dev frontend) gets its preflight answered and
+    Allow-Origin + Allow-Credentials on every answer; any other origin gets no Access-Control-* header at
+    all, whatever an inner layer added."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -252,14 +257,31 @@ class ForeignOriginFilter:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope) if scope["type"] == "http" else None
         origin = headers.get("origin") if headers is not None else None
-        if headers is None or origin is None or _origin_allowed(origin.rstrip("/").lower(), headers):
+        if headers is None or origin is None:
             await self.app(scope, receive, send)
             return
+        allowed = _origin_allowed(origin.rstrip("/").lower(), headers)
+        if allowed and scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
+            await PlainTextResponse("OK", headers={
+                **_allow(origin), "Access-Control-Allow-Methods": PREFLIGHT_METHODS,
+                "Access-Control-Allow-Headers": headers.get("access-control-request-headers", ""),
+                "Access-Control-Max-Age": "600"})(scope, receive, send)
+            return
 
-        async def without_cors(message: Message) -> None:
+        async def decided(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [(k, v) for k, v in message.get("headers", [])
-                                                   if not k.lower().startswith(b"access-control-")]}
+                kept = [(k, v) for k, v in message.get("headers", [])
+                        if allowed or not k.lower().startswith(b"access-control-")]
+                if allowed:
+                    kept = [(k, v) for k, v in kept if k.lower() not in (b"access-control-allow-origin",
+                                                                         b"access-control-allow-credentials")]
+                    kept += [(k.lower().encode(), v.encode()) for k, v in _allow(origin).items()]
+                message = {**message, "headers": kept}
             await send(message)
 
-        await self.app(scope, receive, without_cors)
+        await self.app(scope, receive, decided)
+
+
+def _allow(origin: str) -> dict[str, str]:
+    return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true",
+            "Vary": "Origin"}

@@ -187,3 +187,19 @@ def test_reflex_is_configured_from_the_same_origins(app_env):
     origins = list(get_config().cors_allowed_origins)
     assert "*" not in origins
     assert OWN_UI in origins and FOREIGN not in origins
+
+
+def test_the_dev_frontend_reflex_learns_late_is_allowed(port, monkeypatch):
+    """Dev mode (and the browser tests' harness) serve the UI on a port Reflex learns after start: its
+    uploads' preflight and its socket must pass, though Reflex's own CORS list was built before."""
+    from reflex.config import get_config
+
+    monkeypatch.setattr(get_config(), "deploy_url", "http://localhost:45678")
+    preflight = port.options("/_upload", headers={
+        "Origin": "http://localhost:45678", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "reflex-client-token"})
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "http://localhost:45678"
+    assert preflight.headers["access-control-allow-credentials"] == "true"
+    assert "reflex-client-token" in preflight.headers["access-control-allow-headers"]
+    assert _open_socket(port, "http://localhost:45678").startswith('0{"sid"')
