@@ -20,7 +20,7 @@ from app.cli import web_argv
 from tests.e2e.conftest import ROOT, screenshot, sign_in_as
 from tests.support import free_port
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]  # the first production build is slow
 # Collects every CSP violation the page reports, before any of its own scripts run.
 RECORD_VIOLATIONS = """
 window.__cspViolations = [];
@@ -51,19 +51,23 @@ def prod_url(app_env: dict[str, str]) -> Iterator[str]:
 
 def _wait_up(url: str, proc: subprocess.Popen, log: Path, timeout: float = 900) -> None:
     deadline = time.monotonic() + timeout
+    last = ""
     while time.monotonic() < deadline:
         assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
         try:
-            if httpx.get(url + "/signin", timeout=5).status_code == 200:
+            res = httpx.get(url + "/signin", timeout=5, follow_redirects=True)
+            if res.status_code == 200:
                 return
-        except httpx.HTTPError:
-            pass
+            last = f"{res.status_code} {res.text[:200]}"
+        except httpx.HTTPError as exc:
+            last = repr(exc)
         time.sleep(1)
-    pytest.fail("the production build did not come up:\n" + log.read_text(errors="replace")[-3000:])
+    pytest.fail(f"the production build did not come up ({last}):\n" + log.read_text(errors="replace")[-3000:])
 
 
 def test_pages_carry_the_policy_and_refuse_foreign_origins(prod_url):
-    res = httpx.get(prod_url + "/signin", headers={"Origin": "https://evil.example", "Cookie": "a=b"})
+    res = httpx.get(prod_url + "/signin", headers={"Origin": "https://evil.example", "Cookie": "a=b"},
+                    follow_redirects=True)
     assert res.status_code == 200 and "text/html" in res.headers["content-type"]
     csp = res.headers["content-security-policy"]
     assert "default-src 'self'" in csp and "script-src 'self'" in csp
