@@ -126,67 +126,68 @@ def guard_router(router: APIRouter) -> APIRouter:
 
 # --- the size ----------------------------------------------------------------------------------------
 class BodyTooLarge(HTTPException):
-    def __init__(self, limit: int):
-        super().__init__(413, too_large_message(limit))
+    def __init__(self, message: str):
+        super().__init__(413, message)
 
 
-def too_large_message(limit: int) -> str:
-    if limit == JSON_MAX_BYTES:
-        return (f"the request body has more than {limit:,} bytes (1 MiB), the most this API takes: send "
-                "less, e.g. fewer or shorter texts per request")
-    return (f"the upload has more than {limit:,} bytes, the most this endpoint takes: upload a smaller file "
-            "(split a CSV import into several files)")
+def too_large_message(file_limit: int | None) -> str:
+    if file_limit is None:
+        return (f"the request body has more than {JSON_MAX_BYTES:,} bytes (1 MiB), the most this API takes: "
+                "send less, e.g. fewer or shorter texts per request")
+    return (f"the upload is larger than this endpoint takes (a file of at most {file_limit:,} bytes): upload "
+            "a smaller file, or split a CSV import into several files")
 
 
 class BodyLimit:
     """413 for a body over the route's limit, by Content-Length and by the bytes that arrive."""
 
-    def __init__(self, app: ASGIApp, prefix: str, uploads: dict[str, int], default: int = JSON_MAX_BYTES):
+    def __init__(self, app: ASGIApp, prefix: str, uploads: dict[str, int]):
         self.app = app
         self.prefix = prefix
-        self.default = default
         self.uploads = [(re.compile("^" + re.sub(r"\{[^/]+\}", "[^/]+", path) + "$"), n)
                         for path, n in uploads.items()]
 
-    def limit_for(self, path: str) -> int:
-        return next((n + MULTIPART_ROOM for pattern, n in self.uploads if pattern.match(path)), self.default)
+    def limits_for(self, path: str) -> tuple[int, int | None]:
+        """(body limit, the file's own limit for an upload route)."""
+        file_limit = next((n for pattern, n in self.uploads if pattern.match(path)), None)
+        return (JSON_MAX_BYTES if file_limit is None else file_limit + MULTIPART_ROOM), file_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
             await self.app(scope, receive, send)
             return
-        limit = self.limit_for(scope["path"])
+        limit, file_limit = self.limits_for(scope["path"])
+        message = too_large_message(file_limit)
         length = Headers(scope=scope).get("content-length", "")
         if length.isdigit() and int(length) > limit:
-            await _refuse(limit)(scope, receive, send)
+            await _refuse(message)(scope, receive, send)
             return
         received = 0
         started = False
 
         async def counted() -> Message:
             nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
+            event = await receive()
+            if event["type"] == "http.request":
+                received += len(event.get("body", b""))
                 if received > limit:
-                    raise BodyTooLarge(limit)  # FastAPI re-raises HTTPExceptions: the 413 handler answers
-            return message
+                    raise BodyTooLarge(message)  # FastAPI re-raises HTTPExceptions: the 413 handler answers
+            return event
 
-        async def watched(message: Message) -> None:
+        async def watched(event: Message) -> None:
             nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+            started = started or event["type"] == "http.response.start"
+            await send(event)
 
         try:
             await self.app(scope, counted, watched)
         except BodyTooLarge:
             if started:
                 raise
-            await _refuse(limit)(scope, receive, send)
+            await _refuse(message)(scope, receive, send)
 
 
-def _refuse(limit: int) -> ASGIApp:
-    message = too_large_message(limit)
+def _refuse(message: str) -> ASGIApp:
     return error_response(413, ErrorBody("payload_too_large", message, [Problem(None, message,
                                                                                  "payload_too_large")]),
                           {"Connection": "close"})

@@ -100,8 +100,10 @@ def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
     if not data.strip():
         raise _refuse("the file is empty: it needs a header row (date,time,channel,text) and one row per "
                       "post")
-    # NULs in the header row (or a UTF-16 mark) mean a UTF-16 or binary file; one in a cell is that row's.
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data.split(b"\n", 1)[0]:
+    # NULs in the header row, in a file that is not UTF-8, or a UTF-16 mark: a UTF-16 or binary file.
+    # A NUL in a cell of a UTF-8 file is that row's problem (named there).
+    if b"\x00" in data and (data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data.split(b"\n", 1)[0]
+                            or not _is_utf8(data)):
         raise _refuse("this is not a CSV text file (it contains binary data); in your spreadsheet choose "
                       "File → Save as / Download → CSV (UTF-8)")
     try:
@@ -136,6 +138,14 @@ def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
         raise _refuse(f"the file has {len(rows)} posts; at most {MAX_ROWS} per import — split it into "
                       "several files")
     return rows
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _limited(reader: Any) -> Any:
