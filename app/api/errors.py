@@ -1,4 +1,5 @@
-"""The one error body of the API, as OpenAPI documents it and as the handlers send it."""
+"""The one error body of the API (`ErrorBody`: {code, message, problems: [{field, message, code}]}), as
+OpenAPI documents it on every operation and as the handlers send it."""
 
 from __future__ import annotations
 
@@ -9,27 +10,10 @@ from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from app.services.errors import DomainError, ErrorBody, Problem, RateLimited
 from app.services.inputs import safe_text
-
-
-class ProblemOut(BaseModel):
-    field: str | None = Field(description="the field at fault (`rows[3].date`, `targets.0.text`), or null")
-    message: str = Field(description="what is wrong and what to do, in words a person can act on")
-    code: str = Field(description="a stable machine-readable reason, e.g. `validation_failed`")
-
-
-class ErrorOut(BaseModel):
-    """Every 4xx answer: what went wrong, and each problem with the field it concerns."""
-
-    code: str = Field(description="`not_authenticated`, `forbidden`, `not_found`, `conflict`, "
-                                  "`payload_too_large`, `validation_failed`, `rate_limited`, ...")
-    message: str
-    problems: list[ProblemOut]
-
 
 _WHEN = {
     400: "the request could not be read (e.g. a broken multipart body)",
@@ -43,8 +27,10 @@ _WHEN = {
     429: "too many requests: wait the seconds in Retry-After",
 }
 # Listed on every operation (FastAPI adds 422 itself where parameters exist; ours replaces its schema).
+# The model is the one error body the handlers send (`ErrorBody`: code, message, problems with field,
+# message and code), so a route that names it for its own answers shares the same schema.
 RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorOut, "description": when} for status, when in _WHEN.items()
+    status: {"model": ErrorBody, "description": when} for status, when in _WHEN.items()
 }
 
 

@@ -99,7 +99,7 @@ def _route_template(request: Request) -> str:
 
 
 def _install_error_handlers(api: FastAPI) -> None:
-    """Every 4xx has one shape: {code, message, problems: [{field, message, code}]} (errors.ErrorOut)."""
+    """Every 4xx has one shape, ErrorBody: {code, message, problems: [{field, message, code}]}."""
     api.add_exception_handler(DomainError, errors.domain_error)
     api.add_exception_handler(RequestValidationError, errors.invalid_request)
     api.add_exception_handler(HTTPException, errors.http_error)

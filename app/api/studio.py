@@ -10,9 +10,9 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from app.api.deps import ServiceSessionDep, SessionDep, WorkspaceContext, require
-from app.api.errors import ErrorOut
 from app.core.config import get_settings
 from app.services import assist, ical, ideas, links, snippets
+from app.services.errors import ErrorBody
 
 router = APIRouter(tags=["studio"])
 public = APIRouter(include_in_schema=False)
@@ -126,7 +126,7 @@ class AssistOut(BaseModel):
 
 
 @router.post(f"{WS}/assist", response_model=AssistOut, responses={
-    503: {"model": ErrorOut, "description": "AI assist is off on this instance, or its endpoint failed; "
+    503: {"model": ErrorBody, "description": "AI assist is off on this instance, or its endpoint failed; "
                                             "the message says how to enable or retry it"}})
 def run_assist(body: AssistIn, ctx: Writer) -> AssistOut:
     """AI assist through the configured OpenAI-compatible endpoint (503 with how to enable it when off)."""

@@ -10,10 +10,9 @@ from fastapi.testclient import TestClient
 
 from app.api import guard
 from app.api.main import create_api
-from app.core import queue
+from app.core import db, queue
 from app.core.config import get_settings
-from app.core.security import create_access_token
-from app.services import ideas, snippets
+from app.services import ideas, snippets, tokens
 from app.services.errors import ValidationFailed
 from tests.factories import make_channel, make_target, make_user, make_workspace
 
@@ -36,7 +35,9 @@ def api(app_env, monkeypatch):
 def owner(session):
     user = make_user(session)
     ws = make_workspace(session, owner=user)
-    return ws, {"Authorization": f"Bearer {create_access_token(user.id)}"}, user
+    with db.session_scope() as s:  # a token of a real sign-in (a refresh family), as an API client has
+        access = tokens.issue(s, user.id).access_token
+    return ws, {"Authorization": f"Bearer {access}"}, user
 
 
 def _refused(res, field: str, *, code: str = "invalid_text") -> None:

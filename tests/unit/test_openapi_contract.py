@@ -25,14 +25,16 @@ def test_every_operation_lists_every_error_answer_with_the_error_body(spec):
     missing = {
         name: [s for s in ERRORS if
                op["responses"].get(s, {}).get("content", {}).get("application/json", {}).get("schema")
-               != {"$ref": "#/components/schemas/ErrorOut"}]
+               != {"$ref": "#/components/schemas/ErrorBody"}]
         for name, op in _operations(spec)
     }
     missing = {name: codes for name, codes in missing.items() if codes}
     assert not missing, missing
     assert len(list(_operations(spec))) > 80  # the whole API, not a corner of it
-    body = spec["components"]["schemas"]["ErrorOut"]
-    assert set(body["required"]) == {"code", "message", "problems"}
+    body = spec["components"]["schemas"]["ErrorBody"]
+    assert set(body["properties"]) == {"code", "message", "problems"}
+    problem = spec["components"]["schemas"]["Problem"]
+    assert set(problem["properties"]) == {"field", "message", "code"}
     assert "HTTPValidationError" not in spec["components"]["schemas"]  # FastAPI's own shape is never sent
 
 
