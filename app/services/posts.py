@@ -16,7 +16,7 @@ from typing import Literal
 from sqlmodel import Session, select
 
 from app.core import queue
-from app.services import approval_notices, audit, publishing, timeslots, usage, webhooks
+from app.services import approval_notices, audit, inputs, publishing, timeslots, usage, webhooks
 from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.services.post_queries import list_posts, list_targets, post_detail, post_version
 from app.services.post_rules import (
@@ -64,6 +64,7 @@ __all__ = [
     "validate_for_networks",
 ]
 
+MAX_COMMENT = 5000  # a reviewer's request for changes
 _EDITABLE = ("draft", "changes_requested", "awaiting_approval", "scheduled")
 _UNSTARTED_TARGETS = ("draft", "awaiting_approval", "scheduled")
 _CANCELLABLE_TARGETS = ("draft", "awaiting_approval", "scheduled", "queued", "retrying", "unknown", "failed")
@@ -300,6 +301,14 @@ def _plan_series(
         or post.occurrence not in (None, 1)
     ):
         return
+    try:
+        last = local_time + timedelta(days=post.repeat_every_days * (post.repeat_times - 1))
+        too_late = inputs.moment_problem(last)
+    except OverflowError:
+        too_late = "is out of range"
+    if too_late:
+        raise ValidationFailed(f"repeat_times: the last copy would fall in a year that {too_late}; repeat "
+                               "fewer times or less often", field="repeat_times")
     post.series_id, post.occurrence = post.id, 1
     # Rescheduling the first post re-plans the copies that have not started.
     for copy in session.exec(select(Post).where(Post.series_id == post.id, Post.id != post.id)).all():
@@ -522,7 +531,7 @@ def request_changes(session: Session, actor: uuid.UUID, post_id: uuid.UUID, comm
     _require_awaiting_approval(post)
     if not comment or not comment.strip():
         raise ValidationFailed("say what should change, so the author knows what to do", field="comment")
-    if len(comment) > 5000:
+    if len(comment) > MAX_COMMENT:
         raise ValidationFailed("keep the comment under 5000 characters", field="comment")
     for t in _targets(session, post.id):
         if t.status == "awaiting_approval":
