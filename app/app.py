@@ -1,8 +1,10 @@
 """The Reflex app: registers pages and mounts the API, nothing more."""
 
 import reflex as rx
+from starlette.types import ASGIApp
 
 from app.api.main import create_api
+from app.api.security import OriginPolicy
 from app.pages import routes
 from app.pages.account import account_page
 from app.pages.analytics import analytics_page
@@ -58,8 +60,17 @@ ICONS = [  # assets/: the SVG for browsers that take it, the .ico for the rest (
     rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
     rx.el.link(rel="icon", href="/favicon.ico", sizes="32x32"),
 ]
-app = rx.App(api_transformer=create_api(), extra_app_wraps={(3, "ReadyMarker"): _ready_marker},
-             stylesheets=["/toasts.css", "/shell.css"], head_components=ICONS)
+
+
+class QuillcastApp(rx.App):
+    """Reflex's app inside one outer layer that decides CORS for the whole port (app/api/security.py)."""
+
+    def __call__(self) -> ASGIApp:
+        return OriginPolicy(super().__call__())
+
+
+app = QuillcastApp(api_transformer=create_api(), extra_app_wraps={(3, "ReadyMarker"): _ready_marker},
+                   stylesheets=["/toasts.css", "/shell.css"], head_components=ICONS)
 app.add_page(home_page, route=routes.HOME, title="Quillcast", on_load=HomeState.go_home)
 app.add_page(status_page, route=routes.STATUS, title="Quillcast — status",
              on_load=[StatusState.refresh, HealthState.open])

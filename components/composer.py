@@ -26,35 +26,46 @@ def network_tag(network: rx.Var) -> rx.Component:
     )
 
 
+def _loading_channels() -> rx.Component:
+    return rx.hstack(rx.spinner(size="2"), rx.text("Loading channels…", size="2", color_scheme="gray"),
+                     align="center", spacing="2", role="status", min_height="24px")
+
+
 def channel_picker(channels: rx.Var, selected: rx.Var, on_toggle: Callable[..., Any],
-                   errors: Any) -> rx.Component:
+                   errors: Any, loaded: rx.Var) -> rx.Component:
+    """The workspace's channels to post to; until they are read it says so (an empty list then means
+    "not read yet", not "none connected")."""
     return rx.vstack(
         rx.heading("Channels", size="3", as_="h2"),
         rx.cond(
-            channels.length() > 0,
-            rx.flex(
-                rx.foreach(
-                    channels,
-                    lambda ch: rx.el.label(
-                        rx.hstack(
-                            rx.checkbox(
-                                checked=selected.contains(ch["id"]),
-                                on_change=lambda v: on_toggle(ch["id"], v),
-                                aria_label=ch["name"],
+            loaded,
+            rx.cond(
+                channels.length() > 0,
+                rx.flex(
+                    rx.foreach(
+                        channels,
+                        lambda ch: rx.el.label(
+                            rx.hstack(
+                                rx.checkbox(
+                                    checked=selected.contains(ch["id"]),
+                                    on_change=lambda v: on_toggle(ch["id"], v),
+                                    aria_label=ch["name"],
+                                ),
+                                network_tag(ch["network"]),
+                                rx.text(ch["name"], size="2"),
+                                align="center",
+                                spacing="2",
                             ),
-                            network_tag(ch["network"]),
-                            rx.text(ch["name"], size="2"),
-                            align="center",
-                            spacing="2",
+                            style={"cursor": "pointer"},
                         ),
-                        style={"cursor": "pointer"},
                     ),
+                    wrap="wrap",
+                    spacing="4",
                 ),
-                wrap="wrap",
-                spacing="4",
+                rx.callout("This workspace has no connected channels yet: an admin connects them first.",
+                           icon="info", width="100%"),
             ),
-            rx.callout("This workspace has no connected channels yet: an admin connects them first.",
-                       icon="info", width="100%"),
+            _loading_channels(),
         ),
         field_error(errors, "targets"),
         spacing="2",
@@ -72,8 +83,11 @@ def _preview(card: rx.Var) -> rx.Component:
     )
 
 
-def variant_card(card: rx.Var, on_edit: Callable[..., Any], on_reset: Callable[..., Any]) -> rx.Component:
-    """One channel's own text (inherits the base text until edited), its counter, problems and preview."""
+def variant_card(card: rx.Var, on_edit: Callable[..., Any], on_reset: Callable[..., Any],
+                 show_problems: rx.Var | bool = True) -> rx.Component:
+    """One channel's own text (inherits the base text until edited), its counter, problems and preview.
+    `show_problems`: false while nobody touched the form (an empty text is no mistake yet)."""
+    problems = rx.Var.create(show_problems) & (card.problems.length() > 0)
     field_id = "variant-" + card.channel_id.to(str)
     return rx.card(
         rx.vstack(
@@ -97,7 +111,7 @@ def variant_card(card: rx.Var, on_edit: Callable[..., Any], on_reset: Callable[.
                 debounce_timeout=400,
                 rows="4",
                 width="100%",
-                aria_invalid=rx.cond(card.problems.length() > 0, "true", "false"),
+                aria_invalid=rx.cond(problems, "true", "false"),
             ),
             rx.hstack(
                 rx.cond(card.own,
@@ -111,8 +125,10 @@ def variant_card(card: rx.Var, on_edit: Callable[..., Any], on_reset: Callable[.
                 width="100%",
                 align="center",
             ),
-            rx.foreach(card.problems,
-                       lambda p: rx.text(p, color_scheme="red", size="2", role="alert")),
+            rx.cond(problems,
+                    rx.foreach(card.problems,
+                               lambda p: rx.text(p, color_scheme="red", size="2", role="alert")),
+                    rx.fragment()),
             _preview(card),
             spacing="2",
             width="100%",

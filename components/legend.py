@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.services.calendar import STATUS_COLOURS
+from app.services.calendar import STATUS_COLOURS, STATUS_ICONS
 
 LEGEND = [("scheduled", "Scheduled"), ("awaiting_approval", "Awaiting approval"),
           ("publishing", "Publishing"),
@@ -43,18 +43,24 @@ def swatch(colour: str) -> rx.Component:
                   aria_hidden="true")
 
 
+def status_icon(status: str) -> rx.Component:
+    """A status's icon in its colour, as the calendar draws it inside events (decorative beside its word)."""
+    return rx.icon(STATUS_ICONS[status].replace("-", "_"), size=13, stroke_width=3,
+                   color=STATUS_COLOURS[status], aria_hidden="true", flex_shrink="0")
+
+
 def legend() -> rx.Component:
     return rx.flex(
-        *[rx.hstack(swatch(STATUS_COLOURS[s]), rx.text(label, size="1"), spacing="1", align="center",
-                    role="listitem")
+        *[rx.hstack(status_icon(s), rx.text(label, size="1"), spacing="1", align="center", role="listitem")
           for s, label in LEGEND],
         wrap="wrap", spacing="3", role="list", aria_label="Status colours",
     )
 
 
 def status_badge(status: rx.Var, colour: rx.Var) -> rx.Component:
-    """A status in its calendar colour (text stays readable in light and dark mode)."""
+    """A status with its icon in its calendar colour (text stays readable in light and dark mode)."""
+    icon = rx.match(status, *[(s, status_icon(s)) for s in STATUS_ICONS], swatch(colour))
     return rx.badge(
-        rx.hstack(swatch(colour), rx.text(status.to(str).replace("_", " ")), spacing="1", align="center"),
+        rx.hstack(icon, rx.text(status.to(str).replace("_", " ")), spacing="1", align="center"),
         variant="surface", color_scheme="gray", high_contrast=True, size="2",
     )

@@ -18,18 +18,18 @@ from reflex_components_sonner.toast import ToastAction
 from sqlmodel import Session
 
 from app.core.config import get_settings
-from app.core.db import session_scope, user_claims
 from app.services import calendar as calendar_service
-from app.services import channels, ical, posts, sessions, workspaces
+from app.services import channels, ical, posts, workspaces
 from app.services.errors import DomainError
-from components.calendar import revert_drop
+from components.calendar import revert_drop, scroll_to
 from state.auth import AuthState
-from state.post_detail import _client_connected
+from state.live import client_connected, count_mount, unasked
 from state.workspace import WorkspaceState
 
 logger = logging.getLogger(__name__)
 ALL = "all"
 DAY_LIMIT = 4  # a month-view day with more posts shows the first few and one "+N more" summary
+SUMMARISED_VIEWS = ("dayGridMonth", "listMonth")  # a month: crowded days as "+N more"
 WATCH_SECONDS = 3.0  # how often the open calendar asks whether its range changed (one indexed query)
 STATUS_FILTERS = ["scheduled", "awaiting_approval", "publishing", "published", "failed", "unknown",
                   "draft", "cancelled"]
@@ -78,17 +78,6 @@ def _summarised(placed: list[Placed]) -> list[dict[str, Any]]:
     return out
 
 
-def _unasked(session_token: str, user_id: str, workspace_id: str, fn: Any) -> Any:
-    """fn(session, user id, workspace id) for work the person did not ask for (the live watch): the
-    session must still be live, but is not marked as used, so an open calendar does not keep an idle
-    session alive (nor count its person as active)."""
-    if not user_id or not sessions.is_live(sessions.session_id_of(session_token)):
-        raise DomainError("your session ended: sign in again")
-    uid, wid = uuid.UUID(user_id), uuid.UUID(workspace_id)
-    with session_scope(user_claims(uid)) as session:
-        return fn(session, uid, wid)
-
-
 class HomeState(AuthState):
     @rx.event
     def go_home(self):  # type: ignore[no-untyped-def]
@@ -123,9 +112,7 @@ class CalendarState(WorkspaceState):
     _shown: str = ""  # what `events` was read for (workspace, range, view, filters) since the page opened
     _seen: str = ""  # the range's version (calendar_service.version) when `events` was read
     _watch: str = ""  # the live watch that may run: a new one (page shown again) retires the old one
-    # How many times the calendar is mounted on the connection `_mounted_on` (the watch runs while > 0).
-    # Counted, not a flag: React's development mode mounts, unmounts and mounts again at once, and the
-    # watch's start (a background event) and `leave` can reach the state in any order.
+    # How many times the calendar is mounted on the connection `_mounted_on` (state.live.count_mount)
     _mounted: int = 0
     _mounted_on: str = ""
 
@@ -167,8 +154,23 @@ class CalendarState(WorkspaceState):
         if self._key() == self._shown:
             # A reloaded page: `open` has just read this range (it must, in case the workspace changed)
             # and the calendar, mounting, asks for the same range again.
+            return self._scroll()
+        failed = await self._query()
+        return failed if failed is not None else self._scroll()
+
+    def _scroll(self) -> Any:
+        """A week or day opens at the current time when it shows today, else at its first post (an hour
+        before, so that what comes just before shows too); FullCalendar alone opens every one at 06:00."""
+        if not self.view.startswith("timeGrid") or not self.range_start:
             return None
-        return await self._query()
+        now = datetime.now(UTC)
+        if _moment(self.range_start) <= now < _moment(self.range_end):
+            at = now
+        elif self._placed:
+            at = _moment(self._placed[0].start)
+        else:
+            return None
+        return scroll_to(f"{max(at.astimezone(ZoneInfo(self.workspace_timezone)).hour - 1, 0):02d}:00:00")
 
     @rx.event
     async def set_channel_filter(self, value: str):  # type: ignore[no-untyped-def]
@@ -208,7 +210,7 @@ class CalendarState(WorkspaceState):
                         calendar_service.events(s, u, w, start, end, **kwargs))
 
             seen, found = await (
-                asyncio.to_thread(_unasked, self.session_token, self._user_id, self._workspace_id, read)
+                asyncio.to_thread(unasked, self.session_token, self._user_id, self._workspace_id, read)
                 if live else self.run(read))
         except (DomainError, ValueError) as exc:
             return None if live else rx.toast.error(str(exc))
@@ -230,10 +232,10 @@ class CalendarState(WorkspaceState):
         async with self:
             self._watch = mine
             token = self.router.session.client_token
-            self._count_mount(+1)
+            count_mount(self, +1)
         while True:
             await asyncio.sleep(WATCH_SECONDS)
-            if not _client_connected(token):
+            if not client_connected(token):
                 return
             async with self:
                 if self._watch != mine or self._mounted <= 0:
@@ -245,7 +247,7 @@ class CalendarState(WorkspaceState):
             try:
                 start, end = _moment(ranged[0]), _moment(ranged[1])
                 now = await asyncio.to_thread(
-                    _unasked, *ids, lambda s, u, w: calendar_service.version(s, u, w, start, end))  # noqa: B023
+                    unasked, *ids, lambda s, u, w: calendar_service.version(s, u, w, start, end))  # noqa: B023
             except (DomainError, ValueError):
                 return  # signed out, or no longer a member: the next page load says so
             except Exception:  # noqa: BLE001 - a database hiccup: the page stays as it is, the next check retries
@@ -265,13 +267,7 @@ class CalendarState(WorkspaceState):
     @rx.event
     def leave(self):  # type: ignore[no-untyped-def]
         """The calendar left the screen: its watch stops."""
-        self._count_mount(-1)
-
-    def _count_mount(self, change: int) -> None:
-        connection = self.router.session.session_id
-        if connection != self._mounted_on:  # a new connection (a reloaded tab: its old page never left)
-            self._mounted, self._mounted_on = 0, connection
-        self._mounted += change
+        count_mount(self, -1)
 
     def _key(self) -> str:
         return "|".join((self._workspace_id, self.range_start, self.range_end, self.view, self.channel_filter,
@@ -285,7 +281,7 @@ class CalendarState(WorkspaceState):
         if that was the only change (no crowded day's count changed, no other channel of the post moved),
         nothing is sent, sparing the browser a redraw of the whole month. A `live` read that changes
         nothing drawn (a target hidden in a crowded day, or filtered out) sends nothing either."""
-        events = _summarised(placed) if self.view == "dayGridMonth" else [dict(p.event) for p in placed]
+        events = _summarised(placed) if self.view in SUMMARISED_VIEWS else [dict(p.event) for p in placed]
         drawn = _canonical(events)
         if live and drawn == self._drawn:
             return

@@ -63,6 +63,10 @@ class Part:
 
 class ComposeState(OnceForm, WorkspaceState):
     channels: list[dict[str, str]] = []
+    channels_loaded: bool = False  # until then the picker says it is loading, not "no channels"
+    # The person typed, chose or tried to save (or opened a post or an idea with text): only then are
+    # the networks' objections shown; an untouched form shows no error.
+    touched: bool = False
     selected: list[str] = []
     body: str = ""
     variants: dict[str, str] = {}  # channel id -> its own text; absent = inherits the base text
@@ -102,6 +106,7 @@ class ComposeState(OnceForm, WorkspaceState):
         if redirect is not None:
             return redirect
         self.channels, self.selected, self.variants, self.cards, self.errors = [], [], {}, [], {}
+        self.channels_loaded, self.touched = False, False
         self.thread, self.thread_network = [], ""
         self.body, self.post_id, self.post_status, self.approval_comment = "", "", "", ""
         self.review_comment, self.saved_label, self.busy, self._version = "", "", False, ""
@@ -114,6 +119,8 @@ class ComposeState(OnceForm, WorkspaceState):
         except DomainError as exc:
             self.errors = field_errors(exc)
             return None
+        finally:
+            self.channels_loaded = True
         self._channel_settings = {str(c["id"]): c.pop("settings") for c in chans}
         self.channels = [{k: str(v) for k, v in c.items()} for c in chans]
         self.snippets = await self.run(compose.snippet_choices)
@@ -129,7 +136,7 @@ class ComposeState(OnceForm, WorkspaceState):
         elif idea_id:
             try:
                 self.body = await self.run(compose.idea_text, uuid.UUID(idea_id))
-                self._idea_id = idea_id
+                self._idea_id, self.touched = idea_id, True
             except (DomainError, ValueError) as exc:
                 self.errors = field_errors(exc) if isinstance(exc, DomainError) else {
                     "form": "this idea does not exist (any more)"}
@@ -145,6 +152,7 @@ class ComposeState(OnceForm, WorkspaceState):
             self.errors = field_errors(exc) if isinstance(exc, DomainError) else {"form": "post not found"}
             return
         self.post_id, self.body, self.post_status = data["id"], data["body"], data["status"]
+        self.touched = True
         self.approval_comment, self._version = data["approval_comment"], data["updated_at"]
         self.selected = list(data["targets"])
         self.variants = {cid: v for cid, v in data["targets"].items() if v is not None}
@@ -195,6 +203,7 @@ class ComposeState(OnceForm, WorkspaceState):
     # --- editing ---------------------------------------------------------------------------------------
     def _edited(self):  # type: ignore[no-untyped-def]
         self._edit_seq += 1
+        self.touched = True
         self.saved_label = "Unsaved changes"
         return ComposeState.autosave_after_idle(self._edit_seq)
 
@@ -233,7 +242,7 @@ class ComposeState(OnceForm, WorkspaceState):
     async def handle_upload(self, files: list[rx.UploadFile]):  # type: ignore[no-untyped-def]
         """Each dropped or picked file is checked and stored by the media service; a refused file is
         named in the message under the drop zone, the others are attached."""
-        self.uploading = True
+        self.uploading, self.touched = True, True
         self.errors = {k: v for k, v in self.errors.items() if k != "media"}
         yield
         refused: list[str] = []
@@ -352,7 +361,7 @@ class ComposeState(OnceForm, WorkspaceState):
     async def save_draft(self, nonce: str):  # type: ignore[no-untyped-def]
         if not self._take(nonce, self.busy):
             return
-        self.busy, self.errors = True, {}
+        self.busy, self.errors, self.touched = True, {}, True
         yield
         ok = await self._save()
         self._done()
@@ -392,7 +401,7 @@ class ComposeState(OnceForm, WorkspaceState):
     async def schedule(self, nonce: str):  # type: ignore[no-untyped-def]
         if not self._take(nonce, self.busy):
             return
-        self.busy, self.errors = True, {}
+        self.busy, self.errors, self.touched = True, {}, True
         yield
         await self._then("schedule")
         self._done()
@@ -404,7 +413,7 @@ class ComposeState(OnceForm, WorkspaceState):
     async def publish_now(self, nonce: str):  # type: ignore[no-untyped-def]
         if not self._take(nonce, self.busy):
             return
-        self.busy, self.errors = True, {}
+        self.busy, self.errors, self.touched = True, {}, True
         yield
         await self._then("publish")
         self._done()

@@ -1,9 +1,10 @@
-"""One post: each target's state, every publish attempt, the actions that fit, live while publishing."""
+"""One post: each target's state, every publish attempt, and the actions that fit; live while on screen."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import time
 import uuid
 from datetime import datetime
@@ -15,12 +16,18 @@ import reflex as rx
 from app.services import compose, engagement, posts
 from app.services.calendar import NETWORK_LABELS, STATUS_COLOURS
 from app.services.errors import DomainError
+from state.live import client_connected, count_mount, unasked
 from state.workspace import WorkspaceState
 
-LIVE = ("queued", "publishing", "retrying")  # states that change without the user doing anything
-UNSTARTED = ("draft", "scheduled")  # a post whose every target is here can still go out at once
-POLL_SECONDS = 2.0
-POLL_FOR_SECONDS = 180.0
+logger = logging.getLogger(__name__)
+LIVE = ("queued", "publishing", "retrying")  # on its way: changes without anybody doing anything
+# How often the open page asks whether the post changed (one small query): often while a target is on
+# its way or due soon, so that a change shows within a second; less often for a post that waits.
+FAST_SECONDS = 0.5
+SLOW_SECONDS = 3.0
+SOON_SECONDS = 120.0
+# compatibility: state.workspace_settings imports the tab check from here
+_client_connected = client_connected
 
 
 @dataclasses.dataclass
@@ -44,8 +51,7 @@ class TargetView:
     last_error: str = ""
     text: str = ""
     can_retry: bool = False
-    can_cancel: bool = False
-    is_unknown: bool = False
+    can_resolve: bool = False  # unknown: publish anyway, or mark as posted
     # The latest engagement snapshot ("" when none was taken yet): counts, and when they were read.
     likes: str = ""
     reposts: str = ""
@@ -74,13 +80,21 @@ class PostDetailState(WorkspaceState):
     post_status: str = ""
     targets: list[TargetView] = []
     not_found: str = ""
-    live: bool = False
+    live: bool = False  # a target is on its way (queued, publishing, retrying)
     busy: bool = False
+    # what the post can go through now, as the posts service says (roles are checked in the page)
     can_publish_now: bool = False
+    can_edit: bool = False
+    can_cancel: bool = False
+    some_published: bool = False  # then cancelling stops only the rest
     images: list[ImageView] = []
     _media: list[dict[str, str]] = []  # the post's image refs {id, alt}, as its targets hold them
     shown_post_id: str = ""
-    _polling: bool = False
+    _seen: str = ""  # the post's version (posts.post_version) when it was read
+    _due: float = 0.0  # when its earliest waiting target is due (epoch seconds; 0: none waits)
+    _watch: str = ""  # the live watch that may run: a new one (page shown again) retires the old one
+    _mounted: int = 0  # state.live.count_mount
+    _mounted_on: str = ""
 
     def _post_uuid(self) -> uuid.UUID | None:
         try:
@@ -94,9 +108,10 @@ class PostDetailState(WorkspaceState):
         if redirect is not None:
             return redirect
         self.targets, self.body, self.not_found, self.images = [], "", "", []
+        self.shown_post_id, self._seen = "", ""
         await self._load()
         await self._load_images()
-        return PostDetailState.poll if self.live else None
+        return None
 
     async def _load_images(self) -> None:
         """Thumbnails once per visit (the live refresh re-reads states, not pictures)."""
@@ -112,17 +127,21 @@ class PostDetailState(WorkspaceState):
             self.not_found = "This address does not name a post."
             return
         try:
-            detail = await self.run(lambda s, u, w: posts.post_detail(s, u, post_id))
-            numbers = await self.run(lambda s, u, w: engagement.latest_for_post(s, u, post_id))
+            found = await self.run(_reader(post_id))
         except DomainError as exc:
             self.not_found = f"This post cannot be shown: {exc}"
             self.targets = []
             return
+        self._show(post_id, *found)
+
+    def _show(self, post_id: uuid.UUID, version: str, detail: dict[str, Any],
+              numbers: dict[str, dict[str, Any]]) -> None:
         tz = ZoneInfo(self.workspace_timezone)
         self.body, self.post_status = str(detail["body"]), str(detail["status"])
+        statuses = [str(t["status"]) for t in detail["targets"]]
+        post_actions, target_actions = posts.allowed_actions(self.post_status, statuses)
         views = []
-        for t in detail["targets"]:
-            status = str(t["status"])
+        for t, status, actions in zip(detail["targets"], statuses, target_actions, strict=True):
             counts = numbers.get(str(t["id"]), {})
             views.append(TargetView(
                 id=str(t["id"]), channel=str(t.get("channel_name", "")),
@@ -131,9 +150,7 @@ class PostDetailState(WorkspaceState):
                 when=_label(t.get("published_at") or t.get("scheduled_at"), tz),
                 remote_url=str(t.get("remote_url") or ""), last_error=str(t.get("last_error") or ""),
                 text=str(t.get("text") or ""),
-                can_retry=status == "failed",
-                can_cancel=status in ("draft", "awaiting_approval", "scheduled", "queued", "retrying"),
-                is_unknown=status == "unknown",
+                can_retry="retry" in actions, can_resolve="mark_posted" in actions,
                 likes=_count(counts.get("likes")), reposts=_count(counts.get("reposts")),
                 replies=_count(counts.get("replies")), impressions=_count(counts.get("impressions")),
                 measured_at=_label(counts.get("taken_at"), tz),
@@ -149,10 +166,15 @@ class PostDetailState(WorkspaceState):
                 media.setdefault(str(ref.get("id", "")), {"id": str(ref.get("id", "")),
                                                           "alt": str(ref.get("alt", ""))})
         self._media = list(media.values())
-        self.live = any(v.status in LIVE for v in views)
-        self.shown_post_id = str(post_id)
-        self.can_publish_now = (self.post_status in UNSTARTED and bool(views)
-                                and all(v.status in UNSTARTED for v in views))
+        self.live = any(s in LIVE for s in statuses)
+        waiting = [t["scheduled_at"].timestamp() for t in detail["targets"]
+                   if t["status"] in ("scheduled", "awaiting_approval") and t.get("scheduled_at")]
+        self._due = min(waiting, default=0.0)
+        self.shown_post_id, self._seen = str(post_id), version
+        self.can_publish_now = "publish_now" in post_actions
+        self.can_edit = "edit" in post_actions
+        self.can_cancel = "cancel" in post_actions
+        self.some_published = "published" in statuses
 
     async def _act(self, fn: Any, done: str):  # type: ignore[no-untyped-def]
         if self.busy:
@@ -165,7 +187,7 @@ class PostDetailState(WorkspaceState):
             return rx.toast.error(str(exc))
         self.busy = False
         await self._load()
-        return [rx.toast.success(done), PostDetailState.poll]
+        return rx.toast.success(done)
 
     @rx.event
     async def retry(self, target_id: str):  # type: ignore[no-untyped-def]
@@ -199,35 +221,62 @@ class PostDetailState(WorkspaceState):
     async def mark_posted(self, target_id: str):  # type: ignore[no-untyped-def]
         return await self._resolve(target_id, "mark_posted", "Marked as posted.")
 
+    def _pause(self) -> float:
+        soon = self._due and self._due - time.time() < SOON_SECONDS
+        return FAST_SECONDS if self.live or soon else SLOW_SECONDS
+
     @rx.event(background=True)
-    async def poll(self):  # type: ignore[no-untyped-def]
-        """Refresh every 2 s while a target is publishing: at most 3 minutes, only while the tab is open."""
+    async def watch(self):  # type: ignore[no-untyped-def]
+        """While the post is on screen: ask often whether it changed (a target queued, publishing,
+        published, failed; a teammate's action) and only then read it again, so the states and the
+        actions follow the truth without a reload. Stops when the page is left (`leave`, or a newer
+        watch) or the tab is gone; checks the session without marking it used (state.live)."""
+        mine = uuid.uuid4().hex
         async with self:
-            if self._polling or not self.live:
-                return
-            self._polling = True
+            self._watch = mine
             token = self.router.session.client_token
-        try:
-            deadline = time.monotonic() + POLL_FOR_SECONDS
-            while time.monotonic() < deadline:
-                await asyncio.sleep(POLL_SECONDS)
-                if not _client_connected(token):
-                    return
-                async with self:
-                    await self._load()
-                    if not self.live:
-                        return
-        finally:
+            count_mount(self, +1)
+            pause = self._pause()
+        while True:
+            await asyncio.sleep(pause)
+            if not client_connected(token):
+                return
             async with self:
-                self._polling = False
+                if self._watch != mine or self._mounted <= 0:
+                    return
+                shown, seen, pause = self.shown_post_id, self._seen, self._pause()
+                ids = (self.session_token, self._user_id, self._workspace_id)
+            if not shown:
+                continue  # not read yet (or not found)
+            post_id = uuid.UUID(shown)
+            try:
+                now = await asyncio.to_thread(
+                    unasked, *ids, lambda s, u, w: posts.post_version(s, u, post_id))  # noqa: B023
+                if now == seen:
+                    continue
+                found = await asyncio.to_thread(unasked, *ids, _reader(post_id))
+            except DomainError:
+                return  # signed out, no longer a member, the post deleted: the next page load says so
+            except Exception:  # noqa: BLE001 - a database hiccup: the page stays as it is, the next check retries
+                logger.warning("post watch: reading the post failed", exc_info=True)
+                continue
+            async with self:
+                if self._watch != mine or self._mounted <= 0:
+                    return
+                if self.shown_post_id == shown and self._seen == seen:  # not read since by an action
+                    self._show(post_id, *found)
+                pause = self._pause()
+
+    @rx.event
+    def leave(self):  # type: ignore[no-untyped-def]
+        """The post's page left the screen: its watch stops."""
+        count_mount(self, -1)
 
 
-def _client_connected(token: str) -> bool:
-    """False once the browser tab that started the poll has gone (its websocket closed)."""
-    try:
-        from reflex.utils.prerequisites import get_and_validate_app
-
-        namespace = get_and_validate_app().app.event_namespace
-    except Exception:  # noqa: BLE001 - no app (tests of the state alone): keep polling within the bound
-        return True
-    return namespace is None or token in namespace.token_to_sid
+def _reader(post_id: uuid.UUID) -> Any:
+    """One read of the post as the page shows it: (its version first, so that a change made while the
+    rest is read is seen by the next check; the post with every target and attempt; the latest counts)."""
+    def read(s: Any, u: uuid.UUID, w: uuid.UUID) -> tuple[str, dict[str, Any], dict[str, dict[str, Any]]]:
+        return (posts.post_version(s, u, post_id), posts.post_detail(s, u, post_id),
+                engagement.latest_for_post(s, u, post_id))
+    return read

@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api-keys", tags=["api keys"])
 
 class ApiKeyIn(BaseModel):
     workspace_id: uuid.UUID
-    name: str = Field(max_length=1000)
+    name: str = Field(max_length=apikeys.NAME_MAX)
     scopes: list[str] = Field(max_length=20, description=f"Any of: {', '.join(apikeys.SCOPES)}")
     expires_at: datetime | None = None
 

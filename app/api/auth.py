@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from app.api.deps import ServiceSessionDep as SessionDep
 from app.core.security import ACCESS_TOKEN_TTL, InvalidToken
-from app.services import accounts, sessions, setup, tokens, totp
+from app.services import accounts, passwords, sessions, setup, timeslots, tokens, totp
 from app.services.errors import ErrorBody, NotAuthenticated
 from models import User
 
@@ -33,10 +33,10 @@ class Message(BaseModel):
 
 
 class SignUpIn(BaseModel):
-    email: str = Field(max_length=400)
-    password: str = Field(max_length=10_000)
-    display_name: str = Field(default="", max_length=1_000)
-    timezone: str = Field(default="UTC", max_length=100)
+    email: str = Field(max_length=accounts.EMAIL_MAX)
+    password: str = Field(max_length=passwords.MAX_LENGTH)
+    display_name: str = Field(default="", max_length=accounts.DISPLAY_NAME_MAX)
+    timezone: str = Field(default="UTC", max_length=timeslots.ZONE_MAX)
     setup_token: str | None = Field(
         default=None, max_length=setup.TOKEN_MAX,
         description="Only on a fresh instance: the token of the setup link that `quillcast run` prints "
@@ -49,11 +49,11 @@ class TokenIn(BaseModel):
 
 
 class EmailIn(BaseModel):
-    email: str = Field(max_length=400)
+    email: str = Field(max_length=accounts.EMAIL_MAX)
 
 
 class SignInIn(BaseModel):
-    email: str = Field(max_length=400)
+    email: str = Field(max_length=accounts.EMAIL_MAX)
     password: str = Field(max_length=10_000)
 
 
@@ -81,7 +81,7 @@ class SignInResponse(BaseModel):
 
 class ResetIn(BaseModel):
     token: str = Field(max_length=500)
-    password: str = Field(max_length=10_000)
+    password: str = Field(max_length=passwords.MAX_LENGTH)
 
 
 class UserPublic(BaseModel):
@@ -96,18 +96,18 @@ class UserPublic(BaseModel):
 
 
 class ProfileIn(BaseModel):
-    display_name: str | None = Field(default=None, max_length=1_000)
-    timezone: str | None = Field(default=None, max_length=100)
+    display_name: str | None = Field(default=None, max_length=accounts.DISPLAY_NAME_MAX)
+    timezone: str | None = Field(default=None, max_length=timeslots.ZONE_MAX)
 
 
 class ChangePasswordIn(BaseModel):
     current_password: str = Field(max_length=10_000)
-    new_password: str = Field(max_length=10_000)
+    new_password: str = Field(max_length=passwords.MAX_LENGTH)
 
 
 class ChangeEmailIn(BaseModel):
     password: str = Field(max_length=10_000)
-    new_email: str = Field(max_length=400)
+    new_email: str = Field(max_length=accounts.EMAIL_MAX)
 
 
 class PasswordIn(BaseModel):

@@ -5,12 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
+from starlette.exceptions import HTTPException
 
 from app.api import (
     admin,
@@ -18,6 +17,8 @@ from app.api import (
     auth,
     auth_tokens,
     channels,
+    errors,
+    guard,
     health,
     imports,
     metrics,
@@ -30,9 +31,15 @@ from app.api import (
     workspaces,
 )
 from app.core import metrics as core_metrics
-from app.services.errors import DomainError, ErrorBody, Problem, RateLimited
+from app.services import bulk_import, media
+from app.services.errors import DomainError
 
 API_PREFIX = "/api"
+# Upload routes take their file's own limit (JSON bodies: guard.JSON_MAX_BYTES).
+UPLOAD_LIMITS = {
+    f"{API_PREFIX}/workspaces/{{workspace_id}}/media": media.MAX_UPLOAD_BYTES,
+    f"{API_PREFIX}/workspaces/{{workspace_id}}/imports": bulk_import.MAX_BYTES,
+}
 
 
 def create_api() -> FastAPI:
@@ -46,23 +53,20 @@ def create_api() -> FastAPI:
         swagger_ui_oauth2_redirect_url=f"{API_PREFIX}/docs/oauth2-redirect",
         static_url=f"{API_PREFIX}/static-offline-docs",
     )
-    api.include_router(health.router, prefix=API_PREFIX)
-    api.include_router(metrics.router, prefix=API_PREFIX)
-    api.include_router(studio.router, prefix=API_PREFIX)
-    api.include_router(studio.public)
-    api.include_router(channels.router, prefix=API_PREFIX)
-    api.include_router(channels.networks_router, prefix=API_PREFIX)
-    api.include_router(posts.router, prefix=API_PREFIX)
-    api.include_router(imports.router, prefix=API_PREFIX)
-    api.include_router(auth.router, prefix=API_PREFIX)
-    api.include_router(auth_tokens.router, prefix=API_PREFIX)
-    api.include_router(workspaces.router, prefix=API_PREFIX)
-    api.include_router(webhooks.router, prefix=API_PREFIX)
-    api.include_router(api_keys.router, prefix=API_PREFIX)
-    api.include_router(oidc.router, prefix=API_PREFIX)
-    api.include_router(admin.router, prefix=API_PREFIX)
-    api.include_router(notifications.router, prefix=API_PREFIX)
+    # Every router: the one input guard, and the error answers every operation may give (OpenAPI).
+    routers: list[tuple[APIRouter, str]] = [
+        (health.router, API_PREFIX), (metrics.router, API_PREFIX), (studio.router, API_PREFIX),
+        (studio.public, ""), (channels.router, API_PREFIX), (channels.networks_router, API_PREFIX),
+        (posts.router, API_PREFIX), (imports.router, API_PREFIX), (auth.router, API_PREFIX),
+        (auth_tokens.router, API_PREFIX), (workspaces.router, API_PREFIX), (webhooks.router, API_PREFIX),
+        (api_keys.router, API_PREFIX), (oidc.router, API_PREFIX), (admin.router, API_PREFIX),
+        (notifications.router, API_PREFIX),
+    ]
+    for router, prefix in routers:
+        api.include_router(guard.guard_router(router), prefix=prefix, responses=errors.RESPONSES)
     _install_error_handlers(api)
+    # Inside the security headers and CORS (added below, so they wrap it): a 413 carries them too.
+    api.add_middleware(guard.BodyLimit, prefix=API_PREFIX, uploads=UPLOAD_LIMITS)
     oidc.install(api)
     security.install(api, API_PREFIX)
     _install_timing(api)
@@ -95,23 +99,7 @@ def _route_template(request: Request) -> str:
 
 
 def _install_error_handlers(api: FastAPI) -> None:
-    """Every 4xx has one shape: {code, message, problems: [{field, message, code}]}."""
-
-    @api.exception_handler(DomainError)
-    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-        body = ErrorBody(exc.code, exc.message, exc.problems)
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
-        if exc.status_code == 401:
-            headers = {"WWW-Authenticate": "Bearer"}
-        return JSONResponse(jsonable_encoder(body), status_code=exc.status_code, headers=headers)
-
-    @api.exception_handler(RequestValidationError)
-    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [
-            Problem(".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path")) or None,
-                    e["msg"], e["type"])
-            for e in exc.errors()
-        ]
-        message = "; ".join(f"{p.field}: {p.message}" if p.field else p.message for p in problems)
-        body = ErrorBody("validation_failed", message, problems)
-        return JSONResponse(jsonable_encoder(body), status_code=422)
+    """Every 4xx has one shape, ErrorBody: {code, message, problems: [{field, message, code}]}."""
+    api.add_exception_handler(DomainError, errors.domain_error)
+    api.add_exception_handler(RequestValidationError, errors.invalid_request)
+    api.add_exception_handler(HTTPException, errors.http_error)

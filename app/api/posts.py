@@ -49,12 +49,12 @@ class PostUpdate(BaseModel):
 
 class ScheduleIn(BaseModel):
     local_time: datetime = Field(description="Wall-clock time without offset, e.g. 2027-03-28T09:30")
-    timezone: str = Field(description="IANA zone, e.g. Europe/Paris", max_length=64)
+    timezone: str = Field(description="IANA zone, e.g. Europe/Paris", max_length=timeslots.ZONE_MAX)
     fold: Literal[0, 1] | None = Field(default=None, description="Which reading of a DST gap/overlap")
 
 
 class CommentIn(BaseModel):
-    comment: str = Field(max_length=5000)
+    comment: str = Field(max_length=posts.MAX_COMMENT)
 
 
 class ResolveIn(BaseModel):
@@ -68,7 +68,7 @@ class SlotIn(BaseModel):
 
 
 class SlotsIn(BaseModel):
-    timezone: str = Field(max_length=64)
+    timezone: str = Field(max_length=timeslots.ZONE_MAX)
     slots: list[SlotIn] = Field(max_length=200)
 
 

@@ -13,9 +13,11 @@ import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from limits import RateLimitItemPerMinute, storage, strategies
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.config import get_settings
 from app.services.errors import ErrorBody, Problem
@@ -28,19 +30,38 @@ API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-act
 # Swagger UI (served offline from /api/static-offline-docs) needs its own scripts and one inline boot script.
 DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
             "img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
-# Everything else under this app (the Reflex UI's backend): never framed, no plugins, no base hijack.
-APP_CSP = "frame-ancestors 'none'; object-src 'none'; base-uri 'self'"
+# The UI's pages (production build, served on this one port): React Router's pages boot from inline
+# scripts (route context, module imports) that differ per page, and Reflex's client runs
+# `rx.call_script` / `rx.set_clipboard` code through eval: so 'unsafe-inline' and 'unsafe-eval' for
+# scripts, nothing from elsewhere. Radix and FullCalendar set inline styles; thumbnails are data: URLs;
+# the state travels over a websocket to this same host.
+APP_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+           "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
+           "connect-src 'self' {ws}; frame-ancestors 'none'; object-src 'none'; base-uri 'self'; "
+           "form-action 'self'")
 EXEMPT_FROM_RATE_LIMIT = ("/api/health", "/api/ready")
 HSTS = "max-age=63072000; includeSubDomains"
+PREFLIGHT_METHODS = "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"
 
 Handler = Callable[[Request], Awaitable[Response]]
+
+
+def allowed_origins() -> list[str]:
+    """Origins other than the page's own that may call this app with credentials: `CORS_ORIGINS`, the
+    public address, and the UI's own addresses on this machine (in dev mode the UI is on another port
+    than the backend). Reflex's CORS and socket.io read the same list (rxconfig.py)."""
+    settings = get_settings()
+    own = [f"http://localhost:{settings.web_port}", f"http://127.0.0.1:{settings.web_port}"]
+    if settings.public_url:
+        own.append(_origin_of(settings.public_url))
+    return list(dict.fromkeys(o.lower() for o in [*settings.cors_origin_list, *own]))
 
 
 def install(api: FastAPI, prefix: str = "/api") -> None:
     """Add the middleware. Starlette runs the last added first: headers wrap everything (429s too)."""
     settings = get_settings()
     api.add_middleware(
-        CORSMiddleware,
+        StrictCORSMiddleware,
         allow_origins=settings.cors_origin_list,
         allow_credentials=True,
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
@@ -69,6 +90,8 @@ def install(api: FastAPI, prefix: str = "/api") -> None:
                           "again from Quillcast itself")
         return await call_next(request)
 
+    api.add_middleware(WebsocketOriginGate)
+
     @api.middleware("http")
     async def security_headers(request: Request, call_next: Handler) -> Response:
         response = await call_next(request)
@@ -85,7 +108,8 @@ def install(api: FastAPI, prefix: str = "/api") -> None:
             h.setdefault("Content-Security-Policy", API_CSP)
             h.setdefault("Cache-Control", "no-store")
         else:
-            h.setdefault("Content-Security-Policy", APP_CSP)
+            host = request.headers.get("host", "")
+            h.setdefault("Content-Security-Policy", APP_CSP.format(ws=f"ws://{host} wss://{host}"))
         if _is_https(request):
             h.setdefault("Strict-Transport-Security", HSTS)
         return response
@@ -158,3 +182,106 @@ def _hit(caller: str) -> int | None:
         log.warning("rate_limit_unavailable", error=type(exc).__name__)
         return None
     return max(1, int(stats.reset_time - time.time()) + 1)
+
+
+class WebsocketOriginGate:
+    """The UI's websocket (`/_event`, socket.io) opens only from this site or an allowed origin.
+
+    Browsers send cookies on a websocket handshake from any site and apply no CORS to it, so the origin is
+    checked here: the page's own origin (its Host), `allowed_origins()`, or the dev frontend Reflex runs
+    on another port. An accepted handshake reaches socket.io without its Origin header: its own list is
+    static and would refuse this site reached under another name (a LAN address) — the check is done."""
+
+    def __init__(self, app: ASGIApp, path: str = "/_event"):
+        self.app = app
+        self.path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket") or not scope["path"].startswith(self.path):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        origin = headers.get("origin")
+        if origin is not None:
+            if not _origin_allowed(origin.rstrip("/").lower(), headers):
+                log.warning("websocket_origin_refused", origin=origin[:200])
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 1008})
+                else:
+                    await _error(403, "origin_refused", "this page may not connect from another site")(
+                        scope, receive, send)
+                return
+            scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k != b"origin"]}
+        await self.app(scope, receive, send)
+
+
+def _origin_allowed(origin: str, headers: Headers) -> bool:
+    hosts = {headers.get("host", ""), headers.get("x-forwarded-host", "").split(",")[0].strip()} - {""}
+    if any(origin in (f"http://{h}".lower(), f"https://{h}".lower()) for h in hosts):
+        return True
+    return origin in allowed_origins() or origin == _dev_frontend_origin()
+
+
+def _dev_frontend_origin() -> str:
+    """Where Reflex serves the UI when that is not this port (dev mode, the browser tests' harness)."""
+    from reflex.config import get_config  # the UI's config: read only when a socket opens
+
+    return _origin_of(get_config().deploy_url or "")
+
+
+class StrictCORSMiddleware(CORSMiddleware):
+    """Starlette's CORS, except that an origin it does not allow gets no CORS header at all (Starlette
+    sends `Access-Control-Allow-Credentials: true` to any origin; harmless without Allow-Origin, but a
+    scanner, and the issue, read it as an open door)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        origin = Headers(scope=scope).get("origin") if scope["type"] == "http" else None
+        if origin is not None and not self.is_allowed_origin(origin):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+class OriginPolicy:
+    """The outermost layer of the whole port (UI, websocket, API), where CORS is decided once.
+
+    Reflex wraps everything in CORS layers of its own, built at start from a fixed list; but the UI's own
+    dev frontend may be on a port known only later (dev mode, the browser tests' harness). Here: an
+    allowed origin (this site, `allowed_origins()`, the dev frontend) gets its preflight answered and
+    Allow-Origin + Allow-Credentials on every answer; any other origin gets no Access-Control-* header at
+    all, whatever an inner layer added."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = Headers(scope=scope) if scope["type"] == "http" else None
+        origin = headers.get("origin") if headers is not None else None
+        if headers is None or origin is None:
+            await self.app(scope, receive, send)
+            return
+        allowed = _origin_allowed(origin.rstrip("/").lower(), headers)
+        if allowed and scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
+            await PlainTextResponse("OK", headers={
+                **_allow(origin), "Access-Control-Allow-Methods": PREFLIGHT_METHODS,
+                "Access-Control-Allow-Headers": headers.get("access-control-request-headers", ""),
+                "Access-Control-Max-Age": "600"})(scope, receive, send)
+            return
+
+        async def decided(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                kept = [(k, v) for k, v in message.get("headers", [])
+                        if allowed or not k.lower().startswith(b"access-control-")]
+                if allowed:
+                    kept = [(k, v) for k, v in kept if k.lower() not in (b"access-control-allow-origin",
+                                                                         b"access-control-allow-credentials")]
+                    kept += [(k.lower().encode(), v.encode()) for k, v in _allow(origin).items()]
+                message = {**message, "headers": kept}
+            await send(message)
+
+        await self.app(scope, receive, decided)
+
+
+def _allow(origin: str) -> dict[str, str]:
+    return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true",
+            "Vary": "Origin"}

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from app.api.deps import ServiceSessionDep, SessionDep, WorkspaceContext, require
 from app.core.config import get_settings
 from app.services import assist, ical, ideas, links, snippets
+from app.services.errors import ErrorBody
 
 router = APIRouter(tags=["studio"])
 public = APIRouter(include_in_schema=False)
@@ -23,7 +24,7 @@ ServiceSession = ServiceSessionDep
 
 
 class LinkIn(BaseModel):
-    url: str = Field(max_length=4096)
+    url: str = Field(max_length=links.MAX_URL)
     utm: dict[str, str] = Field(default_factory=dict)
 
 
@@ -44,8 +45,8 @@ def create_link(body: LinkIn, ctx: Writer, session: SessionDep) -> LinkOut:
 
 class SnippetIn(BaseModel):
     kind: Literal["hashtags", "snippet"]
-    name: str = Field(max_length=200)
-    body: str = Field(max_length=20_000)
+    name: str = Field(max_length=snippets.MAX_NAME)
+    body: str = Field(max_length=snippets.MAX_BODY)
 
 
 class SnippetOut(SnippetIn):
@@ -72,8 +73,8 @@ def delete_snippet(snippet_id: uuid.UUID, ctx: Writer, session: SessionDep) -> R
 
 
 class IdeaIn(BaseModel):
-    title: str = Field(max_length=1000)
-    notes: str = Field(default="", max_length=50_000)
+    title: str = Field(max_length=ideas.MAX_TITLE)
+    notes: str = Field(default="", max_length=ideas.MAX_NOTES)
 
 
 class IdeaOut(IdeaIn):
@@ -114,7 +115,7 @@ def revoke_feed(ctx: Reader, session: SessionDep) -> Response:
 
 class AssistIn(BaseModel):
     action: Literal["write", "rewrite", "shorten", "hashtags"]
-    text: str = Field(max_length=20_000)
+    text: str = Field(max_length=assist.MAX_INPUT)
     network: str | None = None
     limit: int | None = Field(default=None, ge=20, le=100_000)
 
@@ -124,7 +125,9 @@ class AssistOut(BaseModel):
     hashtags: list[str] = Field(default_factory=list)
 
 
-@router.post(f"{WS}/assist", response_model=AssistOut)
+@router.post(f"{WS}/assist", response_model=AssistOut, responses={
+    503: {"model": ErrorBody, "description": "AI assist is off on this instance, or its endpoint failed; "
+                                            "the message says how to enable or retry it"}})
 def run_assist(body: AssistIn, ctx: Writer) -> AssistOut:
     """AI assist through the configured OpenAI-compatible endpoint (503 with how to enable it when off)."""
     if body.action == "hashtags":

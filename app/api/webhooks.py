@@ -20,16 +20,16 @@ EVENTS_HELP = f"events to send, any of: {', '.join(WEBHOOK_EVENTS)}"
 
 
 class WebhookCreate(BaseModel):
-    url: str = Field(max_length=4096, description="https:// address of your receiver")
+    url: str = Field(max_length=webhooks.MAX_URL, description="https:// address of your receiver")
     events: list[str] = Field(max_length=20, description=EVENTS_HELP)
-    description: str = Field(default="", max_length=1000)
+    description: str = Field(default="", max_length=webhooks.MAX_DESCRIPTION)
 
 
 class WebhookUpdate(BaseModel):
-    url: str | None = Field(default=None, max_length=4096)
+    url: str | None = Field(default=None, max_length=webhooks.MAX_URL)
     events: list[str] | None = Field(default=None, max_length=20, description=EVENTS_HELP)
     active: bool | None = None
-    description: str | None = Field(default=None, max_length=1000)
+    description: str | None = Field(default=None, max_length=webhooks.MAX_DESCRIPTION)
 
 
 class WebhookPublic(BaseModel):

@@ -10,20 +10,20 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 
 from app.api.deps import CurrentUser, SessionDep, SignedInUser, WorkspaceContext, require
-from app.services import audit_log, invitations, workspaces
+from app.services import audit_log, invitations, timeslots, workspaces
 from models import Invitation, Membership, Workspace
 
 router = APIRouter(tags=["workspaces"])
 
 
 class WorkspaceIn(BaseModel):
-    name: str = Field(max_length=10_000)
-    timezone: str = Field(default="UTC", max_length=200)
+    name: str = Field(max_length=workspaces.NAME_MAX)
+    timezone: str = Field(default="UTC", max_length=timeslots.ZONE_MAX)
 
 
 class WorkspaceUpdate(BaseModel):
-    name: str | None = Field(default=None, max_length=10_000)
-    timezone: str | None = Field(default=None, max_length=200)
+    name: str | None = Field(default=None, max_length=workspaces.NAME_MAX)
+    timezone: str | None = Field(default=None, max_length=timeslots.ZONE_MAX)
     require_2fa: bool | None = None
 
 
@@ -51,7 +51,7 @@ class RoleIn(BaseModel):
 
 
 class InvitationIn(BaseModel):
-    email: str = Field(max_length=10_000)
+    email: str = Field(max_length=invitations.EMAIL_MAX)
     role: str = Field(max_length=40)
 
 
@@ -64,7 +64,7 @@ class InvitationOut(BaseModel):
 
 
 class AcceptIn(BaseModel):
-    token: str = Field(max_length=10_000)
+    token: str = Field(max_length=invitations.TOKEN_MAX)
 
 
 class MembershipOut(BaseModel):

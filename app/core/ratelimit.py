@@ -17,7 +17,7 @@ from limits.storage import RedisStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from app.core.config import get_settings
-from app.services.errors import RateLimited
+from app.core.errors import RateLimited
 
 
 @lru_cache

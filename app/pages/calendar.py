@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from app.pages.layout import workspace_page
-from components.calendar import calendar
+from components.calendar import calendar, fitted_height, phone_view
 from components.legend import MARK_STYLE, legend, network_legend
 from state.calendar import ALL, STATUS_FILTERS, CalendarState
 
@@ -63,11 +63,25 @@ CALENDAR_CSS = {
     "& .qc-time": {"flex_shrink": "0", "font_variant_numeric": "tabular-nums"},
     "& .qc-title": {"overflow": "hidden", "text_overflow": "ellipsis", "white_space": "nowrap"},
     "& .fc-timegrid-event .qc-event": {"align_items": "flex-start", "flex_wrap": "wrap"},
-    "& .fc-list-event-title .qc-event": {"gap": "6px"},
+    "& .fc-list-event-title .qc-event": {"gap": "6px", "flex_wrap": "wrap", "align_items": "flex-start"},
+    # a list has room for the whole text: it wraps (a long word too) instead of widening the page
+    "& .fc-list-event-title .qc-title": {"white_space": "normal", "overflow_wrap": "anywhere",
+                                         "flex": "1 1 12ch", "min_width": "0"},
+    # the status: its icon (month), with its word where there is room (week, day, lists)
+    "& .qc-state": {"display": "inline-flex", "align_items": "center", "gap": "3px", "flex_shrink": "0"},
+    "& .qc-state svg": {"display": "block", "flex_shrink": "0"},
+    "& .qc-state-word": {"font_size": "11px", "font_weight": "600", "color": rx.color("gray", 11)},
     # the status in words for screen readers (sighted people read the colour of the event's edge)
     "& .qc-status": {"position": "absolute", "width": "1px", "height": "1px", "overflow": "hidden",
                      "clip": "rect(0 0 0 0)", "white_space": "nowrap"},
     "& .fc-daygrid-day": {"cursor": "copy"},
+    # the month grid on a phone (its "Grid" view): a cell is ~50 px wide, so an entry shows its mark and
+    # status icon over its whole time, and the text opens with a tap, instead of a time cut to "10:"
+    "@media (max-width: 639px)": {
+        "& .fc-daygrid-event .qc-event": {"flex_wrap": "wrap", "row_gap": "1px"},
+        "& .fc-daygrid-event .qc-title": {"display": "none"},
+        "& .fc-daygrid-event .qc-time": {"font_size": "12px"},
+    },
     "width": "100%",
     "min_width": "0",
 }
@@ -153,7 +167,8 @@ def feed_card() -> rx.Component:
 def _calendar() -> rx.Component:
     return calendar(
         key=CalendarState.mount_key,
-        initial_view=CalendarState.initial_view,
+        initial_view=phone_view(CalendarState.initial_view),  # a month as its agenda on a phone
+        height=fitted_height(CalendarState.view),
         initial_date=CalendarState.initial_date,
         events=CalendarState.events,
         time_zone=CalendarState.workspace_timezone,
@@ -170,11 +185,7 @@ def _calendar() -> rx.Component:
             "eventDisplay": "block", "buttonIcons": False,
             # a crowded day's "+N more" (all-day) below its posts, not above them
             "eventOrder": "allDay,start,-duration,title",
-            "views": {"timeGrid": {"dayHeaderFormat": {"weekday": "short", "day": "numeric",
-                                                       "month": "short"}}},
         },
-        button_text={"today": "Today", "month": "Month", "week": "Week", "day": "Day", "list": "List",
-                     "prev": "‹", "next": "›"},
     )
 
 

@@ -102,7 +102,7 @@ def _utm(label: str, key: str, value: rx.Var) -> rx.Component:
 
 def _tools() -> rx.Component:
     """Links with UTM fields, saved snippets and hashtag groups, and AI assist."""
-    off = S.assist_reason != ""
+    off = (S.assist_reason != "") | ~S.channels_loaded  # (not known yet while the page loads)
     return rx.card(
         rx.vstack(
             rx.heading("Tools", size="3", as_="h2"),
@@ -237,13 +237,14 @@ def compose_page() -> rx.Component:
                          S.handle_upload(rx.upload_files(  # type: ignore[call-arg]
                              upload_id=MEDIA_UPLOAD_ID, on_upload_progress=S.upload_progress)),
                          S.set_alt, S.remove_media),
-            channel_picker(S.channels, S.selected, S.toggle_channel, S.errors),
+            channel_picker(S.channels, S.selected, S.toggle_channel, S.errors, S.channels_loaded),
             rx.cond(
                 S.cards.length() > 0,
                 rx.vstack(
                     rx.heading("Per channel", size="3", as_="h2"),
                     rx.grid(
-                        rx.foreach(S.cards, lambda c: variant_card(c, S.set_variant, S.reset_variant)),
+                        rx.foreach(S.cards, lambda c: variant_card(c, S.set_variant, S.reset_variant,
+                                                                   S.touched)),
                         columns=rx.breakpoints(initial="1", md="2"),
                         spacing="4",
                         width="100%",
@@ -278,7 +279,8 @@ def compose_page() -> rx.Component:
                 spacing="2",
                 width="100%",
             ),
-            _actions(),
+            # the buttons once the page knows the role (a contributor submits, an editor schedules)
+            rx.cond(S.channels_loaded, _actions(), rx.fragment()),
             spacing="5",
             width="100%",
             max_width="960px",

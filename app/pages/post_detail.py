@@ -63,20 +63,23 @@ def engagement(t: TargetView) -> rx.Component:
 
 
 def actions(t: TargetView) -> rx.Component:
-    return rx.hstack(
-        rx.cond(t.can_retry, rx.button(rx.icon("rotate-ccw", size=16), "Retry",
-                                       on_click=PostDetailState.retry(t.id), loading=PostDetailState.busy),
-                rx.fragment()),
-        rx.cond(t.is_unknown, rx.fragment(
-            rx.button("Publish anyway", on_click=PostDetailState.publish_anyway(t.id),
-                      loading=PostDetailState.busy),
-            rx.button("Mark as posted", variant="soft", on_click=PostDetailState.mark_posted(t.id),
-                      loading=PostDetailState.busy),
-        ), rx.fragment()),
-        rx.cond(t.can_cancel, rx.button("Cancel post", variant="soft", color_scheme="red",
-                                        on_click=PostDetailState.cancel, loading=PostDetailState.busy),
-                rx.fragment()),
-        spacing="2", wrap="wrap",
+    """A target's own actions: the ones its state allows (the posts service says which)."""
+    return rx.cond(
+        PostDetailState.allowed.contains("post:publish") & (t.can_retry | t.can_resolve),
+        rx.hstack(
+            rx.cond(t.can_retry,
+                    rx.button(rx.icon("rotate-ccw", size=16), "Retry", on_click=PostDetailState.retry(t.id),
+                              loading=PostDetailState.busy),
+                    rx.fragment()),
+            rx.cond(t.can_resolve, rx.fragment(
+                rx.button("Publish anyway", on_click=PostDetailState.publish_anyway(t.id),
+                          loading=PostDetailState.busy),
+                rx.button("Mark as posted", variant="soft", on_click=PostDetailState.mark_posted(t.id),
+                          loading=PostDetailState.busy),
+            ), rx.fragment()),
+            spacing="2", wrap="wrap",
+        ),
+        rx.fragment(),
     )
 
 
@@ -129,56 +132,61 @@ def image_item(i: ImageView) -> rx.Component:
 
 
 def post_actions() -> rx.Component:
-    """A draft or scheduled post can go out now, or be changed in the composer."""
-    return rx.cond(
-        PostDetailState.can_publish_now,
-        rx.hstack(
-            rx.cond(PostDetailState.allowed.contains("post:publish"),
-                    rx.button(rx.icon("send", size=16), "Publish now", on_click=PostDetailState.publish_now,
-                              loading=PostDetailState.busy),
-                    rx.fragment()),
-            rx.cond(PostDetailState.allowed.contains("post:create"),  # viewers cannot write
-                    rx.button(rx.el.a(rx.icon("pencil", size=16), "Edit",
-                                      href=routes.COMPOSE + "?post_id=" + PostDetailState.shown_post_id),
-                              as_child=True, variant="soft"),
-                    rx.fragment()),
-            spacing="2", wrap="wrap",
-        ),
-        rx.fragment(),
+    """What the whole post can go through now (the posts service says which): a post that has not
+    started can go out now or be changed in the composer; one not yet published can be cancelled."""
+    can = PostDetailState.allowed.contains
+    return rx.hstack(
+        rx.cond(PostDetailState.can_publish_now & can("post:publish"),
+                rx.button(rx.icon("send", size=16), "Publish now", on_click=PostDetailState.publish_now,
+                          loading=PostDetailState.busy),
+                rx.fragment()),
+        rx.cond(PostDetailState.can_edit & can("post:create"),  # viewers cannot write
+                rx.button(rx.el.a(rx.icon("pencil", size=16), "Edit",
+                                  href=routes.COMPOSE + "?post_id=" + PostDetailState.shown_post_id),
+                          as_child=True, variant="soft"),
+                rx.fragment()),
+        rx.cond(PostDetailState.can_cancel & can("post:create"),
+                rx.button(rx.cond(PostDetailState.some_published, "Cancel the rest", "Cancel post"),
+                          variant="soft", color_scheme="red",
+                          on_click=PostDetailState.cancel, loading=PostDetailState.busy),
+                rx.fragment()),
+        spacing="2", wrap="wrap",
     )
 
 
 def post_detail_page() -> rx.Component:
-    return workspace_page(
-        rx.cond(
-            PostDetailState.not_found != "",
-            rx.callout(PostDetailState.not_found, icon="circle-alert", color_scheme="red", width="100%"),
-            rx.vstack(
-                rx.card(
-                    rx.vstack(
-                        rx.hstack(rx.text("Post", size="2", weight="medium"),
-                                  rx.badge(PostDetailState.post_status.replace("_", " "), variant="soft"),
-                                  rx.cond(PostDetailState.live,
-                                          rx.hstack(rx.spinner(size="1"),
-                                                    rx.text("Updating live", size="1", color_scheme="gray"),
-                                                    spacing="1", align="center"),
-                                          rx.fragment()),
-                                  spacing="2", align="center", wrap="wrap"),
-                        rx.text(PostDetailState.body, white_space="pre-wrap",
-                                style={"overflow_wrap": "anywhere"}),
-                        rx.cond(PostDetailState.images.length() > 0,
-                                rx.flex(rx.foreach(PostDetailState.images, image_item), spacing="3",
-                                        wrap="wrap", aria_label="Images"),
-                                rx.fragment()),
-                        post_actions(),
-                        spacing="2", width="100%",
-                    ),
-                    width="100%",
+    content = rx.cond(
+        PostDetailState.not_found != "",
+        rx.callout(PostDetailState.not_found, icon="circle-alert", color_scheme="red", width="100%"),
+        rx.vstack(
+            rx.card(
+                rx.vstack(
+                    rx.hstack(rx.text("Post", size="2", weight="medium"),
+                              rx.badge(PostDetailState.post_status.replace("_", " "), variant="soft"),
+                              rx.cond(PostDetailState.live,
+                                      rx.hstack(rx.spinner(size="1"),
+                                                rx.text("Updating live", size="1", color_scheme="gray"),
+                                                spacing="1", align="center"),
+                                      rx.fragment()),
+                              spacing="2", align="center", wrap="wrap"),
+                    rx.text(PostDetailState.body, white_space="pre-wrap",
+                            style={"overflow_wrap": "anywhere"}),
+                    rx.cond(PostDetailState.images.length() > 0,
+                            rx.flex(rx.foreach(PostDetailState.images, image_item), spacing="3",
+                                    wrap="wrap", aria_label="Images"),
+                            rx.fragment()),
+                    post_actions(),
+                    spacing="2", width="100%",
                 ),
-                rx.foreach(PostDetailState.targets, target_card),
-                spacing="4", width="100%",
+                width="100%",
             ),
+            rx.foreach(PostDetailState.targets, target_card),
+            spacing="4", width="100%",
         ),
+    )
+    return workspace_page(
+        # live while on screen: the watch asks the server often whether the post changed
+        rx.box(content, on_mount=PostDetailState.watch, on_unmount=PostDetailState.leave, width="100%"),
         title="Post",
         actions=rx.button(rx.el.a(rx.icon("calendar-days", size=16), "Back to calendar", href="/calendar"),
                           as_child=True, variant="soft"),

@@ -43,6 +43,7 @@ VERIFY_TTL = timedelta(hours=24)
 RESET_TTL = timedelta(minutes=30)
 CHALLENGE_TTL_SECONDS = 300
 DISPLAY_NAME_MAX = 120
+EMAIL_MAX = 320  # RFC 5321's practical limit
 _CHALLENGE_KEY = "quillcast:2fa-challenge:"
 WRONG_CREDENTIALS = "the e-mail address or password is wrong"
 
@@ -67,8 +68,8 @@ def normalize_email(raw: str | None, *, field: str = "email") -> str:
     value = (raw or "").strip()
     if not value:
         raise ValidationFailed(f"{field}: enter your e-mail address", field=field)
-    if len(value) > 320:
-        raise ValidationFailed(f"{field}: an e-mail address has at most 320 characters", field=field)
+    if len(value) > EMAIL_MAX:
+        raise ValidationFailed(f"{field}: an e-mail address has at most {EMAIL_MAX} characters", field=field)
     try:
         result = validate_email(value, check_deliverability=False,
                                 test_environment=get_settings().environment != "production")

@@ -28,7 +28,7 @@ from sqlalchemy import text as sql
 from sqlmodel import Session, col, select
 
 from app.connectors.checks import label
-from app.services import approval_notices, channels, permissions, posts, timeslots
+from app.services import approval_notices, channels, inputs, permissions, posts, timeslots
 from app.services.errors import DomainError, PermissionDenied, Problem, ValidationFailed
 from models import Channel, PostTarget, Workspace
 
@@ -100,7 +100,10 @@ def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
     if not data.strip():
         raise _refuse("the file is empty: it needs a header row (date,time,channel,text) and one row per "
                       "post")
-    if b"\x00" in data:
+    # NULs in the header row, in a file that is not UTF-8, or a UTF-16 mark: a UTF-16 or binary file.
+    # A NUL in a cell of a UTF-8 file is that row's problem (named there).
+    if b"\x00" in data and (data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data.split(b"\n", 1)[0]
+                            or not _is_utf8(data)):
         raise _refuse("this is not a CSV text file (it contains binary data); in your spreadsheet choose "
                       "File → Save as / Download → CSV (UTF-8)")
     try:
@@ -135,6 +138,14 @@ def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
         raise _refuse(f"the file has {len(rows)} posts; at most {MAX_ROWS} per import — split it into "
                       "several files")
     return rows
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _limited(reader: Any) -> Any:
@@ -262,6 +273,10 @@ def _f(r: RowResult, column: str) -> str:
 
 def _check_row(r: RowResult, cells: dict[str, str], found: _Channels, now: datetime) -> None:
     add = r.problems.append
+    for column in ("date", "time", "channel", "timezone", "dst"):
+        why = inputs.text_problem(cells.get(column, ""))
+        if why:
+            add(Problem(_f(r, column), f"the cell {why}", "invalid_text"))
     if "__extra__" in cells:
         add(Problem(_f(r, "text"), f"this row has {cells['__extra__']} cells but the header names fewer "
                                    "columns; put a text that contains commas or semicolons in double quotes"))
@@ -273,6 +288,10 @@ def _check_row(r: RowResult, cells: dict[str, str], found: _Channels, now: datet
             day = datetime.strptime(r.date, "%Y-%m-%d")
         except ValueError:
             add(Problem(_f(r, "date"), f"{r.date} is not a day of the calendar; check the month and day"))
+        out_of_range = inputs.moment_problem(day) if day else None
+        if out_of_range:
+            add(Problem(_f(r, "date"), f"{r.date} {out_of_range}", "date_out_of_range"))
+            day = None
     clock = _TIME.match(r.time)
     if not clock or int(clock.group(1)) > 23 or int(clock.group(2)) > 59:
         add(Problem(_f(r, "time"), f"“{r.time[:40]}” is not a time; write it as HH:MM on the 24-hour clock, "
@@ -316,8 +335,9 @@ def _check_row(r: RowResult, cells: dict[str, str], found: _Channels, now: datet
 def _check_text(r: RowResult, channel: Channel | None) -> None:
     add = r.problems.append
     for column, value in (("text", r.text), ("first_comment", r.first_comment)):
-        if "\x00" in value:
-            add(Problem(_f(r, column), "the text contains a NUL character; remove it"))
+        why = inputs.text_problem(value)
+        if why:
+            add(Problem(_f(r, column), f"the text {why}", "invalid_text"))
         if len(value) > posts.MAX_BODY_CHARS:
             add(Problem(_f(r, column), f"the text has {len(value):,} characters; Quillcast keeps at most "
                                        f"{posts.MAX_BODY_CHARS:,} — shorten it"))

@@ -20,6 +20,12 @@ STATUS_COLOURS = {
     "publishing": "#0090ff", "retrying": "#f76b15", "published": "#30a46c", "failed": "#e5484d",
     "unknown": "#8e4ec6", "cancelled": "#b9bbc6",
 }
+# Each status's icon (a lucide name): a status reads by its shape and word, not by its colour alone.
+STATUS_ICONS = {
+    "draft": "pencil", "awaiting_approval": "hourglass", "scheduled": "clock", "queued": "clock",
+    "publishing": "send", "retrying": "rotate-ccw", "published": "check", "failed": "x",
+    "unknown": "circle-help", "cancelled": "ban",
+}
 NETWORK_LABELS = {
     "bluesky": "Bluesky", "matrix": "Matrix", "mastodon": "Mastodon", "x": "X", "linkedin": "LinkedIn",
     "telegram": "Telegram", "discord": "Discord", "webhook": "Webhook",

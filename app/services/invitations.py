@@ -26,6 +26,7 @@ from models import INVITABLE_ROLES, Invitation, Membership, User, Workspace
 
 INVITATION_TTL = timedelta(days=7)
 EMAIL_MAX = 320
+TOKEN_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,7 @@ def revoke(session: Session, actor_id: uuid.UUID, workspace_id: uuid.UUID, invit
 def accept(session: Session, user_id: uuid.UUID, token: str) -> Membership:
     """The signed-in user joins with the invited role; the token is used up."""
     bad_link = "token: this invitation link is not valid; ask the workspace admin for a new one"
-    if not token or len(token) > 200:
+    if not token or len(token) > TOKEN_MAX:
         raise NotFound(bad_link, field="token")
     with db.as_service(session):
         inv = session.exec(

@@ -148,3 +148,19 @@ def post_detail(session: Session, actor: uuid.UUID, post_id: uuid.UUID) -> dict[
         "updated_at": post.updated_at,
         "targets": targets,
     }
+
+
+def post_version(session: Session, actor: uuid.UUID, post_id: uuid.UUID) -> str:
+    """A value that changes whenever the post or one of its targets does (a status, an attempt, a time):
+    the post's open page asks often and reads the post again only when this changed. Each target's own
+    state, not the latest change time alone: two publishing transactions can commit out of their
+    start order, and `updated_at = now()` is the start."""
+    post = get_post(session, actor, post_id)
+    rows = session.exec(
+        select(PostTarget.id, PostTarget.status, PostTarget.attempts, PostTarget.updated_at)
+        .where(PostTarget.post_id == post.id)
+        .order_by(col(PostTarget.id))
+    ).all()
+    parts = [f"{post.status}@{post.updated_at.isoformat()}"]
+    parts += [f"{i}:{status}:{n}@{at.isoformat()}" for i, status, n, at in rows]
+    return "|".join(parts)

@@ -9,15 +9,16 @@ re-exported here, so callers use `posts.<name>` only).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from sqlmodel import Session, select
 
 from app.core import queue
-from app.services import approval_notices, audit, publishing, timeslots, usage, webhooks
+from app.services import approval_notices, audit, inputs, publishing, timeslots, usage, webhooks
 from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from app.services.post_queries import list_posts, list_targets, post_detail
+from app.services.post_queries import list_posts, list_targets, post_detail, post_version
 from app.services.post_rules import (
     MAX_BODY_CHARS,
     MAX_REPEAT_EVERY_DAYS,
@@ -43,6 +44,7 @@ __all__ = [
     "MAX_THREAD_PARTS",
     "TargetInput",
     "add_to_queue",
+    "allowed_actions",
     "approve",
     "cancel_post",
     "create_post",
@@ -51,6 +53,7 @@ __all__ = [
     "list_posts",
     "list_targets",
     "post_detail",
+    "post_version",
     "publish_now",
     "request_changes",
     "reschedule",
@@ -61,9 +64,28 @@ __all__ = [
     "validate_for_networks",
 ]
 
+MAX_COMMENT = 5000  # a reviewer's request for changes
 _EDITABLE = ("draft", "changes_requested", "awaiting_approval", "scheduled")
 _UNSTARTED_TARGETS = ("draft", "awaiting_approval", "scheduled")
 _CANCELLABLE_TARGETS = ("draft", "awaiting_approval", "scheduled", "queued", "retrying", "unknown", "failed")
+
+
+def allowed_actions(
+    post_status: str, target_statuses: Sequence[str]
+) -> tuple[frozenset[str], list[frozenset[str]]]:
+    """What the post, and each of its targets (in the order given), can go through in these states: the
+    same conditions the functions below check (they refuse the rest; roles are checked apart).
+    The post: "publish_now", "edit" (publish_now, update_post, schedule_post), "cancel" (cancel_post).
+    A target: "retry" (retry_target), "publish_anyway" and "mark_posted" (resolve_unknown)."""
+    post: set[str] = set()
+    unstarted = all(s in _UNSTARTED_TARGETS for s in target_statuses)
+    if post_status in _EDITABLE and target_statuses and unstarted:
+        post |= {"publish_now", "edit"}
+    if "publishing" not in target_statuses and any(s in _CANCELLABLE_TARGETS for s in target_statuses):
+        post.add("cancel")
+    targets = [frozenset({"retry"} if s == "failed" else {"publish_anyway", "mark_posted"} if s == "unknown"
+                         else ()) for s in target_statuses]
+    return frozenset(post), targets
 
 
 def _audit(
@@ -279,6 +301,14 @@ def _plan_series(
         or post.occurrence not in (None, 1)
     ):
         return
+    try:
+        last = local_time + timedelta(days=post.repeat_every_days * (post.repeat_times - 1))
+        too_late = inputs.moment_problem(last)
+    except OverflowError:
+        too_late = "is out of range"
+    if too_late:
+        raise ValidationFailed(f"repeat_times: the last copy would fall in a year that {too_late}; repeat "
+                               "fewer times or less often", field="repeat_times")
     post.series_id, post.occurrence = post.id, 1
     # Rescheduling the first post re-plans the copies that have not started.
     for copy in session.exec(select(Post).where(Post.series_id == post.id, Post.id != post.id)).all():
@@ -501,7 +531,7 @@ def request_changes(session: Session, actor: uuid.UUID, post_id: uuid.UUID, comm
     _require_awaiting_approval(post)
     if not comment or not comment.strip():
         raise ValidationFailed("say what should change, so the author knows what to do", field="comment")
-    if len(comment) > 5000:
+    if len(comment) > MAX_COMMENT:
         raise ValidationFailed("keep the comment under 5000 characters", field="comment")
     for t in _targets(session, post.id):
         if t.status == "awaiting_approval":

@@ -13,6 +13,7 @@ from app.services.errors import Conflict, NotFound, ValidationFailed
 from models import SNIPPET_KINDS, Snippet
 
 HASHTAG = regex.compile(r"^#[\p{L}\p{N}_]+$")
+MAX_NAME = 80
 MAX_BODY = 5000
 
 
@@ -22,8 +23,8 @@ def save(session: Session, actor_id: uuid.UUID, workspace_id: uuid.UUID, kind: s
     if kind not in SNIPPET_KINDS:
         raise ValidationFailed(f"kind: choose one of {', '.join(SNIPPET_KINDS)}", field="kind")
     name, body = " ".join(name.split()), body.strip()
-    if not name or len(name) > 80:
-        raise ValidationFailed("name: give it a name of 1 to 80 characters", field="name")
+    if not name or len(name) > MAX_NAME:
+        raise ValidationFailed(f"name: give it a name of 1 to {MAX_NAME} characters", field="name")
     if not body or len(body) > MAX_BODY:
         raise ValidationFailed(f"text: enter 1 to {MAX_BODY} characters", field="body")
     if kind == "hashtags":

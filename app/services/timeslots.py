@@ -9,19 +9,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select
 
-from app.services import permissions
+from app.services import inputs, permissions
 from app.services.errors import NotFound, Problem, ValidationFailed
 from models import Channel, PostTarget, TimeSlot
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 QUEUE_HORIZON_DAYS = 7 * 26  # half a year of slots is searched before "the queue is full"
+ZONE_MAX = 64  # the longest IANA name is 32; more is not a zone
 _TAKEN = ("scheduled", "queued", "publishing", "published", "retrying", "awaiting_approval", "unknown")
 
 
 def zone(name: str, field: str = "timezone") -> ZoneInfo:
     """The IANA zone `name`, or a ValidationFailed naming the field and an example."""
     try:
-        if not name or name != name.strip() or len(name) > 64:
+        if not name or name != name.strip() or len(name) > ZONE_MAX:
             raise ValueError(name)
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -47,6 +48,10 @@ def to_utc(local: datetime, tz_name: str, fold: int | None = None, field: str = 
     """
     tz = zone(tz_name)
     naive = local.replace(tzinfo=None)
+    why = inputs.moment_problem(naive)
+    if why:
+        raise ValidationFailed(f"{naive:%Y-%m-%d} {why}", field=field,
+                               problems=[Problem(field, f"{naive:%Y-%m-%d} {why}", "date_out_of_range")])
     first = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
     second = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
     if first == second:

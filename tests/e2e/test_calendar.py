@@ -372,3 +372,109 @@ def test_a_teammates_move_shows_in_an_open_calendar(browser, base_url, seeded, s
     assert mine.evaluate("window.__stay") == "no navigation since"
     theirs.context.close()
     mine.context.close()
+
+
+# Whether an element is inside the visible part of the week/day grid, which scrolls inside a fixed height.
+_IN_GRID = """(sel) => {
+  const scroller = document.querySelector('.fc-timegrid-body') &&
+                   document.querySelector('.fc-timegrid-body').closest('.fc-scroller');
+  const el = typeof sel === 'string' ? document.querySelector(sel)
+           : [...document.querySelectorAll('.fc-timegrid-event')].find(e => e.textContent.includes(sel.text));
+  if (!scroller || !el || scroller.scrollHeight <= scroller.clientHeight) return false;
+  const a = el.getBoundingClientRect(), b = scroller.getBoundingClientRect();
+  return a.top >= b.top - 1 && a.bottom <= b.bottom + 1;
+}"""
+
+
+def test_status_reads_by_icon_and_word_not_colour_alone(browser, base_url, seeded, session):
+    user, _, channel, today, _, _ = seeded
+    make_target(session, channel, scheduled_at=_at(today + timedelta(days=1), 12), status="awaiting_approval",
+                body="Waiting for a yes", author=user)
+    page = sign_in_as(browser, base_url, user)
+    page.goto(base_url + "/calendar")
+    failed = page.locator(".fc-event", has_text="This one failed")
+    expect(failed).to_be_visible(timeout=30_000)
+    # month: each event carries its status's icon (the legend names the icons); the word is for screen readers
+    for text in ("This one failed", "Move me", "Waiting for a yes"):
+        expect(page.locator(".fc-event", has_text=text).locator(".qc-state svg")).to_be_visible()
+    expect(failed.locator(".qc-status")).to_have_text(", Failed")
+    legend = page.get_by_role("list", name="Status colours")
+    expect(legend.get_by_role("listitem")).to_have_count(8)
+    expect(legend.locator("svg")).to_have_count(8)
+    expect(failed).to_contain_text("08:00")  # the time reads whole beside mark and icon
+    screenshot(page, "calendar-month-status")
+
+    # week and list: the status in words beside its icon
+    page.get_by_role("button", name="Week", exact=True).click()
+    expect(page.locator(".fc-timegrid")).to_be_visible()
+    expect(page.locator(".fc-event", has_text="This one failed").locator(".qc-state-word")).to_have_text("Failed")
+    expect(page.locator(".fc-event", has_text="Move me").locator(".qc-state-word")).to_have_text("Scheduled")
+    expect(page.locator(".fc-event", has_text="Waiting for a yes").locator(".qc-state-word")).to_have_text(
+        "Awaiting approval")
+    page.get_by_role("button", name="List", exact=True).click()
+    expect(page.locator(".fc-list")).to_be_visible()
+    expect(page.locator(".fc-list-event", has_text="This one failed").locator(".qc-state-word")).to_have_text(
+        "Failed")
+    screenshot(page, "calendar-list")
+    problems = _serious(page)
+    assert problems == [], "\n".join(problems)
+    page.context.close()
+
+
+def test_week_and_day_open_at_the_current_time_or_the_first_post(browser, base_url, member, session):
+    user, _, channel = member
+    today = datetime.now(BERLIN).date()
+    later = today + timedelta(days=7 - today.weekday())  # next Monday: the first day of the next week
+    make_target(session, channel, scheduled_at=_at(later, 21), body="Late show next week", author=user)
+    page = sign_in_as(browser, base_url, user)
+    page.goto(base_url + "/calendar")
+    expect(page.locator(".fc-daygrid")).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Week", exact=True).click()
+    # this week: the current time is in sight (not 06:00, FullCalendar's own start)
+    page.wait_for_function(_IN_GRID, arg=".fc-timegrid-now-indicator-line", timeout=10_000)
+    screenshot(page, "calendar-week")
+    # next week (no "now" in it): it opens at its first post, late in the evening
+    page.locator(".fc-next-button").click()
+    page.wait_for_function(_IN_GRID, arg={"text": "Late show next week"}, timeout=10_000)
+    # its first day (the post's), as a day view, too
+    page.get_by_role("button", name="Day", exact=True).click()
+    expect(page.locator(".fc-timegrid-event", has_text="Late show next week")).to_be_attached(timeout=10_000)
+    page.wait_for_function(_IN_GRID, arg={"text": "Late show next week"}, timeout=10_000)
+    screenshot(page, "calendar-day")
+    page.context.close()
+
+
+@pytest.mark.parametrize("width", [390])
+def test_a_phone_gets_the_month_as_an_agenda_and_every_view_by_the_switcher(browser, base_url, seeded, width):
+    user, _, _, today, _, _ = seeded
+    page = sign_in_as(browser, base_url, user, width=width, height=844)
+    page.goto(base_url + "/calendar")
+    expect(page.locator(".fc-list")).to_be_visible(timeout=30_000)  # the month, as a list
+    row = page.locator(".fc-list-event", has_text="Move me")
+    expect(row).to_be_visible()
+    expect(row).to_contain_text("10:00")  # the whole time, not "10:"
+    expect(row.locator(".qc-state-word")).to_have_text("Scheduled")
+    screenshot(page, "calendar-phone-month")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+    page.get_by_role("button", name="Week", exact=True).click()
+    expect(page.locator(".fc-list-event", has_text="Move me").or_(page.locator(".fc-list-empty"))).to_be_visible()
+    expect(page.get_by_role("button", name="Week", exact=True)).to_have_class(re.compile("fc-button-active"))
+    screenshot(page, "calendar-phone-week")
+    page.get_by_role("button", name="Day", exact=True).click()
+    expect(page.locator(".fc-timegrid")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    screenshot(page, "calendar-phone-day")
+    page.get_by_role("button", name="Grid", exact=True).click()
+    expect(page.locator(".fc-daygrid")).to_be_visible()
+    grid_event = page.locator(".fc-daygrid-event", has_text="Move me")
+    expect(grid_event.locator(".qc-time")).to_have_text("10:00")
+    # the whole time is inside the entry (before, the cell cut it to "10:")
+    assert grid_event.evaluate("""e => { const t = e.querySelector('.qc-time').getBoundingClientRect(),
+                                          b = e.getBoundingClientRect(); return t.right <= b.right + 0.5; }""")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    screenshot(page, "calendar-phone-grid")
+    page.get_by_role("button", name="Month", exact=True).click()
+    expect(page.locator(".fc-list")).to_be_visible()
+    expect(page.locator(".fc-list-event", has_text="Move me")).to_be_visible()
+    page.context.close()

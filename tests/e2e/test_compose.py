@@ -3,6 +3,7 @@ bad inputs (over-limit text, a double click, HTML, two tabs)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -264,4 +265,71 @@ def test_ctrl_s_saves_the_draft_with_the_last_keystrokes(browser, base_url, sess
     [(_, post)] = _targets(session, workspace_id=ws.id)
     assert post.body == "Saved from the keyboard, twice"
     screenshot(page, "compose-shortcut")
+    page.context.close()
+
+
+# Records, from the first paint on, whether a text was ever on the page (before the app connected too).
+_WATCH_TEXTS = """
+window.__seen = {};
+const look = () => {
+  const text = document.body ? document.body.innerText : '';
+  for (const t of ['Loading channels', 'no connected channels']) if (text.includes(t)) window.__seen[t] = true;
+};
+new MutationObserver(look).observe(document, {childList: true, subtree: true, characterData: true});
+document.addEventListener('DOMContentLoaded', look);
+"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_an_untouched_composer_loads_quietly_and_speaks_up_once_used(browser, base_url, session, member,
+                                                                      width):
+    """The newcomer's first look: while the channels load it says so (never "no channels" for a
+    workspace that has one), and a form nobody touched shows no error; typing or saving does."""
+    user, ws, _ = member
+    page = sign_in_as(browser, base_url, user, width=width, height=844)
+    page.add_init_script(_WATCH_TEXTS)
+    # The server's answers are held back until the loading state was seen and photographed.
+    gate: dict = {"open": False, "held": []}
+
+    def hold(ws) -> None:
+        server = ws.connect_to_server()
+
+        def forward(message) -> None:
+            if gate["open"]:
+                ws.send(message)
+            else:
+                gate["held"].append((ws, message))
+        server.on_message(forward)
+
+    page.route_web_socket(re.compile(r"/_event"), hold)
+    page.goto(base_url + "/compose")
+    expect(page.get_by_text("Loading channels")).to_be_visible(timeout=30_000)
+    screenshot(page, f"compose-loading-{width}")
+    gate["open"] = True
+    for ws, message in gate["held"]:
+        ws.send(message)
+    page.locator("#app-ready").wait_for(state="attached", timeout=30_000)
+    expect(page.get_by_role("checkbox", name="Ada on Bluesky")).to_be_checked(timeout=30_000)
+    expect(page.get_by_text("Loading channels")).to_have_count(0)
+    assert page.evaluate("window.__seen") == {"Loading channels": True}  # never "no connected channels"
+    screenshot(page, f"compose-untouched-{width}")
+    expect(page.get_by_role("alert")).to_have_count(0)
+    expect(page.get_by_text("Unsaved changes")).to_have_count(0)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+    page.get_by_role("button", name="Save draft").click()  # trying to save an empty post: now it says why
+    expect(page.get_by_role("alert").first).to_be_visible(timeout=10_000)
+    screenshot(page, f"compose-empty-save-{width}")
+    page.context.close()
+
+
+def test_a_workspace_without_channels_is_told_so_once_loaded(browser, base_url, session):
+    from tests.factories import make_workspace
+
+    user = make_user(session, email_verified_at=datetime.now(UTC), display_name="Grace")
+    make_workspace(session, owner=user, name="Empty studio")
+    page = sign_in_as(browser, base_url, user)
+    _open(page, base_url)
+    expect(page.get_by_text("no connected channels", exact=False)).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Loading channels")).to_have_count(0)
     page.context.close()

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import secrets
+import subprocess
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from tests import support
 from tests.e2e.conftest import screenshot, sign_in_as
+from tests.engine_support import wait_for
 from tests.factories import make_channel, make_target
+from tests.peers.receiver import WebhookReceiver
 
 pytestmark = pytest.mark.e2e
 
@@ -73,6 +82,9 @@ def test_post_detail_shows_attempts_and_retry_works(browser, base_url, failed_po
     expect(room).to_be_visible()
     expect(page.get_by_role("link", name="View the post")).to_have_attribute(
         "href", "https://matrix.to/#/!room/$event")
+    # the actions its states allow: retry the failed one; cancelling stops only what is not published
+    expect(page.get_by_role("button", name="Cancel the rest")).to_be_visible()
+    expect(page.get_by_role("button", name="Publish now")).to_have_count(0)
     screenshot(page, "post-detail")
     problems = _serious(page)
     assert problems == [], "\n".join(problems)
@@ -113,4 +125,101 @@ def test_post_detail_on_a_phone_and_unknown_post(browser, base_url, failed_post)
     screenshot(page, "post-detail-phone")
     page.goto(f"{base_url}/posts/00000000-0000-0000-0000-000000000000")
     expect(page.get_by_text("This post cannot be shown")).to_be_visible(timeout=30_000)
+    page.context.close()
+
+
+HOOK_SECRET = "a-signing-secret-for-the-page-test"
+
+
+@pytest.fixture()
+def beat(app_env) -> Iterator[subprocess.Popen[bytes]]:
+    """A real `celery beat` (the dispatcher's tick every second), as `quillcast beat` runs it."""
+    workdir = support.ROOT / "data" / "test"
+    workdir.mkdir(parents=True, exist_ok=True)
+    schedule = workdir / f"beat-{secrets.token_hex(3)}"
+    log = workdir / f"{schedule.name}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603
+            [str(support.BIN / "celery"), "-A", "tasks", "beat", "--schedule", str(schedule),
+             "--loglevel", "INFO"],
+            cwd=support.ROOT, env=app_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    yield process
+    os.killpg(process.pid, 15)
+    process.wait(20)
+    for leftover in workdir.glob(f"{schedule.name}*"):
+        leftover.unlink(missing_ok=True)
+
+
+@pytest.fixture()
+def receiver() -> Iterator[WebhookReceiver]:
+    r = WebhookReceiver(HOOK_SECRET).start()
+    yield r
+    r.stop()
+
+
+def test_a_scheduled_post_turns_published_live_when_the_dispatcher_and_worker_send_it(
+        browser, base_url, member, session, receiver, beat):
+    """The newcomer's case: a post due in a few seconds, its page open (at 1280 and at 390 px). The real
+    beat ticks the dispatcher, the real worker publishes to a webhook channel (a real HTTP receiver); both
+    pages turn published with the post's link within a second, without a reload, and "Publish now" goes."""
+    from app.core import crypto
+    from models import PostTarget
+
+    user, ws, _ = member
+    hook = make_channel(session, ws, "webhook", name="Launch hook", account="127.0.0.1",
+                        credentials=crypto.encrypt(json.dumps({"url": receiver.url, "secret": HOOK_SECRET})))
+    target = make_target(session, hook, scheduled_at=datetime.now(UTC) + timedelta(seconds=12),
+                         status="scheduled", author=user, body="Doors open at nine")
+    pages = [sign_in_as(browser, base_url, user), sign_in_as(browser, base_url, user, width=390, height=844)]
+    for page, name in zip(pages, ("post-scheduled", "post-scheduled-phone"), strict=True):
+        page.goto(f"{base_url}/posts/{target.post_id}")
+        card = page.get_by_role("heading", name="Launch hook")
+        expect(card).to_be_visible(timeout=30_000)
+        expect(page.get_by_role("button", name="Publish now")).to_be_visible()
+        expect(page.get_by_role("button", name="Cancel post")).to_be_visible()
+        expect(page.get_by_text("Scheduled for")).to_be_visible()
+        page.evaluate("window.__sameDocument = true")  # gone if the page were reloaded
+        screenshot(page, name)
+
+    def published() -> bool:
+        session.expire_all()
+        return session.get(PostTarget, target.id).status == "published"
+
+    assert wait_for(published, timeout=60, every=0.05), "the beat and worker did not publish the post"
+    went_out = time.monotonic()
+    for page in pages:
+        expect(page.get_by_role("link", name="View the post")).to_have_attribute(
+            "href", "https://example.org/p", timeout=5_000)
+    shown = time.monotonic() - went_out
+    for page, name in zip(pages, ("post-published", "post-published-phone"), strict=True):
+        expect(page.get_by_text(re.compile(r"^Published \w{3} \d{2} \w{3} \d{4}, \d{2}:\d{2}$"))).to_be_visible()
+        expect(page.get_by_role("button", name="Publish now")).to_have_count(0)
+        expect(page.get_by_role("button", name="Cancel post")).to_have_count(0)  # nothing left to stop
+        expect(page.get_by_role("button", name="Edit")).to_have_count(0)
+        assert page.evaluate("window.__sameDocument === true"), "the page was reloaded"
+        assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+        screenshot(page, name)
+        page.context.close()
+    assert len(receiver.received) == 1 and receiver.received[0].signature_ok
+    assert shown < 1.5, f"the pages showed the published post {shown:.2f} s after it went out"
+
+
+def test_the_actions_follow_a_failure_live(browser, base_url, member, session):
+    """Status changes the page did not cause (the worker gives up) bring their own actions: retry."""
+    from models import PostTarget
+
+    user, _, channel = member
+    target = make_target(session, channel, scheduled_at=datetime.now(UTC), status="publishing", author=user,
+                         body="Will not fit")
+    page = sign_in_as(browser, base_url, user)
+    page.goto(f"{base_url}/posts/{target.post_id}")
+    expect(page.get_by_text("Updating live")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("button", name="Retry")).to_have_count(0)
+    row = session.get(PostTarget, target.id)
+    row.status, row.last_error = "failed", "InvalidRequest: Record/text must not be longer than 300 graphemes"
+    session.add(row)
+    session.commit()
+    expect(page.get_by_role("button", name="Retry")).to_be_visible(timeout=3_000)
+    expect(page.get_by_text("must not be longer than 300 graphemes")).to_be_visible()
+    expect(page.get_by_text("Updating live")).to_have_count(0)
     page.context.close()

@@ -111,3 +111,95 @@ def test_csrf_check_is_for_the_api_only(make_client):
     """Reflex's own endpoints (uploads, state) are guarded by Reflex; the API check must not break them."""
     res = make_client().post("/_upload", headers={"Cookie": "s=1", "Origin": "https://evil.example"})
     assert res.status_code == 404  # reached routing, not refused as csrf_failed
+
+
+# --- the whole port: Reflex's layers, the UI's websocket and the API together -----------------------------
+FOREIGN = "https://evil.example"
+OWN_UI = "http://localhost:3000"  # the UI's own address (dev mode serves it apart from the backend)
+
+
+@pytest.fixture(scope="module")
+def port(app_env):
+    """The ASGI app `quillcast web` serves on its one port (Reflex's own CORS layers included)."""
+    import app.app as ui
+
+    with TestClient(ui.app()) as client:
+        yield client
+
+
+def _cors(res) -> dict:
+    return {k: v for k, v in res.headers.items() if k.startswith("access-control-")}
+
+
+@pytest.mark.parametrize("path", ["/api/health", "/api/workspaces", "/ping", "/signin"])
+def test_a_foreign_origin_gets_no_cors_header_anywhere_on_the_port(port, path):
+    res = port.get(path, headers={"Origin": FOREIGN, "Cookie": "session=abc"})
+    assert _cors(res) == {}
+    preflight = port.options(path, headers={"Origin": FOREIGN, "Access-Control-Request-Method": "POST",
+                                            "Access-Control-Request-Headers": "content-type"})
+    assert _cors(preflight) == {}
+
+
+@pytest.mark.parametrize("path", ["/api/health", "/ping"])
+def test_the_uis_own_origin_gets_cors_with_credentials(port, path):
+    res = port.get(path, headers={"Origin": OWN_UI, "Cookie": "session=abc"})
+    assert res.headers["access-control-allow-origin"] == OWN_UI
+    assert res.headers["access-control-allow-credentials"] == "true"
+
+
+def _open_socket(port, origin: str) -> str:
+    with port.websocket_connect("/_event/?EIO=4&transport=websocket",
+                                headers={"Origin": origin, "Upgrade": "websocket"}) as ws:
+        return ws.receive_text()
+
+
+def test_the_ui_websocket_opens_from_this_site_and_allowed_origins_only(port, monkeypatch):
+    from starlette.websockets import WebSocketDisconnect
+
+    assert _open_socket(port, "http://testserver").startswith('0{"sid"')  # the page's own origin
+    assert _open_socket(port, OWN_UI).startswith('0{"sid"')
+    with pytest.raises(WebSocketDisconnect) as refused:
+        _open_socket(port, FOREIGN)
+    assert refused.value.code == 1008
+    polling = port.get("/_event/?EIO=4&transport=polling", headers={"Origin": FOREIGN, "Cookie": "s=1"})
+    assert polling.status_code == 403 and _cors(polling) == {}
+    monkeypatch.setenv("CORS_ORIGINS", FOREIGN)  # listed: now it may
+    get_settings.cache_clear()
+    try:
+        assert _open_socket(port, FOREIGN).startswith('0{"sid"')
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+
+
+def test_ui_pages_carry_a_content_security_policy(port):
+    csp = port.get("/signin").headers["content-security-policy"]
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+    assert directives["default-src"] == "'self'"
+    assert directives["script-src"].split() == ["'self'", "'unsafe-inline'", "'unsafe-eval'"]
+    assert directives["frame-ancestors"] == "'none'" and directives["object-src"] == "'none'"
+    assert "ws://testserver" in directives["connect-src"]
+
+
+def test_reflex_is_configured_from_the_same_origins(app_env):
+    from reflex.config import get_config
+
+    origins = list(get_config().cors_allowed_origins)
+    assert "*" not in origins
+    assert OWN_UI in origins and FOREIGN not in origins
+
+
+def test_the_dev_frontend_reflex_learns_late_is_allowed(port, monkeypatch):
+    """Dev mode (and the browser tests' harness) serve the UI on a port Reflex learns after start: its
+    uploads' preflight and its socket must pass, though Reflex's own CORS list was built before."""
+    from reflex.config import get_config
+
+    monkeypatch.setattr(get_config(), "deploy_url", "http://localhost:45678")
+    preflight = port.options("/_upload", headers={
+        "Origin": "http://localhost:45678", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "reflex-client-token"})
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "http://localhost:45678"
+    assert preflight.headers["access-control-allow-credentials"] == "true"
+    assert "reflex-client-token" in preflight.headers["access-control-allow-headers"]
+    assert _open_socket(port, "http://localhost:45678").startswith('0{"sid"')

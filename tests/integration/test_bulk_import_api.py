@@ -68,8 +68,11 @@ def test_import_creates_then_a_second_upload_skips(api, ws, session):
 def test_garbage_and_oversized_files_are_refused_with_the_field(api, ws):
     garbage = _post(api, ws, b"\x00\x01\x02" * 100)
     assert garbage.status_code == 422 and garbage.json()["problems"][0]["field"] == "file"
-    big = _post(api, ws, b"a" * 1_500_000)
+    big = _post(api, ws, b"a" * 1_000_001)
     assert big.status_code == 422 and "1 MB" in big.json()["message"]
+    # Far over it, the upload is refused by its size before it is read (413, same error shape).
+    huge = _post(api, ws, b"a" * 1_500_000)
+    assert huge.status_code == 413 and "1,000,000 bytes" in huge.json()["message"]
 
 
 def test_viewers_and_strangers_cannot_import(api, ws):
