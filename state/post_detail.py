@@ -26,8 +26,6 @@ LIVE = ("queued", "publishing", "retrying")  # on its way: changes without anybo
 FAST_SECONDS = 0.5
 SLOW_SECONDS = 3.0
 SOON_SECONDS = 120.0
-# compatibility: state.workspace_settings imports the tab check from here
-_client_connected = client_connected
 
 
 @dataclasses.dataclass

@@ -21,7 +21,7 @@ from app.services import invitations, webhooks, workspaces
 from app.services.errors import DomainError
 from state.auth import field_errors
 from state.forms import ConfirmDialog, OnceForm, fresh_nonce
-from state.post_detail import _client_connected
+from state.live import client_connected
 from state.workspace import WorkspaceState
 
 
@@ -371,7 +371,7 @@ class WebhookSettingsState(OnceForm, ConfirmDialog, WorkspaceState):
             deadline = time.monotonic() + WEBHOOK_POLL_FOR_SECONDS
             while time.monotonic() < deadline:
                 await asyncio.sleep(WEBHOOK_POLL_SECONDS)
-                if not _client_connected(token):
+                if not client_connected(token):
                     return
                 async with self:
                     if not _on_page(self.router.url.path):
