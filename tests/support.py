@@ -15,6 +15,10 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
+# Production builds that tests start (`quillcast run`, `quillcast web`) compile into folders of their own:
+# the browser tests' dev frontend serves ROOT/.web, and a production compile there rewrites its env.json
+# (the backend's address), which broke every browser test after the first production start.
+PROD_BUILD_ENV = {"REFLEX_WEB_WORKDIR": str(ROOT / ".web-prod"), "REFLEX_STATES_WORKDIR": str(ROOT / ".states-prod")}
 BIN = Path(sys.executable).parent
 
 

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 from app.cli import web_argv
 from tests.e2e.conftest import ROOT, screenshot, sign_in_as
-from tests.support import free_port
+from tests.support import PROD_BUILD_ENV, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]  # the first production build is slow
 # Collects every CSP violation the page reports, before any of its own scripts run.
@@ -35,7 +35,7 @@ def prod_url(app_env: dict[str, str]) -> Iterator[str]:
     log_path = ROOT / "tests" / "artifacts" / "csp-prod-web.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:
-        proc = subprocess.Popen(web_argv(port), cwd=ROOT, env=dict(os.environ), stdout=log,  # noqa: S603
+        proc = subprocess.Popen(web_argv(port), cwd=ROOT, env={**os.environ, **PROD_BUILD_ENV}, stdout=log,  # noqa: S603
                                 stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -27,7 +27,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import goto, screenshot
 from tests.integration.test_run_lifecycle import _log, _stop, _wait_ready
 from tests.peers.receiver import WebhookReceiver
-from tests.support import free_port, processes_with_marker
+from tests.support import PROD_BUILD_ENV, free_port, processes_with_marker
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,7 +65,8 @@ def _start(data_dir: Path, port: int, redis_port: int, marker: str):
 
     env = {k: v for k, v in os.environ.items() if k in KEEP}
     # Only what keeps this run apart from others on the machine: its data directory and ports.
-    env.update(DATA_DIR=str(data_dir), EMBEDDED_REDIS_PORT=str(redis_port), QUILLCAST_TEST_MARKER=marker)
+    env.update(DATA_DIR=str(data_dir), EMBEDDED_REDIS_PORT=str(redis_port), QUILLCAST_TEST_MARKER=marker,
+               **PROD_BUILD_ENV)  # a build folder apart from the browser tests' dev frontend
     log = (data_dir / "runner.log").open("a")
     return subprocess.Popen([sys.executable, "-m", "app.cli", "run", "--port", str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=log, text=True,

@@ -7,8 +7,8 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import expect
 
 from app.api.main import create_api
-from app.core.security import create_access_token
 from app.services import invitations
+from tests.accounts_support import access_token_for
 from tests.e2e.conftest import goto, screenshot, sign_in_as
 from tests.factories import make_user
 
@@ -43,7 +43,7 @@ def test_invited_viewer_joins_and_cannot_edit(browser, base_url, member, session
 
     # The API refuses a write with 403, and the link cannot be used twice.
     api = TestClient(create_api())
-    auth = {"Authorization": f"Bearer {create_access_token(invitee.id)}"}
+    auth = {"Authorization": f"Bearer {access_token_for(invitee.id)}"}
     assert api.get(f"/api/workspaces/{ws.id}/ideas", headers=auth).status_code == 200
     assert api.post(f"/api/workspaces/{ws.id}/ideas", headers=auth, json={"title": "x"}).status_code == 403
     goto(page, f"{base_url}/invitations/{path}")

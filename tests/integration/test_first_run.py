@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from app.core import embedded, keys, security
-from tests.support import free_port, processes_with_marker
+from tests.support import PROD_BUILD_ENV, free_port, processes_with_marker
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "a long first password"
@@ -33,7 +33,8 @@ def _env(data_dir: Path, redis_port: int, marker: str | None = None) -> dict[str
     """A newcomer's shell: nothing about the database, Redis or keys is set."""
     unset = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ENCRYPTION_KEYS", "WEB_HOST")
     env = {k: v for k, v in os.environ.items() if k not in unset}
-    env.update(DATA_DIR=str(data_dir), EMBEDDED_REDIS_PORT=str(redis_port), ENVIRONMENT="development")
+    env.update(DATA_DIR=str(data_dir), EMBEDDED_REDIS_PORT=str(redis_port), ENVIRONMENT="development",
+               **PROD_BUILD_ENV)
     if marker:
         env["QUILLCAST_TEST_MARKER"] = marker
     return env

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.support import free_port, processes_with_marker
+from tests.support import PROD_BUILD_ENV, free_port, processes_with_marker
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _start(data_dir: Path, port: int, redis_port: int, marker: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(DATA_DIR=str(data_dir), EMBEDDED_REDIS_PORT=str(redis_port), ENVIRONMENT="development",
-               QUILLCAST_TEST_MARKER=marker)
+               QUILLCAST_TEST_MARKER=marker, **PROD_BUILD_ENV)
     # A file, not a pipe nobody reads: the first UI build on a fresh clone writes more than a pipe holds,
     # and the runner would block writing its own log lines (it did: the "Ctrl-C hang" was this).
     log = (data_dir / "runner.log").open("a")
