@@ -72,9 +72,17 @@ async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, ErrorBody(exc.code, exc.message, exc.problems), headers)
 
 
+def _say(error: Any) -> str:
+    """Pydantic's words for a length limit, said the way the services say it (one voice for one rule)."""
+    ctx = error.get("ctx") or {}
+    if error.get("type") == "string_too_long" and "max_length" in ctx:
+        return f"use at most {ctx['max_length']} characters"
+    return str(error["msg"])
+
+
 async def invalid_request(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    problems = [Problem(field_of(e["loc"]), e["msg"], e["type"]) for e in exc.errors()]
+    problems = [Problem(field_of(e["loc"]), _say(e), e["type"]) for e in exc.errors()]
     message = "; ".join(f"{p.field}: {p.message}" if p.field else p.message for p in problems)
     return error_response(422, ErrorBody("validation_failed", message, problems))
 
