@@ -66,7 +66,14 @@ class QuillcastApp(rx.App):
     """Reflex's app inside one outer layer that decides CORS for the whole port (app/api/security.py)."""
 
     def __call__(self) -> ASGIApp:
-        return OriginPolicy(super().__call__())
+        # One ASGI app per process: Reflex's own __call__ adds its middleware again each time, which
+        # Starlette refuses once the app has served (the browser tests' in-process backend, then a test
+        # that serves the same app through a TestClient).
+        built = self.__dict__.get("_quillcast_asgi")
+        if built is None:
+            built = OriginPolicy(super().__call__())
+            self.__dict__["_quillcast_asgi"] = built
+        return built
 
 
 app = QuillcastApp(api_transformer=create_api(), extra_app_wraps={(3, "ReadyMarker"): _ready_marker},

@@ -60,9 +60,12 @@ def check(scope: str, key: str, limit: str, *, message: str, field: str | None =
     if _limiter().test(item, *ident):
         return
     wait = _limiter().get_window_stats(item, *ident).reset_time - time.time()
-    if wait <= 0:  # the oldest entry leaves the window right now (its edge counts as inside)
+    # The store keeps whole seconds, so the edge can read up to a second past the window: under a second
+    # left counts as over, and no wait is longer than the window itself (the per-account limit promises
+    # "at most a minute").
+    if wait < 1:
         return
-    retry_after = max(1, math.ceil(wait))
+    retry_after = min(max(1, math.ceil(wait)), item.get_expiry())
     raise RateLimited(message.format(seconds=retry_after), retry_after=retry_after, field=field)
 
 

@@ -123,8 +123,9 @@ def port(app_env):
     """The ASGI app `quillcast web` serves on its one port (Reflex's own CORS layers included)."""
     import app.app as ui
 
-    with TestClient(ui.app()) as client:
-        yield client
+    # Without its lifespan: in a whole run the browser tests' in-process backend has already run it on
+    # another event loop, and these tests need only the request layers.
+    yield TestClient(ui.app())
 
 
 def _cors(res) -> dict:
