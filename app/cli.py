@@ -242,7 +242,7 @@ def _announce_setup(url: str) -> None:
     """After the start line: the setup link while the instance has no administrator."""
     from app.core import db
 
-    db.reset_engine()  # the preflight's connection predates the migration (and its app role)
+    db.reset_engine()  # the app's login is made by the migration that just ran: connect afresh
     try:
         link = _setup_link(url)
     except Exception as exc:  # noqa: BLE001 - a hint only: never stop a running system over it
@@ -256,13 +256,7 @@ def _announce_setup(url: str) -> None:
 @cli.command("setup-link")
 def setup_link() -> None:
     """Print the one-time link that makes the first administrator (only while there is none)."""
-    from app.core import db
-    from app.core.config import get_settings
-
-    with _database_for_maintenance() as url:
-        os.environ["DATABASE_URL"] = url
-        get_settings.cache_clear()
-        db.reset_engine()
+    with _local_services():
         try:
             link = _setup_link()
         except Exception as exc:  # noqa: BLE001 - one clear line, no traceback
