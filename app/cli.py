@@ -169,8 +169,8 @@ def create_admin(
 ) -> None:
     """Make an instance administrator (a new account, or promote an existing one)."""
     from app.core import db
-    from app.services import admins
     from app.services.errors import DomainError
+    from app.services.identity import admins
 
     # Never from argv: it would sit in the shell history and the process list.
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
@@ -230,9 +230,9 @@ def _database_for_maintenance(create: bool = False) -> Iterator[str]:
 
 
 def _setup_link(base_url: str | None = None) -> str | None:
-    """The first-run setup link while the instance has no administrator (app.services.setup), else None."""
+    """The first-run setup link while no instance administrator exists (identity.setup), else None."""
     from app.core import db
-    from app.services import setup
+    from app.services.identity import setup
 
     with db.session_scope() as session:
         return setup.setup_link(session, base_url)
@@ -338,7 +338,7 @@ def restore(file: Path = typer.Argument(..., help="A quillcast-*.dump file from 
 @cli.command()
 def check() -> None:
     """Print the readiness of each part (the same as GET /api/ready)."""
-    from app.services import system
+    from app.services.operations import system
 
     ok = True
     with _local_services():

@@ -17,7 +17,7 @@ from typing import Any
 import reflex as rx
 from reflex.vars.base import VarData
 
-from app.services.calendar import NETWORK_LABELS, NETWORK_MARKS, STATUS_COLOURS, STATUS_ICONS
+from app.services.planning.calendar import NETWORK_LABELS, NETWORK_MARKS, STATUS_COLOURS, STATUS_ICONS
 from components.legend import LEGEND
 
 # Each status in the words of the legend (the colours' key), for screen readers.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.services.calendar import STATUS_COLOURS, STATUS_ICONS
+from app.services.planning.calendar import STATUS_COLOURS, STATUS_ICONS
 
 LEGEND = [("scheduled", "Scheduled"), ("awaiting_approval", "Awaiting approval"),
           ("publishing", "Publishing"),

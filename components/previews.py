@@ -1,6 +1,6 @@
 """A post as each network will show it. Stateless: takes segment lists and plain values.
 
-Segments come from app.services.preview.segments and are rendered as text, so markup is inert.
+Segments come from app.services.planning.preview.segments and are rendered as text, so markup is inert.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from models.account import TOKEN_PURPOSES, OneTimeToken, RecoveryCode
 from models.audit import AuditLog
 from models.channel import CHANNEL_STATUSES, NETWORKS, Channel
+from models.content import IDEA_STATUSES, SNIPPET_KINDS, CalendarFeed, Idea, Link, LinkClick, Snippet
 from models.credentials import ApiKey, RefreshToken
 from models.email import EMAIL_STATUSES, EmailOutbox
 from models.engagement import MetricSnapshot
@@ -17,7 +18,6 @@ from models.post import (
     PublishAttempt,
     TimeSlot,
 )
-from models.studio import IDEA_STATUSES, SNIPPET_KINDS, CalendarFeed, Idea, Link, LinkClick, Snippet
 from models.user import User
 from models.webhook import DELIVERY_STATUSES, TEST_EVENT, WEBHOOK_EVENTS, Webhook, WebhookDelivery
 from models.workspace import ROLES, Membership, Workspace

@@ -71,7 +71,7 @@ class PostTarget(SQLModel, table=True):
             "lease_expires_at",
             postgresql_where=text("status = 'publishing'"),
         ),
-        # The calendar's range query (services/calendar.py): a workspace's targets by calendar_at.
+        # The calendar's range query (services/planning/calendar.py): a workspace's targets by calendar_at.
         Index("ix_post_targets_calendar", "workspace_id", "calendar_at", postgresql_include=["updated_at"]),
     )
 

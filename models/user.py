@@ -34,7 +34,7 @@ class User(SQLModel, table=True):
     pending_email: str | None = Field(default=None, max_length=320)
     password_changed_at: datetime | None = timestamp_field()
     last_sign_in_at: datetime | None = timestamp_field()
-    # Which notice e-mails this person wants, {kind: bool} (app.services.notifications); a kind not
+    # Which notice e-mails this person wants, {kind: bool} (app.services.messaging.notifications); a kind not
     # named here is on. Security mails ignore it.
     notification_prefs: dict[str, bool] = json_field()
     created_at: datetime = created_at_field()

@@ -113,7 +113,7 @@ class Stack:
         migrations.upgrade(db_url)
 
     def start_workers(self) -> None:
-        from app.core import queue
+        from app.core import jobs
 
         for i in range(self.args.workers):
             argv = [
@@ -138,7 +138,7 @@ class Stack:
             ]
             self._spawn(argv, f"worker{i}")
         deadline = time.monotonic() + 60
-        while len(queue.workers_alive(timeout=1.0) or []) < 1:
+        while len(jobs.workers_alive(timeout=1.0) or []) < 1:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"workers did not start: see {self.tmp}")
         time.sleep(1.0)  # let every worker process finish starting
@@ -263,7 +263,7 @@ def main() -> None:
     stack = Stack(args)
     try:
         stack.start_services()
-        from app.core import crypto, queue
+        from app.core import crypto, jobs
         from app.core.db import session_scope
         from app.core.redis import get_redis
         from models import Channel, Workspace
@@ -296,7 +296,7 @@ def main() -> None:
         cpu_noop = cpu_seconds(worker_pids)
         started = time.monotonic()
         for _ in range(burst):
-            queue.send("quillcast.bench.noop", queue=queue.PUBLISH_QUEUE)
+            jobs.send("quillcast.bench.noop", queue=jobs.PUBLISH_QUEUE)
         while int(get_redis().get(NOOP_COUNTER) or 0) < burst and time.monotonic() - started < args.timeout:
             time.sleep(0.02)
         raw_rate = int(get_redis().get(NOOP_COUNTER) or 0) / (time.monotonic() - started)

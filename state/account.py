@@ -10,8 +10,9 @@ from typing import Any
 import reflex as rx
 from sqlmodel import Session
 
-from app.services import accounts, notifications, sessions, totp
 from app.services.errors import DomainError
+from app.services.identity import accounts, sessions, totp
+from app.services.messaging import notifications
 from state.auth import AuthState, field_errors, in_db
 
 
@@ -38,7 +39,7 @@ class AccountState(AuthState):
     enrol_key: str = ""
     recovery_codes: list[str] = []
     session_rows: list[dict[str, str]] = []
-    # Notice e-mails on or off, by kind (app.services.notifications.KINDS).
+    # Notice e-mails on or off, by kind (app.services.messaging.notifications.KINDS).
     notification_prefs: dict[str, bool] = {kind: True for kind in notifications.KINDS}
 
     @rx.var

@@ -1,4 +1,4 @@
-"""Analytics page state: one report per range, computed by app.services.analytics."""
+"""Analytics page state: one report per range, computed by app.services.insight.analytics."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 
 from app.core import routes
-from app.services import analytics
-from app.services.calendar import NETWORK_LABELS
 from app.services.errors import DomainError
+from app.services.insight import analytics
+from app.services.planning.calendar import NETWORK_LABELS
 from state.workspace import WorkspaceState
 
 

@@ -8,8 +8,8 @@ from datetime import datetime
 
 import reflex as rx
 
-from app.services import audit_log
 from app.services.errors import DomainError
+from app.services.tenancy import audit_log
 from state.workspace import WorkspaceState
 
 PAGE = 25

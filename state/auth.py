@@ -17,9 +17,9 @@ from sqlmodel import Session
 
 from app.core.config import get_settings
 from app.core.db import session_scope
-from app.services import accounts, sessions, setup
 from app.services.errors import DomainError
-from app.services.sessions import SessionInfo
+from app.services.identity import accounts, sessions, setup
+from app.services.identity.sessions import SessionInfo
 
 SESSION_COOKIE = sessions.COOKIE_NAME
 HOME = "/"  # where sign-in lands: HomeState sends it on to the calendar, which sends it on to /welcome

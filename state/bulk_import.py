@@ -1,6 +1,6 @@
 """Import page: upload a CSV, see every row checked, then schedule (or submit) them all at once.
 
-Thin: app.services.bulk_import checks and imports; this keeps the uploaded bytes (backend-only) between the
+Thin: planning.bulk_import checks and imports; this keeps the uploaded bytes (backend-only) between the
 preview and the import, and shows the service's problems next to their row."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 
 from app.core import routes
-from app.services import bulk_import
 from app.services.errors import DomainError
+from app.services.planning import bulk_import
 from state.calendar import CalendarState
 from state.workspace import WorkspaceState
 

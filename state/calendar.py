@@ -18,9 +18,11 @@ from reflex_components_sonner.toast import ToastAction
 from sqlmodel import Session
 
 from app.core.config import get_settings
-from app.services import calendar as calendar_service
-from app.services import channels, ical, posts, workspaces
+from app.services.delivery import channels
 from app.services.errors import DomainError
+from app.services.planning import calendar as calendar_service
+from app.services.planning import ical, posts
+from app.services.tenancy import workspaces
 from components.calendar import revert_drop, scroll_to
 from state.auth import AuthState
 from state.live import client_connected, count_mount, unasked

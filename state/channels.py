@@ -11,9 +11,9 @@ from typing import Any
 
 import reflex as rx
 
-from app.services import channel_oauth, channels
-from app.services.calendar import NETWORK_LABELS
+from app.services.delivery import channel_oauth, channels
 from app.services.errors import DomainError
+from app.services.planning.calendar import NETWORK_LABELS
 from state.forms import ConfirmDialog, OnceForm, fresh_nonce
 from state.workspace import WorkspaceState
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import reflex as rx
 
-from app.services import compose, posts
 from app.services.errors import DomainError
+from app.services.planning import compose, posts
 from state.auth import field_errors
 from state.forms import OnceForm, fresh_nonce
 from state.workspace import WorkspaceState
@@ -500,7 +500,7 @@ class ComposeState(OnceForm, WorkspaceState):
     async def assist(self, action: str):  # type: ignore[no-untyped-def]
         """Write from the topic, rewrite, shorten for the strictest chosen network, or add hashtags."""
         from app.connectors import registry, text
-        from app.services import assist
+        from app.services.planning import assist
 
         if self.assist_reason:
             self.errors = {**self.errors, "assist": self.assist_reason}

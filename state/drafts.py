@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from app.services import drafts, posts
 from app.services.errors import DomainError
+from app.services.planning import drafts, posts
 from state.forms import ConfirmDialog
 from state.workspace import WorkspaceState
 

@@ -7,8 +7,9 @@ from typing import Any
 
 import reflex as rx
 
-from app.services import metrics, usage
 from app.services.errors import DomainError
+from app.services.insight import usage
+from app.services.operations import prometheus
 from state.auth import AuthState, in_db
 
 REFRESH_SECONDS = 10
@@ -29,7 +30,7 @@ def _card(label: str, value: Any, hint: str, tone: str) -> dict[str, str]:
     return {"label": label, "value": str(value), "hint": hint, "tone": tone}
 
 
-def cards(snap: metrics.Snapshot) -> list[dict[str, str]]:
+def cards(snap: prometheus.Snapshot) -> list[dict[str, str]]:
     """What an administrator checks first, each with the hint that says what to do."""
     if snap.overdue:
         overdue = _card("Overdue posts", snap.overdue,
@@ -45,7 +46,7 @@ def cards(snap: metrics.Snapshot) -> list[dict[str, str]]:
     opened = [network for network, is_open in snap.breakers_open.items() if is_open]
     reauth = snap.channels.get("needs_reauth", 0)
     held, failed_mail = snap.emails.get("held", 0), snap.emails.get("failed", 0)
-    p95 = metrics.quantile(snap.http, 0.95)
+    p95 = prometheus.quantile(snap.http, 0.95)
     requests = sum(s.count for s in snap.http)
     errors = sum(s.count for s in snap.http if s.labels.get("status") == "5xx")
     return [
@@ -76,7 +77,7 @@ def adoption_rows(a: usage.Adoption) -> list[dict[str, str]]:
 
 
 def _both(session, user_id):  # type: ignore[no-untyped-def]
-    return metrics.health_for_admin(session, user_id), usage.adoption_for_admin(session, user_id)
+    return prometheus.health_for_admin(session, user_id), usage.adoption_for_admin(session, user_id)
 
 
 class HealthState(AuthState):

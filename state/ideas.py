@@ -10,7 +10,7 @@ from typing import Any
 
 import reflex as rx
 
-from app.services import ideas
+from app.services.planning import ideas
 from state.forms import OnceForm, fresh_nonce
 from state.workspace import WorkspaceState
 

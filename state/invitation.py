@@ -7,8 +7,8 @@ import asyncio
 import reflex as rx
 
 from app.core.db import session_scope, user_claims
-from app.services import invitations
 from app.services.errors import DomainError
+from app.services.tenancy import invitations
 from state.auth import field_errors
 from state.forms import OnceForm, fresh_nonce
 from state.workspace import WorkspaceState

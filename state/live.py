@@ -12,8 +12,8 @@ import uuid
 from typing import Any
 
 from app.core.db import session_scope, user_claims
-from app.services import sessions
 from app.services.errors import DomainError
+from app.services.identity import sessions
 
 
 def client_connected(token: str) -> bool:

@@ -11,8 +11,8 @@ from typing import Any
 import reflex as rx
 from sqlmodel import Session
 
-from app.services import email
 from app.services.errors import PermissionDenied
+from app.services.messaging import email
 from state.auth import AuthState, in_db
 
 # A link in a mail's text ends at a space or a bracket; a full stop or comma after it is the sentence's.

@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from app.services import compose, engagement, posts
-from app.services.calendar import NETWORK_LABELS, STATUS_COLOURS
 from app.services.errors import DomainError
+from app.services.insight import engagement
+from app.services.planning import compose, posts
+from app.services.planning.calendar import NETWORK_LABELS, STATUS_COLOURS
 from state.live import client_connected, count_mount, unasked
 from state.workspace import WorkspaceState
 

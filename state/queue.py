@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 
 from app.connectors.checks import label
-from app.services import channels, posts, timeslots
+from app.services.delivery import channels
 from app.services.errors import DomainError, ValidationFailed
+from app.services.planning import posts, timeslots
 from state.workspace import WorkspaceState
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]

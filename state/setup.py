@@ -1,6 +1,6 @@
 """First-run setup: the /setup page (the first administrator) and the "not set up yet" notice.
 
-Thin: app.services.setup decides whether the token is right and whether setup is still needed.
+Thin: app.services.identity.setup decides whether the token is right and whether setup is still needed.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from typing import Any
 
 import reflex as rx
 
-from app.services import setup
 from app.services.errors import Conflict, DomainError, PermissionDenied
+from app.services.identity import setup
 from state.auth import AuthState, field_errors, in_db
 
 BROWSER_ZONE = "Intl.DateTimeFormat().resolvedOptions().timeZone"

@@ -8,7 +8,7 @@ from typing import Any
 
 import reflex as rx
 
-from app.services import system
+from app.services.operations import system
 
 
 class StatusState(rx.State):

@@ -6,8 +6,8 @@ from typing import Any
 
 import reflex as rx
 
-from app.services import notifications
 from app.services.errors import DomainError
+from app.services.messaging import notifications
 from state.auth import field_errors, in_db
 
 

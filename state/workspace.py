@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 import reflex as rx
 
 from app.core.db import session_scope, user_claims
-from app.services import permissions, workspaces
 from app.services.errors import DomainError
+from app.services.tenancy import permissions, workspaces
 from state.auth import AuthState, field_errors
 from state.forms import OnceForm, fresh_nonce
 

@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 
 from app.core import routes
-from app.services import invitations, webhooks, workspaces
 from app.services.errors import DomainError
+from app.services.messaging import webhooks
+from app.services.tenancy import invitations, workspaces
 from state.auth import field_errors
 from state.forms import ConfirmDialog, OnceForm, fresh_nonce
 from state.live import client_connected

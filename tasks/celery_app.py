@@ -7,8 +7,8 @@ from celery.schedules import crontab
 from kombu import Exchange, Queue
 
 from app.core.config import get_settings
+from app.core.jobs import ALL_QUEUES, EMAIL_QUEUE, MAINTENANCE_QUEUE, PUBLISH_QUEUE, celery_config
 from app.core.logging import configure_logging
-from app.core.queue import ALL_QUEUES, EMAIL_QUEUE, MAINTENANCE_QUEUE, PUBLISH_QUEUE, celery_config
 
 configure_logging()
 settings = get_settings()

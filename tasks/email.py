@@ -1,9 +1,9 @@
-"""Thin task over app.services.email.deliver: retries transient SMTP failures with backoff."""
+"""Thin task over app.services.messaging.email.deliver: retries transient SMTP failures with backoff."""
 
 from __future__ import annotations
 
 from app.core.db import session_scope
-from app.services import email
+from app.services.messaging import email
 from tasks.base import quillcast_task
 
 

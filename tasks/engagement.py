@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.core import db
-from app.services import engagement
+from app.services.insight import engagement
 from tasks.base import quillcast_task
 
 BATCH = 100

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from app.services import backups, publishing, system
+from app.services.delivery import publishing
+from app.services.operations import backups, system
 from tasks.base import quillcast_task
 
 

@@ -1,8 +1,8 @@
-"""Publishing tasks: thin wrappers over app.services.dispatcher and app.services.publishing."""
+"""Publishing tasks: thin wrappers over the delivery services (dispatcher and publishing)."""
 
 from __future__ import annotations
 
-from app.services import dispatcher, publishing
+from app.services.delivery import dispatcher, publishing
 from tasks.base import quillcast_task
 
 

@@ -1,8 +1,8 @@
-"""Thin tasks over app.services.webhooks: one delivery attempt, and the sweep for lost ones."""
+"""Thin tasks over app.services.messaging.webhooks: one delivery attempt, and the sweep for lost ones."""
 
 from __future__ import annotations
 
-from app.services import webhooks
+from app.services.messaging import webhooks
 from tasks.base import quillcast_task
 
 

@@ -10,7 +10,7 @@ import pyotp
 from sqlmodel import Session, col, select
 
 from app.core import crypto, db
-from app.services import accounts, tokens
+from app.services.identity import accounts, tokens
 from models import EmailOutbox, User
 
 PASSWORD = "correct horse battery staple"  # noqa: S105

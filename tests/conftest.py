@@ -27,13 +27,13 @@ os.environ.setdefault("LOG_JSON", "false")
 
 
 def _reset_clients() -> None:
-    from app.core import db, queue, redis
+    from app.core import db, jobs, redis
     from app.core.config import get_settings
 
     get_settings.cache_clear()
     db.reset_engine()
     redis.reset_redis()
-    queue.reset_producer()
+    jobs.reset_producer()
 
 
 @pytest.fixture(scope="session")

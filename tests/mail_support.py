@@ -79,19 +79,19 @@ def running_mail_worker(app_env: dict[str, str], port: int) -> Iterator[support.
     saved = {k: os.environ.get(k) for k in smtp_env}
     os.environ.update(smtp_env)
     get_settings.cache_clear()
-    from app.core import queue
+    from app.core import jobs
 
-    control = queue.producer().control
+    control = jobs.producer().control
     others = sorted(name for reply in (control.ping(timeout=1.0) or []) for name in reply)
     if others:
-        control.cancel_consumer(queue.EMAIL_QUEUE, destination=others, reply=True, timeout=5)
+        control.cancel_consumer(jobs.EMAIL_QUEUE, destination=others, reply=True, timeout=5)
     worker = support.CeleryWorker({**app_env, **smtp_env}).start()
     try:
         yield worker
     finally:
         worker.stop()
         if others:
-            control.add_consumer(queue.EMAIL_QUEUE, destination=others, reply=True, timeout=5)
+            control.add_consumer(jobs.EMAIL_QUEUE, destination=others, reply=True, timeout=5)
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)

@@ -104,10 +104,10 @@ class CeleryWorker:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 30) -> CeleryWorker:
-        from app.core import queue
+        from app.core import jobs
 
         argv = [
-            str(BIN / "celery"), "-A", "tasks", "worker", "-Q", ",".join(queue.ALL_QUEUES),
+            str(BIN / "celery"), "-A", "tasks", "worker", "-Q", ",".join(jobs.ALL_QUEUES),
             "--concurrency", str(self.concurrency), "--without-gossip", "--without-mingle",
             "--loglevel", "INFO", "--hostname", self.name,
         ]
@@ -119,7 +119,7 @@ class CeleryWorker:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"worker exited: {self.log.read_text()[-2000:]}")
-            if queue.workers_alive(timeout=0.5):
+            if jobs.workers_alive(timeout=0.5):
                 return self
         raise RuntimeError(f"worker did not answer a ping in {timeout} s: {self.log.read_text()[-2000:]}")
 

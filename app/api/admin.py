@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from app.api.deps import InstanceAdmin, SessionDep
 from app.api.workspaces import AuditEntryOut
-from app.services import audit_log
+from app.services.tenancy import audit_log
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 

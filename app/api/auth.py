@@ -1,6 +1,6 @@
 """/api/auth: sign up, verify, sign in (two steps with 2FA), reset, account, 2FA and sessions.
 
-Thin: every route calls app.services.accounts / totp / sessions. Sync routes on purpose: FastAPI runs
+Thin: every route calls app.services.identity.accounts / totp / sessions. Sync routes on purpose: FastAPI runs
 them in a thread pool, so argon2 hashing never blocks the event loop.
 """
 
@@ -17,8 +17,9 @@ from pydantic import BaseModel, Field
 
 from app.api.deps import ServiceSessionDep as SessionDep
 from app.core.security import ACCESS_TOKEN_TTL, InvalidToken
-from app.services import accounts, passwords, sessions, setup, timeslots, tokens, totp
 from app.services.errors import ErrorBody, NotAuthenticated
+from app.services.identity import accounts, passwords, sessions, setup, tokens, totp
+from app.services.planning import timeslots
 from models import User
 
 router = APIRouter(prefix="/auth", tags=["auth"])

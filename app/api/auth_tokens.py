@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from app.api.deps import ServiceSessionDep
-from app.services import tokens
+from app.services.identity import tokens
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

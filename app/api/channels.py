@@ -11,10 +11,10 @@ from pydantic import BaseModel, Field
 
 from app.api.deps import CurrentUser, SessionDep, WorkspaceContext, require
 from app.connectors import registry
-from app.services import channel_oauth
-from app.services import channels as channel_service
-from app.services import media as media_service
+from app.services.delivery import channel_oauth
+from app.services.delivery import channels as channel_service
 from app.services.errors import NotFound
+from app.services.planning import media as media_service
 from models import NETWORKS, Channel, MediaAsset
 
 router = APIRouter(prefix="/workspaces/{workspace_id}", tags=["channels"])

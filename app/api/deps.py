@@ -20,8 +20,9 @@ from sqlmodel import Session
 from app.core import db
 from app.core.db import get_db, get_service_db
 from app.core.security import InvalidToken
-from app.services import apikeys, permissions, supabase_auth, tokens
 from app.services.errors import NotAuthenticated, PermissionDenied
+from app.services.identity import apikeys, supabase_auth, tokens
+from app.services.tenancy import permissions
 from models import ApiKey, Membership, User, Workspace
 
 SessionDep = Annotated[Session, Depends(get_db)]
@@ -93,7 +94,7 @@ SignedInUser = Annotated[User, Depends(get_signed_in_user)]
 
 
 def get_instance_admin(session: SessionDep, user: SignedInUser) -> User:
-    from app.services import admins
+    from app.services.identity import admins
 
     return admins.require_instance_admin(session, user.id)
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from app.services import system
+from app.services.operations import system
 
 router = APIRouter(tags=["health"])
 

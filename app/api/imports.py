@@ -1,4 +1,4 @@
-"""Bulk import of posts from a CSV file: a thin route over app.services.bulk_import."""
+"""Bulk import of posts from a CSV file: a thin route over app.services.planning.bulk_import."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from app.api.deps import SessionDep, WorkspaceContext, require
-from app.services import bulk_import
+from app.services.planning import bulk_import
 
 router = APIRouter(prefix="/workspaces/{workspace_id}", tags=["imports"])
 Importer = Annotated[WorkspaceContext, Depends(require("post:create"))]

@@ -31,8 +31,8 @@ from app.api import (
     workspaces,
 )
 from app.core import metrics as core_metrics
-from app.services import bulk_import, media
 from app.services.errors import DomainError
+from app.services.planning import bulk_import, media
 
 API_PREFIX = "/api"
 # Upload routes take their file's own limit (JSON bodies: guard.JSON_MAX_BYTES).

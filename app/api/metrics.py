@@ -9,8 +9,8 @@ from fastapi.responses import Response
 
 from app.api.deps import ServiceSessionDep
 from app.core.config import get_settings
-from app.services import metrics
 from app.services.errors import NotAuthenticated, NotFound
+from app.services.operations import prometheus
 
 router = APIRouter(tags=["health"])
 
@@ -28,8 +28,9 @@ def _allow(request: Request) -> None:
 
 
 @router.get("/metrics", response_class=Response,
-            responses={200: {"content": {metrics.CONTENT_TYPE: {}}, "description": "Prometheus text format"}})
+            responses={200: {"content": {prometheus.CONTENT_TYPE: {}},
+                                  "description": "Prometheus text format"}})
 def prometheus(request: Request, session: ServiceSessionDep) -> Response:
     """Targets by status, overdue targets, publish lateness, queue depth, breakers, e-mail, latencies."""
     _allow(request)
-    return Response(metrics.exposition(session), media_type=metrics.CONTENT_TYPE)
+    return Response(prometheus.exposition(session), media_type=prometheus.CONTENT_TYPE)

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from app.api.deps import CurrentUser, SessionDep
 from app.core import db
 from app.core.config import get_settings
-from app.services import notifications
+from app.services.messaging import notifications
 
 router = APIRouter(tags=["notifications"])
 Token = Annotated[str, Query(max_length=500, description="the token from the e-mail's unsubscribe link")]

@@ -22,8 +22,8 @@ from starlette.middleware.sessions import SessionMiddleware
 from app.api.auth_tokens import TokenPairOut, pair_out
 from app.api.deps import ServiceSessionDep
 from app.core.config import Settings, get_settings
-from app.services import sessions, social_login, tokens
 from app.services.errors import NotAuthenticated, NotFound
+from app.services.identity import sessions, social_login, tokens
 
 router = APIRouter(prefix="/auth/oidc", tags=["auth"])
 # Authlib logs the PKCE verifier at DEBUG; secrets never reach a log line.

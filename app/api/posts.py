@@ -1,4 +1,4 @@
-"""Posts, their targets and queue slots: thin routes over app.services.posts / timeslots."""
+"""Posts, their targets and queue slots: thin routes over app.services.planning.posts / timeslots."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from pydantic import BaseModel, Field
 
 from app.api import idempotency
 from app.api.deps import SessionDep, WorkspaceContext, require
-from app.services import posts, timeslots
 from app.services.errors import NotFound
+from app.services.planning import posts, timeslots
 from models import POST_STATUSES, TARGET_STATUSES, Channel, Post, PostTarget
 
 router = APIRouter(prefix="/workspaces/{workspace_id}", tags=["posts"])

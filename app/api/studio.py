@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 
 from app.api.deps import ServiceSessionDep, SessionDep, WorkspaceContext, require
 from app.core.config import get_settings
-from app.services import assist, ical, ideas, links, snippets
 from app.services.errors import ErrorBody
+from app.services.planning import assist, ical, ideas, links, snippets
 
 router = APIRouter(tags=["studio"])
 public = APIRouter(include_in_schema=False)

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 
 from app.api.deps import CurrentUser, SessionDep, SignedInUser, WorkspaceContext, require
-from app.services import audit_log, invitations, timeslots, workspaces
+from app.services.planning import timeslots
+from app.services.tenancy import audit_log, invitations, workspaces
 from models import Invitation, Membership, Workspace
 
 router = APIRouter(tags=["workspaces"])

@@ -114,7 +114,7 @@ class Settings(BaseSettings):
     # Abuse limits (the `limits` library's notation; moving windows in Redis). Defaults are at least as
     # strict as Supabase Auth's (30 sign-ins / sign-ups / verifications per 5 minutes per IP).
     rate_signin_ip: str = "30/5 minutes"
-    # Failed sign-ins (app/services/signin_throttle.py): per account and address, and per account from
+    # Failed sign-ins (services/identity/signin_throttle.py): per account and address, and per account from
     # addresses it never signed in from. Keep the latter's window at a minute or less: it is the longest
     # an attacker's failures elsewhere can hold up the owner at a new address.
     rate_signin_pair: str = "10/15 minutes"

@@ -23,14 +23,14 @@ FORGOT = "/forgot"
 RESET = "/reset"
 ACCOUNT = "/account"
 OUTBOX = "/admin/outbox"
-SETUP = "/setup"  # ?token=: the first administrator (app.services.setup.PATH)
+SETUP = "/setup"  # ?token=: the first administrator (app.services.identity.setup.PATH)
 WELCOME = "/welcome"  # first workspace
 INVITATION = "/invitations/accept"  # the link in an invitation e-mail
 UNSUBSCRIBE = "/unsubscribe"  # ?token=: a notice e-mail's "Stop these e-mails" (notifications.PAGE_PATH)
 ANALYTICS = "/analytics"
 # Workspace
 CHANNELS = "/channels"
-CHANNELS_OAUTH_CALLBACK = "/channels/oauth/callback"  # app.services.channel_oauth.CALLBACK_PATH
+CHANNELS_OAUTH_CALLBACK = "/channels/oauth/callback"  # app.services.delivery.channel_oauth.CALLBACK_PATH
 WORKSPACE_SETTINGS = "/settings/workspace"
 AUDIT = "/settings/audit"  # owners and admins
 IDEAS = "/ideas"

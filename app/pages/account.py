@@ -8,7 +8,7 @@ from typing import Any
 import reflex as rx
 
 from app.pages.layout import page
-from app.services.notifications import KINDS, Kind
+from app.services.messaging.notifications import KINDS, Kind
 from components.forms import form_error, labelled_input, section_card
 from state.account import AccountState
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from app.pages.layout import workspace_page
-from app.services import bulk_import
+from app.services.planning import bulk_import
 from state.bulk_import import UPLOAD_ID, ImportState
 
 S = ImportState

@@ -68,7 +68,7 @@ def screenshot(page, name: str) -> Path:
 
 def sign_in_as(browser, base_url: str, user, *, width: int = 1280, height: int = 800):
     """A browser page signed in as `user`: a real server-side session, its token in the cookie."""
-    from app.services import sessions
+    from app.services.identity import sessions
     from state.auth import SESSION_COOKIE
 
     token = sessions.create(user.id, "127.0.0.1", "playwright")

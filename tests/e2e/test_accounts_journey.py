@@ -147,7 +147,7 @@ def _sign_out(page, base_url: str) -> None:
 
 def test_outbox_page_is_for_instance_administrators_only(page, base_url, app_env):
     from app.core.db import session_scope
-    from app.services import passwords
+    from app.services.identity import passwords
     from models import User
     from models.base import utcnow
 
@@ -174,7 +174,7 @@ def test_outbox_page_is_for_instance_administrators_only(page, base_url, app_env
 
 def test_change_email_from_account_settings_shows_errors_by_field(page, base_url, app_env, smtp_sink):
     from app.core.db import session_scope
-    from app.services import passwords
+    from app.services.identity import passwords
     from models import User
     from models.base import utcnow
 
@@ -206,7 +206,7 @@ def test_change_email_from_account_settings_shows_errors_by_field(page, base_url
 
 def test_a_lost_confirmation_mail_can_be_sent_again(page, base_url, app_env, smtp_sink):
     from app.core.db import session_scope
-    from app.services import accounts
+    from app.services.identity import accounts
 
     address = f"lost-{secrets.token_hex(4)}@example.test"
     with session_scope() as session:

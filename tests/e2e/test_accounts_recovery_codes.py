@@ -17,7 +17,7 @@ PASSWORD = "amber kites drift sideways"  # noqa: S105 - a test account's
 
 
 def test_recovery_codes_can_be_copied_and_downloaded(browser, base_url, session):
-    from app.services import passwords
+    from app.services.identity import passwords
 
     user = make_user(session, email_verified_at=datetime.now(UTC), display_name="Ada Lovelace",
                      password_hash=passwords.hash_password(PASSWORD))

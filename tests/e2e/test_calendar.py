@@ -261,7 +261,7 @@ def _backend(page) -> str:
 
 
 def test_calendar_in_dark_mode(browser, base_url, seeded):
-    from app.services import sessions
+    from app.services.identity import sessions
     from state.auth import SESSION_COOKIE
 
     user = seeded[0]

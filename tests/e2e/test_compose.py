@@ -199,7 +199,7 @@ def test_contributor_submits_and_editor_approves(browser, base_url, session, mem
 
 
 def test_start_from_an_idea(browser, base_url, session, member):
-    from app.services import ideas
+    from app.services.planning import ideas
     from models import Idea
 
     user, ws, _ = member

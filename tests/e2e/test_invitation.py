@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import expect
 
 from app.api.main import create_api
-from app.services import invitations
+from app.services.tenancy import invitations
 from tests.accounts_support import access_token_for
 from tests.e2e.conftest import goto, screenshot, sign_in_as
 from tests.factories import make_user

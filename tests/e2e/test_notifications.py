@@ -16,7 +16,8 @@ from playwright.sync_api import expect
 from sqlmodel import col, select
 
 from app.core.db import session_scope, user_claims
-from app.services import notifications, posts
+from app.services.messaging import notifications
+from app.services.planning import posts
 from tests.e2e.conftest import goto, screenshot, sign_in_as
 from tests.factories import make_user
 

@@ -33,7 +33,7 @@ def _serious(page) -> list[str]:
 
 @pytest.fixture()
 def failed_post(session, member):
-    from app.services import publishing
+    from app.services.delivery import publishing
     from models import PostTarget, PublishAttempt
 
     user, ws, channel = member

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import func, select
 
-from app.services import setup
+from app.services.identity import setup
 from models import User
 from tests.e2e.conftest import goto, screenshot
 from tests.factories import make_user

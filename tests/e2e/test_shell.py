@@ -172,7 +172,7 @@ def test_administrators_reach_the_outbox_and_open_a_held_link(browser, base_url,
     from urllib.parse import urlsplit
 
     from app.core.config import get_settings
-    from app.services import accounts
+    from app.services.identity import accounts
     from tests.factories import make_user
 
     admin = make_user(session, email_verified_at=datetime.now(UTC), is_admin=True, display_name="Root")

@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from app.core.config import get_settings
-from app.services import accounts
 from app.services.errors import NotAuthenticated
+from app.services.identity import accounts
 from tests.accounts_support import PASSWORD, ip, signed_up_user
 from tests.e2e.conftest import goto, screenshot
 

@@ -40,7 +40,7 @@ def test_first_workspace(browser, base_url, session):
 def test_sign_in_without_a_workspace_lands_on_creating_one_in_the_browsers_zone(browser, base_url, session):
     from sqlmodel import select
 
-    from app.services import passwords
+    from app.services.identity import passwords
     from models import Membership, Workspace
 
     password = "quiet harbour lanterns glow"  # noqa: S105 - a test account's

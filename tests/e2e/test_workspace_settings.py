@@ -105,7 +105,7 @@ def test_an_editor_sees_settings_read_only(browser, base_url, session, member):
 
 
 def test_audit_log_pages_for_admins_only(browser, base_url, session, member):
-    from app.services import audit
+    from app.services.tenancy import audit
 
     owner, ws, _channel = member
     for i in range(30):  # each sentence names its own entry, in markup that must show as text
@@ -149,7 +149,7 @@ def test_audit_log_reads_as_sentences_in_the_workspaces_time_zone(browser, base_
     from zoneinfo import ZoneInfo
 
     from app.core.db import session_scope, user_claims
-    from app.services import posts
+    from app.services.planning import posts
     from models import AuditLog
     from tests.factories import make_channel
 

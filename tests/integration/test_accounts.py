@@ -14,8 +14,8 @@ import pytest
 import time_machine
 from sqlmodel import select
 
-from app.services import accounts, sessions
 from app.services.errors import NotAuthenticated, ValidationFailed
+from app.services.identity import accounts, sessions
 from models import AuditLog, User
 from models.base import utcnow
 from tests import support

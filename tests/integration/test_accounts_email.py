@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.core.config import get_settings
-from app.services import email as email_service
+from app.services.messaging import email as email_service
 from models import EmailOutbox
 from tests import support
 from tests.accounts_support import PASSWORD, ip, new_email

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.services import analytics
 from app.services.errors import NotFound, ValidationFailed
+from app.services.insight import analytics
 from models import Link, Post, PublishAttempt
 from tests.factories import make_channel, make_target, make_user, make_workspace
 

@@ -10,7 +10,7 @@ from sqlmodel import select
 from app.api.deps import WorkspaceContext, require
 from app.api.main import create_api
 from app.core import db
-from app.services import tokens
+from app.services.identity import tokens
 from models import ApiKey, Membership, RefreshToken
 from tests.factories import make_user, make_workspace
 

@@ -24,9 +24,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from app.api.main import create_api
-from app.core import db, queue
+from app.core import db, jobs
 from app.core.config import get_settings
-from app.services import tokens, webhooks
+from app.services.identity import tokens
+from app.services.messaging import webhooks
 from models import Idea
 from tests.factories import make_channel, make_target, make_user, make_workspace
 
@@ -87,7 +88,7 @@ def flatmap_path_parameters(_ctx: Any, params: Any) -> st.SearchStrategy[Any]:
 @pytest.fixture(autouse=True)
 def no_rate_limit(app_env, monkeypatch):
     monkeypatch.setenv("API_RATE_LIMIT_PER_MINUTE", "0")  # we want answers, not 429s
-    monkeypatch.setattr(queue, "send", lambda *a, **kw: None)  # nothing leaves for a worker
+    monkeypatch.setattr(jobs, "send", lambda *a, **kw: None)  # nothing leaves for a worker
     get_settings.cache_clear()
     yield
     monkeypatch.undo()

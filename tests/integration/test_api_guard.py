@@ -10,10 +10,11 @@ from fastapi.testclient import TestClient
 
 from app.api import guard
 from app.api.main import create_api
-from app.core import db, queue
+from app.core import db, jobs
 from app.core.config import get_settings
-from app.services import ideas, snippets, tokens
 from app.services.errors import ValidationFailed
+from app.services.identity import tokens
+from app.services.planning import ideas, snippets
 from tests.factories import make_channel, make_target, make_user, make_workspace
 
 NUL = "a\x00b"
@@ -22,7 +23,7 @@ SURROGATE = r'"a\ud800b"'  # a lone surrogate can only be sent as a JSON escape
 
 @pytest.fixture()
 def api(app_env, monkeypatch):
-    monkeypatch.setattr(queue, "send", lambda *a, **kw: None)
+    monkeypatch.setattr(jobs, "send", lambda *a, **kw: None)
     monkeypatch.setenv("API_RATE_LIMIT_PER_MINUTE", "0")
     get_settings.cache_clear()
     with TestClient(create_api()) as client:

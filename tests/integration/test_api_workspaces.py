@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from app.api.main import create_api
 from app.core import db
-from app.services import tokens
+from app.services.identity import tokens
 from models import Membership
 from tests.factories import make_user
 
@@ -23,9 +23,9 @@ def client(app_env):
 def mailbox(monkeypatch):
     """Stands in for the e-mail service of another slice: `send_template(session, to, template, context)`."""
     sent = []
-    module = types.ModuleType("app.services.email")
+    module = types.ModuleType("app.services.messaging.email")
     module.send_template = lambda session, to, template, context: sent.append((to, template, context))
-    monkeypatch.setitem(sys.modules, "app.services.email", module)
+    monkeypatch.setitem(sys.modules, "app.services.messaging.email", module)
     return sent
 
 

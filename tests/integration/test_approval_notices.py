@@ -17,7 +17,8 @@ import pytest
 from sqlmodel import Session, col, select
 
 from app.core.db import session_scope, user_claims
-from app.services import posts, publishing
+from app.services.delivery import publishing
+from app.services.planning import posts
 from models import Channel, EmailOutbox, Membership, User, Workspace
 from models.base import utcnow
 from tests import sink as sink_module

@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from app.core.config import get_settings
-from app.services import assist
+from app.services.planning import assist
 from tests.support import free_port
 
 fake = FastAPI()

@@ -110,7 +110,7 @@ def test_restore_of_a_file_that_is_not_a_backup_is_refused_and_changes_nothing(d
 
 def test_scheduled_backups_keep_the_newest(database, tmp_path, monkeypatch):
     from app.core.config import get_settings
-    from app.services import backups
+    from app.services.operations import backups
 
     monkeypatch.setenv("DATABASE_URL", database)
     monkeypatch.setenv("BACKUP_DIR", str(tmp_path))

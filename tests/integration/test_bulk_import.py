@@ -7,8 +7,8 @@ import pytest
 from sqlmodel import select
 
 from app.core import db
-from app.services import bulk_import
 from app.services.errors import PermissionDenied, ValidationFailed
+from app.services.planning import bulk_import
 from models import Membership, Post, PostTarget
 from tests.factories import make_channel, make_user, make_workspace
 

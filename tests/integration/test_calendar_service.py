@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, text
 
-from app.services import calendar
 from app.services.errors import NotFound, ValidationFailed
+from app.services.planning import calendar
 from models import Membership
 from tests.factories import make_channel, make_target, make_user, make_workspace
 

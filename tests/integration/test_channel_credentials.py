@@ -7,7 +7,7 @@ from cryptography.fernet import Fernet
 
 from app.core import crypto
 from app.core.config import get_settings
-from app.services import channels
+from app.services.delivery import channels
 from tests.factories import make_channel, make_workspace
 
 

@@ -6,8 +6,8 @@ import uuid
 import pytest
 from sqlmodel import select
 
-from app.services import compose
 from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.services.planning import compose
 from models import Membership, PostTarget
 from tests.factories import make_channel, make_user, make_workspace
 
@@ -108,7 +108,7 @@ def test_shorten_links_adds_utm_and_names_a_missing_link(session, studio):
 
 
 def test_snippet_choices_and_assist_reason(session, studio):
-    from app.services import snippets
+    from app.services.planning import snippets
 
     owner, ws, _, _ = studio
     snippets.save(session, owner.id, ws.id, "hashtags", "Launch", "#launch #quillcast")
@@ -128,7 +128,7 @@ def test_split_thread_uses_the_strictest_thread_network():
 
 
 def test_a_post_from_an_idea_starts_with_its_text_and_uses_it(session, studio):
-    from app.services import ideas
+    from app.services.planning import ideas
     from models import Idea
 
     owner, ws, bsky, _ = studio

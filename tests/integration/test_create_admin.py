@@ -9,8 +9,8 @@ import pytest
 from pwdlib import PasswordHash
 from sqlmodel import func, select
 
-from app.services import admins
 from app.services.errors import NotAuthenticated, PermissionDenied
+from app.services.identity import admins
 from models import User
 from tests.factories import make_user
 

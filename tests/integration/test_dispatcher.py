@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
-from app.services import dispatcher
+from app.services.delivery import dispatcher
 from models import PostTarget
 from tests.factories import make_channel, make_target, make_workspace
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import drafts
 from app.services.errors import DomainError
+from app.services.planning import drafts
 from models import Post, PostTarget
 from tests.factories import make_channel, make_target, make_user, make_workspace
 

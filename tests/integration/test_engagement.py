@@ -15,7 +15,7 @@ import respx
 from sqlmodel import col, select
 
 from app.core import breaker, crypto, db
-from app.services import engagement
+from app.services.insight import engagement
 from models import MetricSnapshot
 from tests.factories import make_channel, make_target, make_user, make_workspace
 

@@ -13,8 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlmodel import select
 
-from app.core import crypto, queue
-from app.services import engagement
+from app.core import crypto, jobs
+from app.services.insight import engagement
 from models import MetricSnapshot
 from tests.factories import make_channel, make_target, make_user, make_workspace
 
@@ -57,7 +57,7 @@ def test_the_sync_task_on_a_worker_stores_a_snapshot(session, celery_worker, mas
     session.add(target)
     session.commit()
 
-    queue.send(engagement.SYNC_TASK, queue=queue.MAINTENANCE_QUEUE)
+    jobs.send(engagement.SYNC_TASK, queue=jobs.MAINTENANCE_QUEUE)
 
     deadline = time.monotonic() + 60
     found: list[MetricSnapshot] = []

@@ -6,7 +6,7 @@ import secrets
 
 from sqlmodel import select
 
-from app.services import invitations
+from app.services.tenancy import invitations
 from models import EmailOutbox
 from tests.factories import make_user, make_workspace
 

@@ -14,8 +14,8 @@ from PIL import Image
 from app.api.main import create_api
 from app.connectors.base import MediaItem
 from app.connectors.registry import NETWORK_LIMITS
-from app.services import media
 from app.services.errors import PermissionDenied, ValidationFailed
+from app.services.planning import media
 from models import Membership
 from tests.accounts_support import access_token_for
 from tests.factories import make_user, make_workspace

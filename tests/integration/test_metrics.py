@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app.api.main import create_api
 from app.core.config import get_settings
-from app.services import metrics
+from app.services.operations import prometheus
 from tests.factories import make_channel, make_target, make_workspace
 
 # A moment of this run's own, far ahead: no other test's published target falls in the hour before it
@@ -42,7 +42,7 @@ def _scrape(client: TestClient, **headers: str) -> dict:
 def test_overdue_targets_and_lateness_are_counted(session):
     ws = make_workspace(session)
     channel = make_channel(session, ws)
-    before = _samples(metrics.exposition(session, NOW).decode())
+    before = _samples(prometheus.exposition(session, NOW).decode())
 
     # Two targets published 2 s and 30 s late within the hour; one due 10 minutes ago and never claimed.
     for late in (2, 30):
@@ -51,7 +51,7 @@ def test_overdue_targets_and_lateness_are_counted(session):
         session.add(t)
     session.commit()
     make_target(session, channel, scheduled_at=NOW - timedelta(minutes=10), status="scheduled")
-    after = _samples(metrics.exposition(session, NOW).decode())
+    after = _samples(prometheus.exposition(session, NOW).decode())
 
     assert _value(after, "quillcast_targets_overdue") == _value(before, "quillcast_targets_overdue") + 1
     assert _value(after, "quillcast_targets_oldest_overdue_seconds") >= 600
@@ -62,17 +62,17 @@ def test_overdue_targets_and_lateness_are_counted(session):
             == _value(before, "quillcast_targets", status="published") + 2)
     assert _value(after, "quillcast_channels", status="active") >= 1
     # Nothing names a workspace, a channel or a post.
-    assert str(ws.id) not in metrics.exposition(session, NOW).decode()
+    assert str(ws.id) not in prometheus.exposition(session, NOW).decode()
 
 
 def test_api_requests_and_tasks_are_timed_across_processes(app_env, celery_worker):
-    from app.core import queue
+    from app.core import jobs
 
     client = TestClient(create_api())
     before = _scrape(client)
     for _ in range(3):
         client.get("/api/health")
-    queue.send("quillcast.maintenance.heartbeat", queue=queue.MAINTENANCE_QUEUE)
+    jobs.send("quillcast.maintenance.heartbeat", queue=jobs.MAINTENANCE_QUEUE)
 
     health = {"method": "GET", "route": "/api/health", "status": "2xx"}
     task = {"task": "quillcast.maintenance.heartbeat", "outcome": "ok"}
@@ -93,12 +93,12 @@ def test_api_requests_and_tasks_are_timed_across_processes(app_env, celery_worke
 
 
 def test_queue_depth_shows_work_no_worker_takes(app_env, celery_worker):
-    from app.core import queue
+    from app.core import jobs
 
     client = TestClient(create_api())
     celery_worker.stop()
     try:
-        queue.send("quillcast.maintenance.heartbeat", queue=queue.MAINTENANCE_QUEUE)
+        jobs.send("quillcast.maintenance.heartbeat", queue=jobs.MAINTENANCE_QUEUE)
         assert _value(_scrape(client), "quillcast_queue_depth", queue="maintenance") >= 1
     finally:
         celery_worker.start()

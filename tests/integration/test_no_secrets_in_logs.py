@@ -8,15 +8,15 @@ from fastapi.testclient import TestClient
 
 from app.api.main import create_api
 from app.core import db
-from app.services import tokens
+from app.services.identity import tokens
 from tests.factories import make_user, make_workspace
 
 
 def test_credentials_never_reach_the_logs(app_env, session, caplog, capfd, monkeypatch):
     mails = []
-    module = types.ModuleType("app.services.email")
+    module = types.ModuleType("app.services.messaging.email")
     module.send_template = lambda s, to, template, context: mails.append(context)
-    monkeypatch.setitem(sys.modules, "app.services.email", module)
+    monkeypatch.setitem(sys.modules, "app.services.messaging.email", module)
     caplog.set_level(logging.DEBUG)
     user = make_user(session)
     ws = make_workspace(session, user)

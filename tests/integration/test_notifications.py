@@ -24,8 +24,11 @@ from sqlmodel import Session, col, select
 from app.api.main import create_api
 from app.core.config import get_settings
 from app.core.db import session_scope, user_claims
-from app.services import accounts, notifications, posts, publishing
+from app.services.delivery import publishing
 from app.services.errors import ValidationFailed
+from app.services.identity import accounts
+from app.services.messaging import notifications
+from app.services.planning import posts
 from models import Channel, EmailOutbox, Membership, User, Workspace
 from models.base import utcnow
 from tests import sink as sink_module

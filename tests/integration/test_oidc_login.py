@@ -186,7 +186,7 @@ def test_github_preset_uses_the_verified_primary_address(github_client, session)
 
 def test_a_browser_is_signed_in_with_a_session_cookie_and_sent_to_the_app(client, provider, session):
     """A person (Accept: text/html) gets a server-side session like a password sign-in, not JSON."""
-    from app.services import sessions
+    from app.services.identity import sessions
 
     email = f"oidc-{secrets.token_hex(3)}@example.test"
     sub = f"sub-{secrets.token_hex(3)}"

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.services import posts, publishing
+from app.services.delivery import publishing
 from app.services.errors import Conflict
+from app.services.planning import posts
 from models import TARGET_STATUSES, Post, PostTarget
 from tests import sink as sink_module
 from tests.factories import make_channel, make_target, make_user, make_workspace

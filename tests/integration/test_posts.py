@@ -6,8 +6,9 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from sqlmodel import select
 
-from app.services import posts, publishing, timeslots
+from app.services.delivery import publishing
 from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.services.planning import posts, timeslots
 from models import Membership, Post, PostTarget, PublishAttempt
 from tests import sink as sink_module
 from tests.factories import make_channel, make_user, make_workspace

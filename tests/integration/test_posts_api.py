@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from app.api.main import create_api
-from app.services import publishing
+from app.services.delivery import publishing
 from models import Membership, Post, PostTarget
 from tests import sink as sink_module
 from tests.accounts_support import access_token_for

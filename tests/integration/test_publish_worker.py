@@ -13,8 +13,8 @@ import pytest
 import redis as redis_lib
 from sqlmodel import select
 
-from app.core import queue
-from app.services import dispatcher, publishing
+from app.core import jobs
+from app.services.delivery import dispatcher, publishing
 from models import Post, PostTarget, PublishAttempt
 from tests import support
 from tests.engine_support import clear_targets, queued_target, reload, sink_channel, wait_for
@@ -99,7 +99,7 @@ def test_worker_retries_a_rate_limited_target_after_retry_after(session, sink, w
     _, _, ch, _ = sink_channel(session, sink)
     t = queued_target(session, ch)
     sink.state.script(t.idempotency_key, (429, {"error": "slow down"}, {"Retry-After": "1"}))
-    queue.send(publishing.PUBLISH_TASK, str(t.id), queue=queue.PUBLISH_QUEUE)
+    jobs.send(publishing.PUBLISH_TASK, str(t.id), queue=jobs.PUBLISH_QUEUE)
 
     assert wait_for(lambda: reload(session, t).status == "retrying", timeout=20)
     # The beat's job, done by hand here: tick the dispatcher until the retry is due and published.
@@ -137,7 +137,7 @@ def test_chaos_sigkill_mid_burst_publishes_every_target_exactly_once(session, si
     try:
 
         def settled() -> bool:
-            queue.send(publishing.RECONCILE_TASK, queue=queue.MAINTENANCE_QUEUE)
+            jobs.send(publishing.RECONCILE_TASK, queue=jobs.MAINTENANCE_QUEUE)
             session.expire_all()
             rows = session.exec(select(PostTarget.status).where(PostTarget.channel_id == ch.id)).all()
             return all(s == "published" for s in rows)
@@ -157,7 +157,7 @@ def test_chaos_sigkill_mid_burst_publishes_every_target_exactly_once(session, si
 
 
 def test_publish_now_from_the_service_reaches_the_network_through_the_worker(session, sink, worker):
-    from app.services import posts
+    from app.services.planning import posts
 
     clear_targets(session)
     sink.state.reset()

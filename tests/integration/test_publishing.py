@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.core import breaker
-from app.services import publishing
+from app.services.delivery import publishing
 from models import Channel, Post
 from tests import sink as sink_module
 from tests.engine_support import attempts, queued_target, reload, sink_channel

@@ -12,8 +12,9 @@ from PIL import Image
 from sqlmodel import select
 
 from app.core import breaker
-from app.services import compose, media, publishing
+from app.services.delivery import publishing
 from app.services.errors import ValidationFailed
+from app.services.planning import compose, media
 from models import PostTarget
 from tests import sink as sink_module
 from tests.engine_support import queued_target, reload, sink_channel

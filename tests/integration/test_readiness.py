@@ -5,7 +5,7 @@ import time
 from fastapi.testclient import TestClient
 
 from app.api.main import create_api
-from app.services import system
+from app.services.operations import system
 
 
 def test_health_is_always_ok(app_env):
@@ -31,11 +31,11 @@ def test_ready_is_200_with_every_part_up(app_env, celery_worker):
 
 
 def test_a_real_worker_runs_a_real_task(app_env, celery_worker):
-    from app.core import queue
+    from app.core import jobs
     from app.core.redis import get_redis
 
     get_redis().delete(system.HEARTBEAT_KEY)
-    queue.send("quillcast.maintenance.heartbeat", queue=queue.MAINTENANCE_QUEUE)
+    jobs.send("quillcast.maintenance.heartbeat", queue=jobs.MAINTENANCE_QUEUE)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline and system.last_heartbeat() is None:
         time.sleep(0.1)

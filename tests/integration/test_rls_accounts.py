@@ -11,7 +11,8 @@ from sqlalchemy.exc import ProgrammingError
 from sqlmodel import select
 
 from app.core import db
-from app.services import email, onetime
+from app.services.identity import onetime
+from app.services.messaging import email
 from models import EmailOutbox, OneTimeToken, RecoveryCode
 from tests.factories import make_user, make_workspace
 
@@ -127,7 +128,7 @@ def test_a_connection_acting_for_nobody_sees_no_account_secrets(secrets_of_two, 
 def test_a_user_action_still_queues_mail_for_someone_else(session, monkeypatch):
     """Mail a user causes (an invitation, an approval notice) is written by the e-mail service as the
     system, so the outbox policy does not stop it, and the rest of the user's work stays theirs."""
-    from app.services import invitations
+    from app.services.tenancy import invitations
 
     monkeypatch.delenv("SMTP_HOST", raising=False)
     from app.core.config import get_settings

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 from structlog.testing import capture_logs
 
-from app.services import accounts, sessions, totp
+from app.services.identity import accounts, sessions, totp
 from models import AuditLog, User
 from tests import support
 from tests.accounts_support import PASSWORD, latest_mail, new_email, token_in, totp_of

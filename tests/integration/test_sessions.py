@@ -11,8 +11,8 @@ import time_machine
 
 from app.core import ratelimit
 from app.core.redis import get_redis
-from app.services import sessions
 from app.services.errors import RateLimited
+from app.services.identity import sessions
 
 
 def test_token_is_128_random_bits_and_redis_keeps_only_its_hash(app_env):

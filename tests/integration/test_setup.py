@@ -15,8 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import col, func, select
 
-from app.services import accounts, sessions, setup
 from app.services.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
+from app.services.identity import accounts, sessions, setup
 from models import AuditLog, User
 from tests.accounts_support import PASSWORD, ip, latest_mail, new_email, signed_up_user
 from tests.factories import make_user

@@ -15,8 +15,8 @@ import time_machine
 from fastapi.testclient import TestClient
 
 from app.core.config import get_settings
-from app.services import accounts
 from app.services.errors import NotAuthenticated, RateLimited, ValidationFailed
+from app.services.identity import accounts
 from tests.accounts_support import PASSWORD, ip, signed_up_user
 
 WRONG = "a wrong guess!"

@@ -8,8 +8,8 @@ from icalendar import Calendar
 from sqlalchemy import delete
 from sqlmodel import select
 
-from app.services import ical, ideas, links, snippets
 from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.services.planning import ical, ideas, links, snippets
 from models import Link, Membership
 from tests.factories import make_channel, make_target, make_user, make_workspace
 

@@ -17,7 +17,7 @@ from sqlmodel import func, select
 
 from app.api.main import create_api
 from app.core.config import get_settings
-from app.services import supabase_auth
+from app.services.identity import supabase_auth
 from models import User
 
 PROJECT = "https://abcdefgh.supabase.co"
@@ -155,7 +155,7 @@ def _gotrue_session(address, sub):
 
 def test_password_sign_in_goes_through_supabase_and_opens_a_quillcast_session(supabase_env, session):
     """With Supabase configured, Quillcast never checks the password itself: supabase-py asks GoTrue."""
-    from app.services import accounts, sessions
+    from app.services.identity import accounts, sessions
 
     supabase_env(SUPABASE_JWT_SECRET=JWT_SECRET)
     address, sub = email(), str(uuid.uuid4())

@@ -6,8 +6,8 @@ import pytest
 from sqlmodel import select
 
 from app.core import crypto
-from app.services import accounts, sessions, totp
 from app.services.errors import Conflict, NotAuthenticated, RateLimited, ValidationFailed
+from app.services.identity import accounts, sessions, totp
 from models import RecoveryCode, User
 from models.base import utcnow
 from tests.accounts_support import PASSWORD, ip, latest_mail, signed_up_user, totp_of

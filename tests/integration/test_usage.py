@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.services import compose, ical, links, sessions, usage
 from app.services.errors import PermissionDenied
+from app.services.identity import sessions
+from app.services.insight import usage
+from app.services.planning import compose, ical, links
 from tests.factories import make_user, make_workspace
 
 

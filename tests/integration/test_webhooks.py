@@ -17,11 +17,13 @@ import redis as redis_lib
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from app.core import crypto, db, queue
+from app.core import crypto, db, jobs
 from app.core.config import get_settings
 from app.core.db import session_scope, user_claims
-from app.services import posts, publishing, webhooks
+from app.services.delivery import publishing
 from app.services.errors import NotFound, PermissionDenied, ValidationFailed
+from app.services.messaging import webhooks
+from app.services.planning import posts
 from models import Membership, User, Webhook, WebhookDelivery, Workspace
 from tests import support
 from tests.engine_support import queued_target, sink_channel, wait_for
@@ -56,7 +58,7 @@ def worker(app_env, servers) -> Iterator[support.CeleryWorker]:
 def no_enqueue(monkeypatch) -> list[tuple]:
     """For tests of what is recorded: deliveries to example.com must not reach a worker."""
     sent: list[tuple] = []
-    monkeypatch.setattr(queue, "send", lambda *args, **kw: sent.append(args))
+    monkeypatch.setattr(jobs, "send", lambda *args, **kw: sent.append(args))
     return sent
 
 

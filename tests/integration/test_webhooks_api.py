@@ -4,7 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api.main import create_api
-from app.core import queue
+from app.core import jobs
 from models import Membership
 from tests.accounts_support import access_token_for
 from tests.factories import make_user, make_workspace
@@ -13,7 +13,7 @@ from tests.factories import make_user, make_workspace
 @pytest.fixture()
 def api(app_env, monkeypatch):
     # Deliveries to example.com are recorded, not sent: a worker of another module must not take them.
-    monkeypatch.setattr(queue, "send", lambda *a, **kw: None)
+    monkeypatch.setattr(jobs, "send", lambda *a, **kw: None)
     return TestClient(create_api(), follow_redirects=False)
 
 

@@ -10,8 +10,8 @@ import pytest
 from sqlmodel import select
 
 from app.core import db
-from app.services import invitations, permissions, workspaces
 from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.services.tenancy import invitations, permissions, workspaces
 from models import AuditLog, Invitation, Membership
 from tests.factories import make_user
 
@@ -25,9 +25,9 @@ def mailbox(monkeypatch):
     """Records what the e-mail service (another slice: `send_template(session, to, template, context)`)
     is asked to send; the real service is tested with its own SMTP server."""
     sent = []
-    module = types.ModuleType("app.services.email")
+    module = types.ModuleType("app.services.messaging.email")
     module.send_template = lambda session, to, template, context: sent.append((to, template, context))
-    monkeypatch.setitem(__import__("sys").modules, "app.services.email", module)
+    monkeypatch.setitem(__import__("sys").modules, "app.services.messaging.email", module)
     return sent
 
 

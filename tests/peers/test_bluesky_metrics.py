@@ -13,7 +13,7 @@ from sqlmodel import select
 from app.connectors.base import PublishRequest
 from app.connectors.bluesky import BlueskyConnector
 from app.core import breaker, crypto, db
-from app.services import engagement
+from app.services.insight import engagement
 from models import MetricSnapshot
 from tests.factories import make_channel, make_target, make_user, make_workspace
 

@@ -10,7 +10,8 @@ import httpx
 import pytest
 from PIL import Image
 
-from app.services import channels, media, publishing
+from app.services.delivery import channels, publishing
+from app.services.planning import media
 from tests.factories import make_target, make_user, make_workspace
 
 pytestmark = pytest.mark.peers

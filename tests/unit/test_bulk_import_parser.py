@@ -2,8 +2,8 @@
 
 import pytest
 
-from app.services import bulk_import
 from app.services.errors import ValidationFailed
+from app.services.planning import bulk_import
 
 
 def test_bom_and_semicolons_and_quoted_line_breaks():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.services import email
+from app.services.messaging import email
 
 SAMPLES = {
     "verification": {"name": "Ada", "link": "http://q/verify?token=t", "hours": 24, "change": False},

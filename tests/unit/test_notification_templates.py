@@ -3,7 +3,7 @@ kinds cover every notice template."""
 
 import pytest
 
-from app.services import email, notifications
+from app.services.messaging import email, notifications
 from tests.unit.test_email_templates import SAMPLES
 
 LINK = "http://q/unsubscribe?token=abc.def"

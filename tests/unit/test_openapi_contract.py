@@ -4,8 +4,11 @@ and the length limits a client reads there are the ones the services enforce."""
 import pytest
 
 from app.api.main import create_api
-from app.services import apikeys, assist, ideas, invitations, links, snippets, timeslots, webhooks, workspaces
-from app.services.channels import MAX_NAME as CHANNEL_NAME_MAX
+from app.services.delivery.channels import MAX_NAME as CHANNEL_NAME_MAX
+from app.services.identity import apikeys
+from app.services.messaging import webhooks
+from app.services.planning import assist, ideas, links, snippets, timeslots
+from app.services.tenancy import invitations, workspaces
 
 ERRORS = ("401", "403", "404", "409", "413", "422", "429")
 

@@ -3,8 +3,8 @@
 import pytest
 from argon2 import PasswordHasher
 
-from app.services import passwords
 from app.services.errors import ValidationFailed
+from app.services.identity import passwords
 
 
 def test_hash_is_argon2id_with_at_least_owasp_parameters():

@@ -1,4 +1,4 @@
-from app.services.preview import segments
+from app.services.planning.preview import segments
 
 
 def kinds(text):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from app.services import audit_log
+from app.services.tenancy import audit_log
 from state.outbox import split_links
 
 

@@ -1,6 +1,6 @@
 """Task names are a wire format: queued messages outlive deploys, so renaming one loses work."""
 
-from app.core.queue import EMAIL_QUEUE, MAINTENANCE_QUEUE, PUBLISH_QUEUE
+from app.core.jobs import EMAIL_QUEUE, MAINTENANCE_QUEUE, PUBLISH_QUEUE
 
 
 def test_task_names_are_pinned_and_namespaced():

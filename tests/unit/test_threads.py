@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.services.threads import split
+from app.services.planning.threads import split
 
 
 def test_short_text_is_one_part():

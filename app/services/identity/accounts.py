@@ -1,0 +1,456 @@
+"""Local accounts: sign up, verify e-mail, sign in (with the 2FA step), sign out, reset and change
+password, change e-mail, profile.
+
+No answer tells whether an e-mail address has an account: sign-up and forgot-password answer the
+same way (and hash a password either way, so they take the same time); sign-in says only "wrong
+e-mail or password". A reset never signs in, so it cannot bypass two-factor authentication.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from app.core import ratelimit
+from app.core.config import get_settings
+from app.core.redis import get_redis
+from app.core.security import InvalidToken
+from app.services.errors import NotAuthenticated, NotFound, ValidationFailed
+from app.services.identity import onetime, passwords, sessions, signin_throttle, supabase_auth, tokens, totp
+from app.services.messaging import email
+from app.services.tenancy import audit
+from models import User
+from models.base import utcnow
+
+VERIFY_TTL = timedelta(hours=24)
+RESET_TTL = timedelta(minutes=30)
+CHALLENGE_TTL_SECONDS = 300
+DISPLAY_NAME_MAX = 120
+EMAIL_MAX = 320  # RFC 5321's practical limit
+_CHALLENGE_KEY = "quillcast:2fa-challenge:"
+WRONG_CREDENTIALS = "the e-mail address or password is wrong"
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    """Either a session (`session_token`) or, when 2FA is on, a `challenge` for complete_two_factor()."""
+
+    user_id: uuid.UUID | None
+    session_token: str | None = None
+    challenge: str | None = None
+
+    @property
+    def needs_two_factor(self) -> bool:
+        return self.challenge is not None
+
+
+# --- input rules ---
+
+def normalize_email(raw: str | None, *, field: str = "email") -> str:
+    """The address as stored (domain lower-cased, IDNA-normalised), or a clear error naming `field`."""
+    value = (raw or "").strip()
+    if not value:
+        raise ValidationFailed(f"{field}: enter your e-mail address", field=field)
+    if len(value) > EMAIL_MAX:
+        raise ValidationFailed(f"{field}: an e-mail address has at most {EMAIL_MAX} characters", field=field)
+    try:
+        result = validate_email(value, check_deliverability=False,
+                                test_environment=get_settings().environment != "production")
+    except EmailNotValidError as exc:
+        raise ValidationFailed(f"{field}: {exc}", field=field) from exc
+    return str(result.normalized)
+
+
+def clean_display_name(raw: str | None, *, field: str = "display_name") -> str:
+    """Any script (RTL included) and any characters, stored as text: the UI renders it inert.
+
+    Control and formatting characters that could spoof the layout (except the joiners emoji and
+    Arabic scripts need) are refused, and so is an over-long name.
+    """
+    name = unicodedata.normalize("NFC", (raw or "").strip())
+    if len(name) > DISPLAY_NAME_MAX:
+        raise ValidationFailed(f"{field}: use at most {DISPLAY_NAME_MAX} characters", field=field)
+    bad = [ch for ch in name if unicodedata.category(ch) == "Cc"
+           or (unicodedata.category(ch) == "Cf" and ch not in "\u200c\u200d\u200e\u200f")]
+    if bad:
+        raise ValidationFailed(f"{field}: remove control characters (line breaks, tabs, direction overrides)",
+                               field=field)
+    return name
+
+
+def clean_timezone(raw: str | None, *, field: str = "timezone") -> str:
+    value = (raw or "").strip()
+    if value not in available_timezones():
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValidationFailed(f"{field}: use an IANA time zone name such as Europe/Paris",
+                                   field=field) from exc
+    return value
+
+
+def _find_by_email(session: Session, address: str) -> User | None:
+    return session.exec(select(User).where(func.lower(User.email) == address.lower())).first()
+
+
+def _link(path: str, token: str) -> str:
+    return f"{get_settings().url.rstrip('/')}{path}?token={token}"
+
+
+# --- sign up and verify ---
+
+def sign_up(
+    session: Session, *, email_address: str, password: str, display_name: str = "",
+    timezone: str = "UTC", ip: str | None = None,
+) -> None:
+    """Create an unverified account and mail the verification link. Answers the same for a taken address."""
+    if ip:
+        ratelimit.hit("signup-ip", ip, get_settings().rate_signup_ip)
+    address = normalize_email(email_address)
+    passwords.validate_new_password(password, email=address)
+    name = clean_display_name(display_name)
+    tz = clean_timezone(timezone)
+    password_hash = passwords.hash_password(password)  # hashed either way: same time for known e-mails
+    existing = _find_by_email(session, address)
+    if existing is not None:
+        if existing.email_verified_at is None and existing.is_active:
+            _send_verification(session, existing)  # the owner may have lost the first mail
+        audit.record(session, "auth.sign_up_existing", actor_id=existing.id, ip=ip)
+        session.commit()
+        return
+    user = User(email=address, display_name=name, timezone=tz, password_hash=password_hash,
+                password_changed_at=utcnow())
+    session.add(user)
+    session.flush()
+    _send_verification(session, user)
+    audit.record(session, "auth.sign_up", actor_id=user.id, subject_type="user", subject_id=user.id, ip=ip)
+    session.commit()
+
+
+def resend_verification(session: Session, *, email_address: str, ip: str | None = None) -> None:
+    if ip:
+        ratelimit.hit("verify-ip", ip, get_settings().rate_verify_ip)
+    address = normalize_email(email_address)
+    user = _find_by_email(session, address)
+    if user is not None and user.is_active and user.email_verified_at is None:
+        _send_verification(session, user)
+    session.commit()
+
+
+def _send_verification(session: Session, user: User) -> None:
+    token = onetime.issue(session, user.id, "verify_email", VERIFY_TTL)
+    email.send_template(session, user.email, "verification", {
+        "name": user.display_name, "link": _link("/verify", token), "hours": 24, "change": False,
+    })
+
+
+def verify_email(session: Session, *, token: str, ip: str | None = None) -> User:
+    """Follow a verification (or e-mail change) link: single-use, 24 h."""
+    if ip:
+        ratelimit.hit("verify-ip", ip, get_settings().rate_verify_ip, field="token")
+    row = onetime.consume(session, ("verify_email", "change_email"), token)
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        raise ValidationFailed("token: this link has expired or was already used; ask for a new one",
+                               field="token")
+    if row.purpose == "change_email":
+        assert row.email is not None
+        taken = _find_by_email(session, row.email)
+        if taken is not None and taken.id != user.id:
+            raise ValidationFailed("token: that e-mail address is now used by another account", field="token")
+        old = user.email
+        user.email, user.pending_email = row.email, None
+        audit.record(session, "auth.email_changed", actor_id=user.id, subject_type="user", subject_id=user.id,
+                     ip=ip, old_domain=old.rsplit("@", 1)[-1])
+    else:
+        audit.record(session, "auth.email_verified", actor_id=user.id, subject_type="user",
+                     subject_id=user.id, ip=ip)
+    user.email_verified_at = user.email_verified_at or utcnow()
+    session.add(user)
+    session.commit()
+    return user
+
+
+# --- sign in and out ---
+
+def sign_in(
+    session: Session, *, email_address: str, password: str, ip: str | None = None,
+    user_agent: str | None = None,
+) -> SignInResult:
+    s = get_settings()
+    if ip:
+        ratelimit.hit("signin-ip", ip, s.rate_signin_ip)
+    try:
+        address = normalize_email(email_address)
+    except ValidationFailed:
+        passwords.verify(password or "", None)  # same time as a real attempt
+        raise
+    signin_throttle.check(address, ip)
+    user: User | None
+    if supabase_auth.enabled():
+        # Supabase Auth holds the passwords: it answers, the rest (2FA, session) is ours as usual.
+        try:
+            user = supabase_auth.sign_in_with_password(session, address, password or "")
+        except NotAuthenticated:
+            signin_throttle.failed(address, ip)
+            audit.record(session, "auth.sign_in_failed", ip=ip, reason="supabase_refused")
+            session.commit()
+            raise NotAuthenticated(WRONG_CREDENTIALS) from None
+        ok, new_hash = True, None
+    else:
+        user = _find_by_email(session, address)
+        ok, new_hash = passwords.verify(password or "", user.password_hash if user else None)
+    if user is None or not ok or not user.is_active:
+        signin_throttle.failed(address, ip)
+        audit.record(session, "auth.sign_in_failed", actor_id=user.id if user else None, ip=ip,
+                     reason="unknown_email" if user is None else "wrong_password")
+        session.commit()
+        raise NotAuthenticated(WRONG_CREDENTIALS)
+    if new_hash:
+        user.password_hash = new_hash  # parameters were raised since this hash was made
+    if user.email_verified_at is None:
+        session.commit()
+        raise NotAuthenticated("confirm your e-mail address first: follow the link we sent you, or ask for "
+                               "a new one", field="email")
+    if totp.is_enabled(user):
+        signin_throttle.succeeded(address, ip, signed_in=False)  # the code step has its own limits
+        challenge = secrets.token_urlsafe(32)
+        get_redis().set(_CHALLENGE_KEY + _sha(challenge), str(user.id), ex=CHALLENGE_TTL_SECONDS)
+        audit.record(session, "auth.sign_in_password_ok", actor_id=user.id, ip=ip)
+        session.commit()
+        return SignInResult(user_id=None, challenge=challenge)
+    return _finish_sign_in(session, user, ip, user_agent, method="password")
+
+
+def complete_two_factor(
+    session: Session, *, challenge: str, code: str, ip: str | None = None, user_agent: str | None = None,
+) -> SignInResult:
+    """Second step of sign-in: a TOTP code or a recovery code for the challenge from sign_in()."""
+    key = _CHALLENGE_KEY + _sha(challenge or "")
+    user_id = get_redis().get(key)
+    if not user_id:
+        raise NotAuthenticated("the sign-in step expired: enter your e-mail and password again",
+                               field="challenge")
+    user = session.get(User, uuid.UUID(user_id))
+    if user is None or not user.is_active:
+        raise NotAuthenticated(WRONG_CREDENTIALS)
+    try:
+        method = totp.check_second_factor(session, user.id, code, ip=ip)
+    except ValidationFailed:
+        audit.record(session, "auth.two_factor_failed", actor_id=user.id, ip=ip)
+        session.commit()
+        raise
+    get_redis().delete(key)
+    return _finish_sign_in(session, user, ip, user_agent, method=method)
+
+
+def _finish_sign_in(session: Session, user: User, ip: str | None, user_agent: str | None, *, method: str
+                    ) -> SignInResult:
+    known_device = any(s.ip == (ip or "") and s.user_agent == (user_agent or "")[:512]
+                       for s in sessions.list_for_user(user.id))
+    first_sign_in = user.last_sign_in_at is None
+    token = sessions.create(user.id, ip, user_agent)
+    user.last_sign_in_at = utcnow()
+    session.add(user)
+    audit.record(session, "auth.sign_in", actor_id=user.id, ip=ip, method=method)
+    if not known_device and not first_sign_in:  # tell the owner about a sign-in from elsewhere
+        email.send_template(session, user.email, "new_sign_in", {
+            "name": user.display_name, "when": utcnow().strftime("%Y-%m-%d %H:%M"),
+            "device": sessions.describe_device(user_agent or ""), "ip": ip,
+        })
+    session.commit()
+    signin_throttle.succeeded(user.email, ip)
+    return SignInResult(user_id=user.id, session_token=token)
+
+
+def sign_out(session: Session, token: str | None, *, ip: str | None = None) -> None:
+    """End the session behind a session token, and the refresh token family handed out with it."""
+    info = sessions.resolve(token)
+    sessions.revoke_token(token)
+    if info:
+        if info.family_id:
+            tokens.end_family(session, info.family_id)
+        audit.record(session, "auth.sign_out", actor_id=info.user_id, ip=ip)
+        session.commit()
+
+
+def sign_out_access_token(session: Session, access_token: str, *, ip: str | None = None) -> None:
+    """Sign out with only an access token: end what it lives by (its session and the family linked to
+    it, or its refresh token family and the session linked to that). An ended or foreign token is
+    ignored: signing out twice is not an error."""
+    try:
+        caller = tokens.verify_access(access_token)
+    except (InvalidToken, NotAuthenticated):
+        return
+    if caller.session_id:
+        family = sessions.family_of(caller.session_id)
+        sessions.revoke(caller.user_id, caller.session_id)
+        if family:
+            tokens.end_family(session, family)
+    else:
+        tokens.end_family(session, caller.family_id)
+    audit.record(session, "auth.sign_out", actor_id=caller.user_id, ip=ip)
+    session.commit()
+
+
+def revoke_session(session: Session, user_id: uuid.UUID, session_id: str, *, ip: str | None = None) -> None:
+    family = sessions.family_of(session_id)
+    if not sessions.revoke(user_id, session_id):
+        raise NotFound("that session has already ended")
+    if family:
+        tokens.end_family(session, family)
+    audit.record(session, "auth.session_revoked", actor_id=user_id, subject_type="session",
+                 subject_id=session_id[:16], ip=ip)
+    session.commit()
+
+
+def sign_out_everywhere(session: Session, user_id: uuid.UUID, *, ip: str | None = None) -> int:
+    """Every session, refresh token and access token of the user ends."""
+    ended = sessions.revoke_all(user_id)
+    tokens.revoke_all(session, user_id)
+    audit.record(session, "auth.sessions_revoked_all", actor_id=user_id, ip=ip, count=ended)
+    session.commit()
+    return ended
+
+
+# --- passwords ---
+
+def request_password_reset(session: Session, *, email_address: str, ip: str | None = None) -> None:
+    """Mail a reset link if the account exists. The answer is the same either way."""
+    s = get_settings()
+    if ip:
+        ratelimit.hit("reset-ip", ip, s.rate_reset_ip)
+    address = normalize_email(email_address)
+    ratelimit.hit("reset-account", address, s.rate_reset_account)
+    user = _find_by_email(session, address)
+    if user is not None and user.is_active:
+        token = onetime.issue(session, user.id, "reset_password", RESET_TTL)
+        email.send_template(session, user.email, "reset", {
+            "name": user.display_name, "link": _link("/reset", token), "minutes": 30,
+        })
+        audit.record(session, "auth.password_reset_requested", actor_id=user.id, ip=ip)
+    session.commit()
+
+
+def reset_password(session: Session, *, token: str, new_password: str, ip: str | None = None) -> None:
+    """Set a new password from a reset link (single-use, 30 min). Ends every session; does not sign in."""
+    if ip:
+        ratelimit.hit("verify-ip", ip, get_settings().rate_verify_ip, field="token")
+    if not onetime.peek(session, ("reset_password",), token):
+        raise ValidationFailed("token: this link has expired or was already used; ask for a new one",
+                               field="token")
+    # Check the new password before using up the link, so a refused password can be retried.
+    row_user = _user_of_token(session, token)
+    passwords.validate_new_password(new_password, email=row_user.email)
+    onetime.consume(session, ("reset_password",), token)
+    row_user.password_hash = passwords.hash_password(new_password)
+    row_user.password_changed_at = utcnow()
+    row_user.email_verified_at = row_user.email_verified_at or utcnow()  # they proved the mailbox is theirs
+    session.add(row_user)
+    audit.record(session, "auth.password_reset", actor_id=row_user.id, ip=ip)
+    tokens.revoke_all(session, row_user.id)
+    session.commit()
+    sessions.revoke_all(row_user.id)
+
+
+def _user_of_token(session: Session, token: str) -> User:
+    from models import OneTimeToken
+
+    row = session.exec(select(OneTimeToken).where(OneTimeToken.token_hash == _sha(token))).one()
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        raise ValidationFailed("token: this link has expired or was already used", field="token")
+    return user
+
+
+def change_password(
+    session: Session, *, user_id: uuid.UUID, current_password: str, new_password: str,
+    ip: str | None = None, user_agent: str | None = None,
+) -> str:
+    """Needs the current password. Ends every session and token and returns a new session token for this
+    device."""
+    user = _get_active(session, user_id)
+    _check_password(user, current_password, field="current_password", ip=ip)
+    passwords.validate_new_password(new_password, field="new_password", email=user.email)
+    user.password_hash = passwords.hash_password(new_password)
+    user.password_changed_at = utcnow()
+    session.add(user)
+    audit.record(session, "auth.password_changed", actor_id=user.id, ip=ip)
+    tokens.revoke_all(session, user.id)
+    session.commit()
+    sessions.revoke_all(user.id)
+    return sessions.create(user.id, ip, user_agent)
+
+
+def change_email(
+    session: Session, *, user_id: uuid.UUID, password: str, new_email: str, ip: str | None = None,
+) -> None:
+    """Mail a confirmation link to the new address; the change happens when it is followed.
+
+    An address already taken gets no mail and the same answer (no account enumeration).
+    """
+    user = _get_active(session, user_id)
+    _check_password(user, password, field="password", ip=ip)
+    address = normalize_email(new_email, field="new_email")
+    if address.lower() == user.email.lower():
+        raise ValidationFailed("new_email: that is already your e-mail address", field="new_email")
+    ratelimit.hit("reset-account", address, get_settings().rate_reset_account, field="new_email")
+    if _find_by_email(session, address) is None:
+        user.pending_email = address
+        token = onetime.issue(session, user.id, "change_email", VERIFY_TTL, email=address)
+        email.send_template(session, address, "verification", {
+            "name": user.display_name, "link": _link("/verify", token), "hours": 24, "change": True,
+        })
+        session.add(user)
+    audit.record(session, "auth.email_change_requested", actor_id=user.id, ip=ip)
+    session.commit()
+
+
+def _check_password(user: User, password: str, *, field: str, ip: str | None) -> None:
+    # Guessing the password here counts against the same budgets as signing in.
+    signin_throttle.check(user.email, ip, field=field)
+    ok, _ = passwords.verify(password or "", user.password_hash)
+    if not ok:
+        signin_throttle.failed(user.email, ip)
+        raise ValidationFailed(f"{field}: the password is wrong", field=field)
+
+
+# --- profile ---
+
+def _get_active(session: Session, user_id: uuid.UUID) -> User:
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise NotAuthenticated("sign in again")
+    return user
+
+
+def get_user(session: Session, user_id: uuid.UUID) -> User:
+    return _get_active(session, user_id)
+
+
+def update_profile(
+    session: Session, *, user_id: uuid.UUID, display_name: str | None = None, timezone: str | None = None,
+) -> User:
+    user = _get_active(session, user_id)
+    if display_name is not None:
+        user.display_name = clean_display_name(display_name)
+    if timezone is not None:
+        user.timezone = clean_timezone(timezone)
+    session.add(user)
+    session.commit()
+    return user
+
+
+def _sha(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+

@@ -1,0 +1,281 @@
+"""What the composer needs beyond posts.py: the channels to pick, a per-network check of one text, and a
+save that refuses to overwrite a post another tab changed since it was opened.
+
+Plain functions over a Session; permissions are checked by the posts/channels services they call.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.connectors import registry, text
+from app.services.delivery import channels
+from app.services.errors import Conflict, ValidationFailed
+from app.services.insight import usage
+from app.services.planning import posts, preview
+from models import Channel, PostTarget
+from models.base import utcnow
+
+# A composer text above this is refused before any network check runs (a 100 KB paste must not stall
+# the counters); posts.MAX_BODY_CHARS is the stored limit and far above any network's own.
+MAX_COMPOSE_CHARS = posts.MAX_BODY_CHARS
+STALE_MESSAGE = "this post changed in another tab or by someone else since you opened it — reload to see it"
+
+
+def channel_choices(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The workspace's active channels with the numbers the composer shows."""
+    rows = channels.list_channels(session, user_id=actor, workspace_id=workspace_id)
+    out = []
+    for ch in rows:
+        if ch.status != "active":
+            continue
+        limits = registry.limits_for(ch.network, dict(ch.settings or {}))
+        out.append({
+            "id": str(ch.id), "name": ch.name, "network": ch.network, "account": ch.account,
+            "limit": limits.max_chars, "alt_text": limits.supports_alt_text,
+            "threads": limits.supports_threads, "settings": dict(ch.settings or {}),
+        })
+    return out
+
+
+@dataclass
+class Check:
+    count: int
+    limit: int
+    problems: list[str]
+    segments: list[dict[str, str]]
+
+
+def check_text(network: str, settings: dict[str, Any] | None, body: str) -> Check:
+    """Count `body` the way `network` counts and list its problems, each naming the network and limit."""
+    limits = registry.limits_for(network, settings)
+    if len(body) > MAX_COMPOSE_CHARS:
+        return Check(len(body), limits.max_chars, [too_long_message(len(body))], [])
+    count = registry.COUNTERS.get(network, text.code_points)(body)
+    channel = Channel(network=network, settings=settings or {}, name="", account="",
+                      workspace_id=uuid.uuid4())
+    problems = [p.message for p in channels.validate_content(channel, body)]
+    return Check(count, limits.max_chars, problems, preview.segments(body))
+
+
+def too_long_message(n: int) -> str:
+    return (f"this text has {n:,} characters; the composer takes at most {MAX_COMPOSE_CHARS:,} — "
+            "paste a shorter part")
+
+
+def load(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID, post_id: uuid.UUID) -> dict[str, Any]:
+    """A post as the composer edits it: base text, each channel's own text (None = inherits)."""
+    post = posts.get_post(session, actor, post_id)
+    if post.workspace_id != workspace_id:
+        raise ValidationFailed("this post belongs to another workspace: switch workspace first",
+                               field="post_id")
+    targets = session.exec(select(PostTarget).where(PostTarget.post_id == post.id)
+                           .order_by(col(PostTarget.created_at))).all()
+    scheduled = next((t.scheduled_at for t in targets if t.scheduled_at), None)
+    return {
+        "id": str(post.id), "body": post.body, "status": post.status,
+        "updated_at": post.updated_at.isoformat(), "author_id": str(post.author_id or ""),
+        "approval_comment": post.approval_comment or "",
+        "targets": {str(t.channel_id): t.body for t in targets},
+        "thread": {str(t.channel_id): list(t.options.get("thread", [])) for t in targets},
+        "scheduled_at": scheduled.isoformat() if scheduled else "",
+        "media": media_of(session, workspace_id, targets),
+    }
+
+
+def media_of(session: Session, workspace_id: uuid.UUID,
+             targets: Sequence[PostTarget]) -> list[dict[str, str]]:
+    """The images the composer shows for a post (the first target's; the composer applies one list to
+    every channel): id, alt, file name."""
+    from models import MediaAsset
+
+    refs = next((list(t.options.get("media", [])) for t in targets if t.options.get("media")), [])
+    if not refs:
+        return []
+    ids = [uuid.UUID(str(r["id"])) for r in refs]
+    assets = {a.id: a for a in session.exec(select(MediaAsset).where(
+        col(MediaAsset.id).in_(ids), MediaAsset.workspace_id == workspace_id)).all()}
+    return [{"id": str(i), "alt": str(r.get("alt") or ""), "filename": assets[i].filename}
+            for i, r in zip(ids, refs, strict=True) if i in assets]
+
+
+def save(
+    session: Session,
+    actor: uuid.UUID,
+    workspace_id: uuid.UUID,
+    post_id: uuid.UUID | None,
+    body: str,
+    variants: dict[str, str | None],
+    expected_updated_at: str,
+    threads: dict[str, list[str]] | None = None,
+    idea_id: uuid.UUID | None = None,
+    media: list[dict[str, str]] | None = None,
+) -> tuple[str, str]:
+    """Create the draft (post_id None) or update it; returns (post id, its new updated_at).
+
+    `expected_updated_at` is the version this tab loaded: a different one means another tab or person
+    saved in between, and this save is refused rather than silently overwriting their work.
+    """
+    if len(body) > MAX_COMPOSE_CHARS:
+        raise ValidationFailed(too_long_message(len(body)), field="body")
+    threads = threads or {}
+    targets = [
+        posts.TargetInput(uuid.UUID(cid), variant, list(threads.get(cid, [])),
+                          media=[{"id": m["id"], "alt": m.get("alt", "")} for m in media or []])
+        for cid, variant in variants.items()
+    ]
+    if post_id is None:
+        post = posts.create_post(session, actor, workspace_id, body=body, targets=targets)
+        if idea_id is not None:  # the idea card now points at the post it became
+            from app.services.planning import ideas
+
+            ideas.mark_used(session, workspace_id, idea_id, post.id)
+    else:
+        current = posts.get_post(session, actor, post_id, "post:edit")
+        if expected_updated_at and current.updated_at.isoformat() != expected_updated_at:
+            raise Conflict(STALE_MESSAGE, field="form")
+        post = posts.update_post(session, actor, post_id, body=body, targets=targets)
+    # Target-only edits do not touch the post row: bump its version so other tabs see the change.
+    post.updated_at = utcnow()
+    session.add(post)
+    session.flush()
+    return str(post.id), post.updated_at.isoformat()
+
+
+def parse_local(day: str, clock: str) -> datetime:
+    """The date and time fields as a naive wall-clock time (its zone is a separate field)."""
+    try:
+        return datetime.strptime(f"{day} {clock}", "%Y-%m-%d %H:%M")
+    except ValueError:
+        raise ValidationFailed("choose a date and a time (YYYY-MM-DD and HH:MM)",
+                               field="scheduled_at") from None
+
+
+def next_free_slot(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID,
+                   channel_ids: list[str], timezone: str) -> tuple[str, str]:
+    """The latest of the chosen channels' next free queue slots, as (date, time) in `timezone`."""
+    from app.services.planning import timeslots
+
+    if not channel_ids:
+        raise ValidationFailed("choose at least one channel first", field="targets")
+    tz = timeslots.zone(timezone)
+    after = utcnow()
+    best: datetime | None = None
+    for cid in channel_ids:
+        channel = channels.get_channel(session, user_id=actor, workspace_id=workspace_id,
+                                       channel_id=uuid.UUID(cid))
+        moment = timeslots.next_free_slot(session, channel, after)
+        best = moment if best is None or moment > best else best
+    assert best is not None
+    local = best.astimezone(tz)
+    return f"{local:%Y-%m-%d}", f"{local:%H:%M}"
+
+
+def shorten_links(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID, body: str,
+                  source: str, medium: str, campaign: str) -> str:
+    """Every link in `body` replaced by a Quillcast short link carrying the UTM fields that are filled."""
+    from app.core.config import get_settings
+    from app.services.planning import links
+
+    utm = {k: v.strip() for k, v in (("utm_source", source), ("utm_medium", medium),
+                                      ("utm_campaign", campaign)) if v.strip()}
+    if not links.URL_IN_TEXT.search(body):
+        raise ValidationFailed("there is no http:// or https:// link in the post text to shorten",
+                               field="links")
+    return links.shorten_text(session, actor, workspace_id, body, get_settings().url, utm)
+
+
+def snippet_choices(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID) -> list[dict[str, str]]:
+    from app.services.planning import snippets
+
+    return [{"id": str(s.id), "name": s.name, "kind": s.kind, "body": s.body}
+            for s in snippets.list_for(session, actor, workspace_id)]
+
+
+def assist_unavailable_reason() -> str:
+    """"" when AI assist is configured, else how to enable it."""
+    from app.core import llm
+
+    try:
+        llm.config()
+    except llm.LLMNotConfigured as exc:
+        return str(exc)
+    return ""
+
+
+def split_thread(body: str, networks: list[tuple[str, dict[str, Any] | None]]) -> tuple[list[str], int, str]:
+    """`body` split at sentence boundaries for the strictest chosen network that posts threads:
+    (parts, that network's limit, its name). Counted the way that network counts."""
+    from app.connectors.checks import label
+    from app.services.planning import threads
+
+    capable = [(n, s, registry.limits_for(n, s)) for n, s in networks]
+    capable = [c for c in capable if c[2].supports_threads]
+    if not capable:
+        raise ValidationFailed("none of the chosen channels posts threads; choose e.g. a Bluesky channel",
+                               field="thread")
+    if len(body) > MAX_COMPOSE_CHARS:
+        raise ValidationFailed(too_long_message(len(body)), field="body")
+    network, _, limits = min(capable, key=lambda c: c[2].max_chars)
+    count = registry.COUNTERS.get(network, text.code_points)
+    parts = threads.split(body, limits.max_chars, count)
+    if len(parts) > posts.MAX_THREAD_PARTS + 1:
+        raise ValidationFailed(f"this text makes {len(parts)} parts; a thread has at most "
+                               f"{posts.MAX_THREAD_PARTS + 1} — shorten it", field="thread")
+    usage.record("thread")
+    return parts, limits.max_chars, label(network)
+
+
+def count_for(network: str, value: str) -> int:
+    return registry.COUNTERS.get(network, text.code_points)(value)
+
+
+def idea_text(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID, idea_id: uuid.UUID) -> str:
+    """The starting text of a post made from an idea card: its title, then its notes."""
+    from app.services.planning import ideas
+    from app.services.tenancy import permissions
+
+    permissions.require(session, actor, workspace_id, "post:create")
+    idea = ideas._get(session, workspace_id, idea_id)  # noqa: SLF001 - the one lookup that checks the workspace
+    return "\n\n".join(p for p in (idea.title, idea.notes) if p)
+
+
+def attach_image(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID, filename: str,
+                 data: bytes) -> dict[str, str]:
+    """Store an uploaded image (type, size and dimensions checked) and give the composer its card:
+    id, file name, alt text and a small thumbnail (data: URL). A refusal names the file and the rule."""
+    from app.services.planning import media
+
+    try:
+        asset = media.store_upload(session, user_id=actor, workspace_id=workspace_id, filename=filename,
+                                   data=data)
+    except ValidationFailed as exc:
+        raise ValidationFailed(f"{media._safe_filename(filename)}: {exc}", field="media") from exc  # noqa: SLF001
+    thumb = media.thumbnail(session, user_id=actor, workspace_id=workspace_id, asset_id=asset.id)
+    return {"id": str(asset.id), "filename": asset.filename, "alt": asset.alt_text, "thumb": thumb}
+
+
+def media_cards(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID,
+                refs: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The composer's cards (with thumbnails) for a saved post's images."""
+    from app.services.planning import media
+
+    return [{**r, "thumb": media.thumbnail(session, user_id=actor, workspace_id=workspace_id,
+                                           asset_id=uuid.UUID(r["id"]))} for r in refs]
+
+
+def media_problems(network: str, settings: dict[str, Any] | None, count: int) -> list[str]:
+    """The composer's live check of the number of attached images against the network's limit."""
+    from app.connectors.checks import label
+
+    limits = registry.limits_for(network, settings)
+    if count > limits.max_media:
+        return [f"{label(network)} allows {limits.max_media} image(s) per post; this post has {count} — "
+                f"remove {count - limits.max_media}"]
+    return []
