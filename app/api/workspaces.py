@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 
 from app.api.deps import CurrentUser, SessionDep, SignedInUser, WorkspaceContext, require
-from app.services.planning import timeslots
+from app.services import zones
 from app.services.tenancy import audit_log, invitations, workspaces
 from models import Invitation, Membership, Workspace
 
@@ -19,12 +19,12 @@ router = APIRouter(tags=["workspaces"])
 
 class WorkspaceIn(BaseModel):
     name: str = Field(max_length=workspaces.NAME_MAX)
-    timezone: str = Field(default="UTC", max_length=timeslots.ZONE_MAX)
+    timezone: str = Field(default="UTC", max_length=zones.ZONE_MAX)
 
 
 class WorkspaceUpdate(BaseModel):
     name: str | None = Field(default=None, max_length=workspaces.NAME_MAX)
-    timezone: str | None = Field(default=None, max_length=timeslots.ZONE_MAX)
+    timezone: str | None = Field(default=None, max_length=zones.ZONE_MAX)
     require_2fa: bool | None = None
 
 

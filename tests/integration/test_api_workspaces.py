@@ -44,7 +44,7 @@ def test_create_rename_and_bad_timezone(client, session):
     assert (ws["name"], ws["role"], ws["timezone"]) == ("<script>x</script> Ωmega", "owner", "Asia/Tokyo")
     bad = client.patch(f"/api/workspaces/{ws['id']}", headers=h, json={"timezone": "Mars/Base"})
     assert bad.status_code == 422
-    message = "timezone: 'Mars/Base' is not a time zone; pick one like Europe/Berlin"
+    message = "timezone: 'Mars/Base' is not a time zone; use an IANA name such as Europe/Paris"
     assert bad.json()["problems"] == [{"field": "timezone", "code": "validation_failed", "message": message}]
     ok = client.patch(f"/api/workspaces/{ws['id']}", headers=h, json={"name": "Omega"})
     assert ok.json()["name"] == "Omega"

@@ -71,7 +71,7 @@ def test_rtl_and_emoji_names_are_kept(team):
 def test_an_unknown_timezone_names_the_field_and_an_example(team):
     with as_user(team.olga) as s, pytest.raises(ValidationFailed) as err:
         workspaces.set_timezone(s, team.olga.id, team.ws.id, "Mars/Base")
-    assert err.value.message == "timezone: 'Mars/Base' is not a time zone; pick one like Europe/Berlin"
+    assert err.value.message == "timezone: 'Mars/Base' is not a time zone; use an IANA name such as Europe/Paris"
     assert err.value.field == "timezone"
 
 

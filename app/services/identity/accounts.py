@@ -14,7 +14,6 @@ import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func
@@ -24,6 +23,7 @@ from app.core import ratelimit
 from app.core.config import get_settings
 from app.core.redis import get_redis
 from app.core.security import InvalidToken
+from app.services import zones
 from app.services.errors import NotAuthenticated, NotFound, ValidationFailed
 from app.services.identity import onetime, passwords, sessions, signin_throttle, supabase_auth, tokens, totp
 from app.services.messaging import email
@@ -88,14 +88,8 @@ def clean_display_name(raw: str | None, *, field: str = "display_name") -> str:
 
 
 def clean_timezone(raw: str | None, *, field: str = "timezone") -> str:
-    value = (raw or "").strip()
-    if value not in available_timezones():
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValidationFailed(f"{field}: use an IANA time zone name such as Europe/Paris",
-                                   field=field) from exc
-    return value
+    """A typed zone name, trimmed, by the one time-zone rule (app.services.zones)."""
+    return zones.valid_zone((raw or "").strip(), field)
 
 
 def _find_by_email(session: Session, address: str) -> User | None:

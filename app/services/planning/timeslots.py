@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from app.services import inputs
+from app.services import inputs, zones
 from app.services.errors import NotFound, Problem, ValidationFailed
 from app.services.tenancy import permissions
 from models import Channel, PostTarget, TimeSlot
@@ -21,17 +21,8 @@ _TAKEN = ("scheduled", "queued", "publishing", "published", "retrying", "awaitin
 
 
 def zone(name: str, field: str = "timezone") -> ZoneInfo:
-    """The IANA zone `name`, or a ValidationFailed naming the field and an example."""
-    try:
-        if not name or name != name.strip() or len(name) > ZONE_MAX:
-            raise ValueError(name)
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValidationFailed(
-            f"“{name[:64]}” is not a time zone we know: use an IANA name such as Europe/Paris or "
-            "America/New_York",
-            field=field,
-        ) from exc
+    """The IANA zone `name` by the one time-zone rule (app.services.zones), or a ValidationFailed."""
+    return zones.zone(name, field)
 
 
 def _label(moment: datetime, tz: ZoneInfo) -> str:

@@ -12,10 +12,10 @@ import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlmodel import Session, col, select
 
+from app.services import zones
 from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.services.tenancy import audit, permissions
 from models import ROLES, Membership, User, Workspace
@@ -57,18 +57,9 @@ def clean_name(name: str, field: str = "name") -> str:
     return name
 
 
-def clean_timezone(tz: str, field: str = "timezone") -> str:
-    tz = (tz or "").strip()
-    try:
-        if tz not in available_timezones():
-            raise ZoneInfoNotFoundError(tz)
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        shown = tz[:64]
-        raise ValidationFailed(
-            f"{field}: {shown!r} is not a time zone; pick one like Europe/Berlin", field=field
-        ) from None
-    return tz
+def clean_timezone(tz: str | None, field: str = "timezone") -> str:
+    """A typed zone name, trimmed, by the one time-zone rule (app.services.zones)."""
+    return zones.valid_zone((tz or "").strip(), field)
 
 
 def _slug(name: str) -> str:
