@@ -12,7 +12,7 @@ from sqlmodel import select
 from app.core import db
 from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.services.tenancy import invitations, permissions, workspaces
-from models import AuditLog, Invitation, Membership
+from models import AuditLog, Invitation, Membership, Workspace
 from tests.factories import make_user
 
 
@@ -240,3 +240,44 @@ def test_two_owners_demoting_each_other_at_once_leave_one_owner(team, session):
                                                    Membership.role == "owner")).all()
     session.expire_all()
     assert len(owners) == 1
+
+
+def test_a_second_check_in_one_transaction_reads_the_member_once_and_sees_changes_made_in_it(team):
+    from sqlalchemy import event
+
+    with as_user(team.olga) as s:
+        statements = []
+        engine = s.get_bind()
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            permissions.require(s, team.olga.id, team.ws.id, "workspace:manage")
+            first = len(statements)
+            assert permissions.require(s, team.olga.id, team.ws.id, "post:publish").role == "owner"
+            assert len(statements) == first  # the route dependency's rows answer the service's check
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        # A change made in the transaction shows in the next check ...
+        workspaces.change_role(s, team.olga.id, team.ws.id, team.ann.id, "viewer")
+        with pytest.raises(PermissionDenied):
+            permissions.require(s, team.ann.id, team.ws.id, "member:manage")
+        workspace = s.get(Workspace, team.ws.id)
+        workspace.require_2fa = True  # Olga has no second factor
+        with pytest.raises(PermissionDenied, match="two-factor"):
+            permissions.require(s, team.olga.id, team.ws.id, "workspace:read")
+        workspace.require_2fa = False
+        # ... and so does a removal.
+        permissions.require(s, team.vic.id, team.ws.id, "workspace:read")
+        workspaces.remove_member(s, team.olga.id, team.ws.id, team.vic.id)
+        with pytest.raises(NotFound):
+            permissions.require(s, team.vic.id, team.ws.id, "workspace:read")
+
+
+def test_the_next_transaction_reads_the_member_again(team):
+    with as_user(team.ann) as s:
+        permissions.require(s, team.ann.id, team.ws.id, "member:manage")
+        s.commit()
+        with as_user(team.olga) as other:  # another session demotes Ann meanwhile
+            workspaces.change_role(other, team.olga.id, team.ws.id, team.ann.id, "viewer")
+        with pytest.raises(PermissionDenied):
+            permissions.require(s, team.ann.id, team.ws.id, "member:manage")

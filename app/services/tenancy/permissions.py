@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import event, inspect
 from sqlmodel import Session, col, select
 
 from app.services.errors import NotFound, PermissionDenied
@@ -47,15 +48,11 @@ def require(session: Session, user_id: uuid.UUID, workspace_id: uuid.UUID, permi
     """
     if permission not in ALL_PERMISSIONS:
         raise ValueError(f"unknown permission {permission!r}")
-    row = session.exec(
-        select(Membership, Workspace.require_2fa)
-        .join(Workspace, col(Workspace.id) == col(Membership.workspace_id))
-        .where(Membership.user_id == user_id, Membership.workspace_id == workspace_id)
-    ).first()
-    if row is None:
+    found = _member_of(session, user_id, workspace_id)
+    if found is None:
         raise NotFound("workspace not found", field="workspace_id")
-    m, require_2fa = row
-    if require_2fa:
+    m, workspace = found
+    if workspace.require_2fa:
         user = session.get(User, user_id)
         if user is None or not user.totp_secret:
             raise PermissionDenied("this workspace requires two-factor authentication: turn it on in your "
@@ -63,6 +60,50 @@ def require(session: Session, user_id: uuid.UUID, workspace_id: uuid.UUID, permi
     if not can(m.role, permission):
         raise PermissionDenied(f"your role ({m.role}) cannot do this ({permission}); ask a workspace admin")
     return m
+
+
+# (user, workspace) -> (membership, workspace), for the rest of the transaction: the API's route dependency
+# and the service it calls check the same member, and the second check reuses the rows the first one read
+# (the same objects: a role or 2FA policy changed in this session shows; a deleted row is looked up again).
+_SEEN = "quillcast_memberships_seen"
+Seen = dict[tuple[uuid.UUID, uuid.UUID], tuple[Membership, Workspace]]
+
+
+def _seen(session: Session) -> Seen:
+    seen = session.info.get(_SEEN)
+    if seen is None:
+        seen = session.info[_SEEN] = {}
+        event.listen(session, "after_transaction_end", _forget_seen)
+    return seen
+
+
+def _forget_seen(session: Session, _transaction: object) -> None:
+    # Another transaction may have changed the membership since: the next one looks again.
+    session.info[_SEEN] = {}
+
+
+def _member_of(session: Session, user_id: uuid.UUID, workspace_id: uuid.UUID,
+               ) -> tuple[Membership, Workspace] | None:
+    key = (user_id, workspace_id)
+    seen = _seen(session)
+    if key in seen and all(_live(session, row) for row in seen[key]):
+        return seen[key]
+    row = session.exec(
+        select(Membership, Workspace)
+        .join(Workspace, col(Workspace.id) == col(Membership.workspace_id))
+        .where(Membership.user_id == user_id, Membership.workspace_id == workspace_id)
+        # Fresh from the database (after the autoflush), not as an earlier transaction left the objects.
+        .execution_options(populate_existing=True)
+    ).first()
+    if row is None:
+        seen.pop(key, None)
+        return None
+    seen[key] = (row[0], row[1])
+    return seen[key]
+
+
+def _live(session: Session, row: object) -> bool:
+    return inspect(row).persistent and row not in session.deleted
 
 
 def matrix_markdown() -> str:
