@@ -25,9 +25,15 @@ from app.services.identity import apikeys, supabase_auth, tokens
 from app.services.tenancy import permissions
 from models import ApiKey, Membership, User, Workspace
 
-SessionDep = Annotated[Session, Depends(get_db)]
-# Routes that act before anyone is known (token refresh, OIDC callback): the system's claims.
-ServiceSessionDep = Annotated[Session, Depends(get_service_db)]
+# The door owns the transaction (docs/conventions.md): one session per request, committed when the route
+# has returned and its answer is built, before the answer is sent (`scope="function"`; the default
+# "request" scope would commit after the client already has a 2xx), and rolled back on any error.
+SessionDep = Annotated[Session, Depends(get_db, scope="function")]
+# Routes that act as the system, not as a signed-in caller: sign-in and account flows before anyone is
+# known (and the account routes, which check the caller's token themselves), token refresh, the OIDC
+# callback, public links and feeds whose code or token decides what they may see. Row Level Security does
+# not narrow what these routes read: they must.
+ServiceSessionDep = Annotated[Session, Depends(get_service_db, scope="function")]
 
 _bearer = HTTPBearer(
     auto_error=False, scheme_name="AccessToken", bearerFormat="JWT",
@@ -123,10 +129,16 @@ def require(permission: str) -> Callable[..., WorkspaceContext]:
         key = current_api_key(request)
         if key is not None:
             apikeys.require_scope(key, workspace_id, permission)
+        # The service the route calls checks the same member again: permissions.require answers that
+        # second check from the rows loaded here, so membership is read once per request.
         m = permissions.require(session, user.id, workspace_id, permission)
-        workspace = session.get(Workspace, workspace_id)
+        workspace = session.get(Workspace, workspace_id)  # loaded with the membership: no second query
         assert workspace is not None  # a membership row implies its workspace (FK)
         return WorkspaceContext(user, workspace, m)
 
     return dependency
 
+
+# Shared by the post-shaped resources (posts, links, snippets, ideas, the calendar feed, assist).
+PostReader = Annotated[WorkspaceContext, Depends(require("post:read"))]
+PostWriter = Annotated[WorkspaceContext, Depends(require("post:create"))]

@@ -6,15 +6,14 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile, status
+from fastapi import APIRouter, File, Query, UploadFile, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from app.api.deps import SessionDep, WorkspaceContext, require
+from app.api.deps import PostWriter, SessionDep
 from app.services.planning import bulk_import
 
 router = APIRouter(prefix="/workspaces/{workspace_id}", tags=["imports"])
-Importer = Annotated[WorkspaceContext, Depends(require("post:create"))]
 
 
 class RowOut(BaseModel):
@@ -47,7 +46,7 @@ class ImportOut(BaseModel):
              responses={200: {"model": DryRunOut, "description": "dry run: every row is valid"}})
 def import_posts(
     session: SessionDep,
-    ctx: Importer,
+    ctx: PostWriter,
     file: Annotated[UploadFile, File(description="CSV: date,time,channel,text[,timezone,first_comment,dst]")],
     dry_run: Annotated[bool, Query(description="check every row, create nothing")] = False,
 ) -> ImportOut | JSONResponse:

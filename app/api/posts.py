@@ -12,13 +12,20 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from app.api import idempotency
-from app.api.deps import SessionDep, WorkspaceContext, require
+from app.api.deps import PostReader, PostWriter, SessionDep, WorkspaceContext, require
+from app.services import zones
 from app.services.errors import NotFound
 from app.services.planning import posts, timeslots
 from models import POST_STATUSES, TARGET_STATUSES, Channel, Post, PostTarget
 
 router = APIRouter(prefix="/workspaces/{workspace_id}", tags=["posts"])
-Reader = Annotated[WorkspaceContext, Depends(require("post:read"))]
+# Each route asks for the least permission that every caller the service lets through holds, so an API
+# key's scope is checked too; the service then checks the finer rule (authors change their own posts,
+# contributors submit theirs for approval, editors act on any).
+PostSubmitter = Annotated[WorkspaceContext, Depends(require("post:submit"))]
+PostApprover = Annotated[WorkspaceContext, Depends(require("post:approve"))]
+PostPublisher = Annotated[WorkspaceContext, Depends(require("post:publish"))]
+SlotManager = Annotated[WorkspaceContext, Depends(require("slot:manage"))]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
 
 
@@ -49,7 +56,7 @@ class PostUpdate(BaseModel):
 
 class ScheduleIn(BaseModel):
     local_time: datetime = Field(description="Wall-clock time without offset, e.g. 2027-03-28T09:30")
-    timezone: str = Field(description="IANA zone, e.g. Europe/Paris", max_length=timeslots.ZONE_MAX)
+    timezone: str = Field(description="IANA zone, e.g. Europe/Paris", max_length=zones.ZONE_MAX)
     fold: Literal[0, 1] | None = Field(default=None, description="Which reading of a DST gap/overlap")
 
 
@@ -68,7 +75,7 @@ class SlotIn(BaseModel):
 
 
 class SlotsIn(BaseModel):
-    timezone: str = Field(max_length=timeslots.ZONE_MAX)
+    timezone: str = Field(max_length=zones.ZONE_MAX)
     slots: list[SlotIn] = Field(max_length=200)
 
 
@@ -162,11 +169,6 @@ def _target_in_workspace(session: SessionDep, ctx: WorkspaceContext, target_id: 
         raise NotFound("target not found", field="target_id")
 
 
-def _detail(session: SessionDep, ctx: WorkspaceContext, post_id: uuid.UUID) -> dict[str, Any]:
-    session.commit()  # the change is saved before anyone is told it happened
-    return posts.post_detail(session, ctx.user.id, post_id)
-
-
 def _act(
     session: SessionDep, ctx: WorkspaceContext, post_id: uuid.UUID, action: Callable[..., object], *args: Any,
     **kwargs: Any,
@@ -174,14 +176,14 @@ def _act(
     """A posts-service action on a post of this workspace, answered with the post as it is now."""
     _in_workspace(session, ctx, post_id)
     action(session, ctx.user.id, post_id, *args, **kwargs)
-    return _detail(session, ctx, post_id)
+    return posts.post_detail(session, ctx.user.id, post_id)
 
 
 # --- posts ---
 @router.get("/posts", response_model=PostPage)
 def list_posts(
     session: SessionDep,
-    ctx: Reader,
+    ctx: PostReader,
     status: Annotated[list[Literal[POST_STATUSES]] | None, Query()] = None,  # type: ignore[valid-type]
     channel_id: uuid.UUID | None = None,
     start: datetime | None = None,
@@ -206,7 +208,7 @@ def list_posts(
 
 @router.post("/posts", response_model=PostDetail, status_code=201)
 def create_post(
-    session: SessionDep, ctx: Reader, data: PostCreate, key: IdempotencyKey = None
+    session: SessionDep, ctx: PostWriter, data: PostCreate, key: IdempotencyKey = None
 ) -> JSONResponse:
     """Create a draft post with one target per channel (send an Idempotency-Key to make retries safe)."""
 
@@ -220,7 +222,10 @@ def create_post(
             repeat_every_days=data.repeat_every_days,
             repeat_times=data.repeat_times,
         )
-        return PostDetail.model_validate(_detail(session, ctx, post.id)).model_dump(mode="json")
+        # Saved before its answer is kept for replays: a failed commit must not leave an answer behind.
+        session.commit()
+        detail = posts.post_detail(session, ctx.user.id, post.id)
+        return PostDetail.model_validate(detail).model_dump(mode="json")
 
     return idempotency.run_once(
         key, user_id=ctx.user.id, scope=f"{ctx.workspace.id}:posts", body=data, status_code=201, create=create
@@ -228,30 +233,31 @@ def create_post(
 
 
 @router.get("/posts/{post_id}", response_model=PostDetail)
-def get_post(session: SessionDep, ctx: Reader, post_id: uuid.UUID) -> dict[str, Any]:
+def get_post(session: SessionDep, ctx: PostReader, post_id: uuid.UUID) -> dict[str, Any]:
     """One post with each target's status, every attempt and the network's errors."""
     _in_workspace(session, ctx, post_id)
     return posts.post_detail(session, ctx.user.id, post_id)
 
 
 @router.patch("/posts/{post_id}", response_model=PostDetail)
-def update_post(session: SessionDep, ctx: Reader, post_id: uuid.UUID, data: PostUpdate) -> dict[str, Any]:
+def update_post(session: SessionDep, ctx: PostWriter, post_id: uuid.UUID, data: PostUpdate) -> dict[str, Any]:
     """Edit text and channels of a post that has not started publishing."""
     targets = [t.to_input() for t in data.targets] if data.targets is not None else None
     return _act(session, ctx, post_id, posts.update_post, body=data.body, targets=targets)
 
 
 @router.delete("/posts/{post_id}", status_code=204)
-def delete_post(session: SessionDep, ctx: Reader, post_id: uuid.UUID) -> Response:
+def delete_post(session: SessionDep, ctx: PostWriter, post_id: uuid.UUID) -> Response:
     """Delete a post that is not being published right now."""
     _in_workspace(session, ctx, post_id)
     posts.delete_post(session, ctx.user.id, post_id)
-    session.commit()
     return Response(status_code=204)
 
 
 @router.post("/posts/{post_id}/schedule", response_model=PostDetail)
-def schedule_post(session: SessionDep, ctx: Reader, post_id: uuid.UUID, data: ScheduleIn) -> dict[str, Any]:
+def schedule_post(
+    session: SessionDep, ctx: PostSubmitter, post_id: uuid.UUID, data: ScheduleIn
+) -> dict[str, Any]:
     """Schedule or reschedule at a local time in an IANA zone (DST gaps and overlaps need `fold`)."""
     return _act(
         session, ctx, post_id, posts.schedule_post, local_time=data.local_time, timezone=data.timezone,
@@ -260,31 +266,33 @@ def schedule_post(session: SessionDep, ctx: Reader, post_id: uuid.UUID, data: Sc
 
 
 @router.post("/posts/{post_id}/queue", response_model=PostDetail)
-def add_to_queue(session: SessionDep, ctx: Reader, post_id: uuid.UUID) -> dict[str, Any]:
+def add_to_queue(session: SessionDep, ctx: PostSubmitter, post_id: uuid.UUID) -> dict[str, Any]:
     """Give each target the next free weekly slot of its channel."""
     return _act(session, ctx, post_id, posts.add_to_queue)
 
 
 @router.post("/posts/{post_id}/publish-now", response_model=PostDetail)
-def publish_now(session: SessionDep, ctx: Reader, post_id: uuid.UUID) -> dict[str, Any]:
+def publish_now(session: SessionDep, ctx: PostSubmitter, post_id: uuid.UUID) -> dict[str, Any]:
     """Publish every target now (a contributor's post waits for approval first)."""
     return _act(session, ctx, post_id, posts.publish_now)
 
 
 @router.post("/posts/{post_id}/cancel", response_model=PostDetail)
-def cancel_post(session: SessionDep, ctx: Reader, post_id: uuid.UUID) -> dict[str, Any]:
+def cancel_post(session: SessionDep, ctx: PostWriter, post_id: uuid.UUID) -> dict[str, Any]:
     """Stop every target that has not been published yet."""
     return _act(session, ctx, post_id, posts.cancel_post)
 
 
 @router.post("/posts/{post_id}/approve", response_model=PostDetail)
-def approve_post(session: SessionDep, ctx: Reader, post_id: uuid.UUID) -> dict[str, Any]:
+def approve_post(session: SessionDep, ctx: PostApprover, post_id: uuid.UUID) -> dict[str, Any]:
     """Approve a contributor's post."""
     return _act(session, ctx, post_id, posts.approve)
 
 
 @router.post("/posts/{post_id}/request-changes", response_model=PostDetail)
-def request_changes(session: SessionDep, ctx: Reader, post_id: uuid.UUID, data: CommentIn) -> dict[str, Any]:
+def request_changes(
+    session: SessionDep, ctx: PostApprover, post_id: uuid.UUID, data: CommentIn
+) -> dict[str, Any]:
     """Send a contributor's post back with a comment."""
     return _act(session, ctx, post_id, posts.request_changes, data.comment)
 
@@ -293,7 +301,7 @@ def request_changes(session: SessionDep, ctx: Reader, post_id: uuid.UUID, data: 
 @router.get("/targets", response_model=list[TargetPublic])
 def list_targets(
     session: SessionDep,
-    ctx: Reader,
+    ctx: PostReader,
     start: datetime,
     end: datetime,
     channel_id: Annotated[list[uuid.UUID] | None, Query()] = None,
@@ -314,34 +322,32 @@ def list_targets(
 
 
 @router.post("/targets/{target_id}/retry", response_model=TargetState)
-def retry_target(session: SessionDep, ctx: Reader, target_id: uuid.UUID) -> PostTarget:
+def retry_target(session: SessionDep, ctx: PostPublisher, target_id: uuid.UUID) -> PostTarget:
     """Publish a failed target again."""
     _target_in_workspace(session, ctx, target_id)
-    target = posts.retry_target(session, ctx.user.id, target_id)
-    session.commit()
-    return target
+    return posts.retry_target(session, ctx.user.id, target_id)
 
 
 @router.post("/targets/{target_id}/resolve", response_model=TargetState)
-def resolve_target(session: SessionDep, ctx: Reader, target_id: uuid.UUID, data: ResolveIn) -> PostTarget:
+def resolve_target(
+    session: SessionDep, ctx: PostPublisher, target_id: uuid.UUID, data: ResolveIn
+) -> PostTarget:
     """For a target in state `unknown`: publish anyway, or mark as posted."""
     _target_in_workspace(session, ctx, target_id)
-    target = posts.resolve_unknown(session, ctx.user.id, target_id, data.action, data.remote_url)
-    session.commit()
-    return target
+    return posts.resolve_unknown(session, ctx.user.id, target_id, data.action, data.remote_url)
 
 
 # --- queue slots ---
 @router.get("/channels/{channel_id}/slots", response_model=list[SlotPublic])
-def list_slots(session: SessionDep, ctx: Reader, channel_id: uuid.UUID) -> list[Any]:
+def list_slots(session: SessionDep, ctx: PostReader, channel_id: uuid.UUID) -> list[Any]:
     """The channel's weekly queue slots."""
     return _slots_of(session, ctx, channel_id, lambda: timeslots.list_slots(session, ctx.user.id, channel_id))
 
 
 @router.put("/channels/{channel_id}/slots", response_model=list[SlotPublic])
-def set_slots(session: SessionDep, ctx: Reader, channel_id: uuid.UUID, data: SlotsIn) -> list[Any]:
+def set_slots(session: SessionDep, ctx: SlotManager, channel_id: uuid.UUID, data: SlotsIn) -> list[Any]:
     """Replace the channel's weekly queue slots."""
-    rows = _slots_of(
+    return _slots_of(
         session,
         ctx,
         channel_id,
@@ -353,8 +359,6 @@ def set_slots(session: SessionDep, ctx: Reader, channel_id: uuid.UUID, data: Slo
             data.timezone,
         ),
     )
-    session.commit()
-    return rows
 
 
 def _slots_of(session: SessionDep, ctx: WorkspaceContext, channel_id: uuid.UUID, run: Any) -> list[Any]:

@@ -15,7 +15,8 @@ from app.services.messaging import webhooks
 from models import WEBHOOK_EVENTS, Webhook, WebhookDelivery
 
 router = APIRouter(prefix="/workspaces/{workspace_id}/webhooks", tags=["webhooks"])
-Manager = Annotated[WorkspaceContext, Depends(require(webhooks.PERMISSION))]
+# Webhooks are workspace settings: webhooks.PERMISSION is workspace:manage.
+WorkspaceManager = Annotated[WorkspaceContext, Depends(require(webhooks.PERMISSION))]
 EVENTS_HELP = f"events to send, any of: {', '.join(WEBHOOK_EVENTS)}"
 
 
@@ -73,13 +74,13 @@ def _delivery(delivery: WebhookDelivery) -> DeliveryPublic:
 
 
 @router.get("", response_model=list[WebhookPublic])
-def list_webhooks(ctx: Manager, session: SessionDep) -> list[WebhookPublic]:
+def list_webhooks(ctx: WorkspaceManager, session: SessionDep) -> list[WebhookPublic]:
     """The workspace's webhooks (never their secrets)."""
     return [_public(h) for h in webhooks.list_webhooks(session, ctx.user.id, ctx.workspace.id)]
 
 
 @router.post("", response_model=WebhookCreated, status_code=status.HTTP_201_CREATED)
-def create_webhook(body: WebhookCreate, ctx: Manager, session: SessionDep) -> WebhookCreated:
+def create_webhook(body: WebhookCreate, ctx: WorkspaceManager, session: SessionDep) -> WebhookCreated:
     """Add a webhook; the answer holds its signing secret, shown this once."""
     hook, secret = webhooks.create(session, ctx.user.id, ctx.workspace.id, body.url, body.events,
                                    body.description)
@@ -87,7 +88,7 @@ def create_webhook(body: WebhookCreate, ctx: Manager, session: SessionDep) -> We
 
 
 @router.patch("/{webhook_id}", response_model=WebhookPublic)
-def update_webhook(webhook_id: uuid.UUID, body: WebhookUpdate, ctx: Manager, session: SessionDep
+def update_webhook(webhook_id: uuid.UUID, body: WebhookUpdate, ctx: WorkspaceManager, session: SessionDep
                    ) -> WebhookPublic:
     """Change the address, events, description, or turn it off (`active: false`) and on."""
     hook = webhooks.update(session, ctx.user.id, ctx.workspace.id, webhook_id, url=body.url,
@@ -96,26 +97,26 @@ def update_webhook(webhook_id: uuid.UUID, body: WebhookUpdate, ctx: Manager, ses
 
 
 @router.delete("/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_webhook(webhook_id: uuid.UUID, ctx: Manager, session: SessionDep) -> Response:
+def delete_webhook(webhook_id: uuid.UUID, ctx: WorkspaceManager, session: SessionDep) -> Response:
     """Delete the webhook and its delivery history."""
     webhooks.delete(session, ctx.user.id, ctx.workspace.id, webhook_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/{webhook_id}/rotate-secret", response_model=SecretOut)
-def rotate_secret(webhook_id: uuid.UUID, ctx: Manager, session: SessionDep) -> SecretOut:
+def rotate_secret(webhook_id: uuid.UUID, ctx: WorkspaceManager, session: SessionDep) -> SecretOut:
     """A new signing secret, shown this once."""
     return SecretOut(secret=webhooks.rotate_secret(session, ctx.user.id, ctx.workspace.id, webhook_id))
 
 
 @router.post("/{webhook_id}/test", response_model=DeliveryPublic, status_code=status.HTTP_202_ACCEPTED)
-def send_test(webhook_id: uuid.UUID, ctx: Manager, session: SessionDep) -> DeliveryPublic:
+def send_test(webhook_id: uuid.UUID, ctx: WorkspaceManager, session: SessionDep) -> DeliveryPublic:
     """Send a `webhook.test` event now; follow it in the deliveries."""
     return _delivery(webhooks.send_test(session, ctx.user.id, ctx.workspace.id, webhook_id))
 
 
 @router.get("/{webhook_id}/deliveries", response_model=list[DeliveryPublic])
-def list_deliveries(webhook_id: uuid.UUID, ctx: Manager, session: SessionDep,
+def list_deliveries(webhook_id: uuid.UUID, ctx: WorkspaceManager, session: SessionDep,
                     limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[DeliveryPublic]:
     """The webhook's most recent deliveries first."""
     found = webhooks.list_deliveries(session, ctx.user.id, ctx.workspace.id, webhook_id, limit)

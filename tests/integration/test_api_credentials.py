@@ -142,6 +142,31 @@ def test_api_key_works_only_in_its_workspace_and_within_the_role(client, ada, se
     assert client.get(f"/api/workspaces/{other.id}", headers=bearer(key)).status_code == 404
 
 
+def test_a_read_key_cannot_write_through_the_post_routes(client, ada):
+    user, ws = ada
+    jwt_headers = bearer(_pair(user).access_token)
+    key = client.post("/api/api-keys", headers=jwt_headers, json={
+        "workspace_id": str(ws.id), "name": "dashboard", "scopes": ["posts:read"]}).json()["key"]
+    base = f"/api/workspaces/{ws.id}"
+    assert client.get(f"{base}/posts", headers=bearer(key)).status_code == 200
+    some_id = "00000000-0000-4000-8000-000000000000"
+    writes = [
+        ("post", f"{base}/posts", {"body": "hi", "targets": [{"channel_id": some_id}]}),
+        ("delete", f"{base}/posts/{some_id}", None),
+        ("post", f"{base}/posts/{some_id}/publish-now", None),
+        ("post", f"{base}/posts/{some_id}/approve", None),
+        ("post", f"{base}/targets/{some_id}/retry", None),
+        ("put", f"{base}/channels/{some_id}/slots", {"timezone": "UTC", "slots": []}),
+        ("post", f"{base}/ideas", {"title": "x"}),
+    ]
+    for method, url, body in writes:
+        res = client.request(method, url, headers=bearer(key), json=body)
+        assert res.status_code == 403 and "posts:write" in res.json()["message"], (method, url, res.text)
+    # Changing roles is no key's business, whatever its scopes and the owner's role.
+    res = client.patch(f"{base}/members/{user.id}", headers=bearer(key), json={"role": "admin"})
+    assert res.status_code == 403 and "not a key" in res.json()["message"]
+
+
 @pytest.mark.parametrize("body, field", [
     ({"name": "", "scopes": ["posts:read"]}, "name"),
     ({"name": "x", "scopes": []}, "scopes"),
