@@ -12,21 +12,28 @@ from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException
 
 from app.api import (
+    account,
     admin,
     api_keys,
+    assist,
     auth,
     auth_tokens,
+    calendar_feed,
     channels,
     errors,
     guard,
     health,
+    ideas,
     imports,
+    links,
     metrics,
     notifications,
     oidc,
     posts,
     security,
-    studio,
+    sessions,
+    snippets,
+    two_factor,
     webhooks,
     workspaces,
 )
@@ -55,9 +62,12 @@ def create_api() -> FastAPI:
     )
     # Every router: the one input guard, and the error answers every operation may give (OpenAPI).
     routers: list[tuple[APIRouter, str]] = [
-        (health.router, API_PREFIX), (metrics.router, API_PREFIX), (studio.router, API_PREFIX),
-        (studio.public, ""), (channels.router, API_PREFIX), (channels.networks_router, API_PREFIX),
+        (health.router, API_PREFIX), (metrics.router, API_PREFIX), (links.router, API_PREFIX),
+        (snippets.router, API_PREFIX), (ideas.router, API_PREFIX), (calendar_feed.router, API_PREFIX),
+        (assist.router, API_PREFIX), (links.public, ""), (calendar_feed.public, ""),
+        (channels.router, API_PREFIX), (channels.networks_router, API_PREFIX),
         (posts.router, API_PREFIX), (imports.router, API_PREFIX), (auth.router, API_PREFIX),
+        (account.router, API_PREFIX), (two_factor.router, API_PREFIX), (sessions.router, API_PREFIX),
         (auth_tokens.router, API_PREFIX), (workspaces.router, API_PREFIX), (webhooks.router, API_PREFIX),
         (api_keys.router, API_PREFIX), (oidc.router, API_PREFIX), (admin.router, API_PREFIX),
         (notifications.router, API_PREFIX),

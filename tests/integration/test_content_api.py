@@ -1,4 +1,5 @@
-"""The studio's REST routes: auth, permissions, the public redirect and feed, error shapes."""
+"""The REST routes of links, snippets, ideas, the calendar feed and assist: auth, permissions, the public
+redirect and feed, error shapes."""
 
 from urllib.parse import urlsplit
 
