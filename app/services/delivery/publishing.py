@@ -39,7 +39,7 @@ from app.core import breaker, crypto, db, jobs
 from app.core.config import get_settings
 from app.services.errors import ValidationFailed
 from app.services.insight import usage
-from app.services.messaging import email, notifications, webhooks
+from app.services.messaging import email, notifications, webhook_events
 from models import Channel, MediaAsset, Post, PostTarget, PublishAttempt, User
 from models.base import utcnow
 
@@ -404,7 +404,7 @@ def _finish_published(lease: _Lease, result: PublishResult) -> str:
         post_id = conn.execute(_PUBLISHED, {"id": lease.target_id, "attempt_id": lease.attempt_id,
                                             "remote_id": result.remote_id, "remote_url": result.url}).scalar()
         if post_id is not None:
-            webhooks.target_published(session, lease.workspace_id or lease.channel.workspace_id,
+            webhook_events.target_published(session, lease.workspace_id or lease.channel.workspace_id,
                                       lease.target_id, post_id, lease.channel, result.url)
             current = conn.execute(_LOCK_POST, {"post_id": post_id}).scalar()
             statuses = list(conn.execute(_TARGET_STATUSES, {"post_id": post_id}).scalars())
@@ -460,7 +460,7 @@ def _finish(lease: _Lease, result: PublishResult | None, error: Exception | None
         session.flush()
         refresh_post_status(session, target.post_id)
         if target.status != before:
-            webhooks.target_settled(session, target)
+            webhook_events.target_settled(session, target)
         log.debug("publish.done", target_id=str(target.id), status=target.status, attempt=lease.number)
         return target.status
 
@@ -661,5 +661,5 @@ def reconcile_target(target_id: uuid.UUID, held_until: datetime) -> str:
         session.add(target)
         session.flush()
         refresh_post_status(session, target.post_id)
-        webhooks.target_settled(session, target)
+        webhook_events.target_settled(session, target)
         return outcome

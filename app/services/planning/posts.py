@@ -20,7 +20,7 @@ from app.services import inputs
 from app.services.delivery import publishing
 from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.services.insight import usage
-from app.services.messaging import approval_notices, webhooks
+from app.services.messaging import approval_notices, webhook_events
 from app.services.planning import timeslots
 from app.services.planning.post_queries import list_posts, list_targets, post_detail, post_version
 from app.services.planning.post_rules import (
@@ -475,7 +475,7 @@ def resolve_unknown(
     elif action == "mark_posted":
         target.status, target.published_at, target.remote_url = "published", datetime.now(UTC), remote_url
         target.last_error = None
-        webhooks.target_settled(session, target)
+        webhook_events.target_settled(session, target)
     else:
         raise ValidationFailed("choose publish_anyway or mark_posted", field="action")
     session.add(target)
