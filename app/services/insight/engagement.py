@@ -175,7 +175,7 @@ def sync(session: Session, batch: int = 100, now: datetime | None = None,
             publishing._save_rotated_credentials(channel, connector)
         if snapshots:
             session.add_all(snapshots)
-            session.commit()
+            session.commit()  # channel by channel: a later failure in this long run keeps what was read
             report.stored += len(snapshots)
     if report.stored or report.failed:
         log.info("engagement.synced", **{k: v for k, v in report.summary().items() if k != "networks_failed"})
