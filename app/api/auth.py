@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from app.api.deps import ServiceSessionDep as SessionDep
 from app.core.security import ACCESS_TOKEN_TTL, InvalidToken
 from app.services.errors import ErrorBody, NotAuthenticated
-from app.services.identity import accounts, passwords, sessions, setup, tokens, totp
+from app.services.identity import accounts, authentication, passwords, sessions, setup, tokens, totp
 from app.services.planning import timeslots
 from models import User
 
@@ -260,8 +260,8 @@ def resend_verification(body: EmailIn, session: SessionDep, request: Request) ->
 @router.post("/signin", response_model=SignInResponse)
 def signin(body: SignInIn, session: SessionDep, request: Request) -> SignInResponse:
     """Step 1: e-mail and password. With 2FA on, answer a challenge for /signin/two-factor."""
-    result = accounts.sign_in(session, email_address=body.email, password=body.password, ip=_ip(request),
-                              user_agent=_ua(request))
+    result = authentication.sign_in(session, email_address=body.email, password=body.password,
+                                    ip=_ip(request), user_agent=_ua(request))
     if result.needs_two_factor:
         return SignInResponse(two_factor_required=True, challenge=result.challenge)
     assert result.user_id and result.session_token
@@ -271,8 +271,8 @@ def signin(body: SignInIn, session: SessionDep, request: Request) -> SignInRespo
 @router.post("/signin/two-factor", response_model=SignInResponse)
 def signin_two_factor(body: TwoFactorIn, session: SessionDep, request: Request) -> SignInResponse:
     """Step 2: a code from the authenticator app, or an unused recovery code."""
-    result = accounts.complete_two_factor(session, challenge=body.challenge, code=body.code, ip=_ip(request),
-                                          user_agent=_ua(request))
+    result = authentication.complete_two_factor(session, challenge=body.challenge, code=body.code,
+                                                ip=_ip(request), user_agent=_ua(request))
     assert result.user_id and result.session_token
     return SignInResponse(user_id=result.user_id, **_tokens(session, result.user_id, result.session_token))  # type: ignore[arg-type]
 
@@ -285,9 +285,9 @@ def signout(
 ) -> Response:
     """End the session given in X-Session-Token, or what the bearer access token lives by (its session
     or refresh token family); the access tokens, refresh tokens and session of that sign-in all end."""
-    accounts.sign_out(session, x_session_token, ip=_ip(request))
+    authentication.sign_out(session, x_session_token, ip=_ip(request))
     if credentials is not None:
-        accounts.sign_out_access_token(session, credentials.credentials, ip=_ip(request))
+        authentication.sign_out_access_token(session, credentials.credentials, ip=_ip(request))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -395,12 +395,12 @@ def list_sessions(caller: CallerDep) -> list[SessionOut]:
 @router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
 def revoke_session(session_id: str, caller: CallerDep, session: SessionDep, request: Request) -> Response:
     """End one session (effective immediately)."""
-    accounts.revoke_session(session, caller.user_id, session_id, ip=_ip(request))
+    authentication.revoke_session(session, caller.user_id, session_id, ip=_ip(request))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/sessions/revoke-all", response_model=Message)
 def revoke_all_sessions(caller: CallerDep, session: SessionDep, request: Request) -> Message:
     """Sign out everywhere, this session included."""
-    ended = accounts.sign_out_everywhere(session, caller.user_id, ip=_ip(request))
+    ended = authentication.sign_out_everywhere(session, caller.user_id, ip=_ip(request))
     return Message(message=f"{ended} session(s) ended")
