@@ -1,7 +1,7 @@
 """/api/auth: sign up, verify, sign in (two steps with 2FA), reset, account, 2FA and sessions.
 
-Thin: every route calls app.services.identity.accounts / totp / sessions. Sync routes on purpose: FastAPI runs
-them in a thread pool, so argon2 hashing never blocks the event loop.
+Thin: every route calls app.services.identity (accounts, authentication, totp, sessions). Sync routes on
+purpose: FastAPI runs them in a thread pool, so argon2 hashing never blocks the event loop.
 """
 
 from __future__ import annotations
