@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from app.connectors import catalogue
 from app.connectors.base import (
     AuthError,
     ConnectorError,
@@ -47,17 +48,7 @@ from app.connectors.text import URL_RE, byte_offset, graphemes
 NETWORK = "bluesky"
 DEFAULT_SERVICE = "https://bsky.social"
 POST_COLLECTION = "app.bsky.feed.post"
-LIMITS = Limits(
-    max_chars=300,
-    max_text_bytes=3000,
-    max_media=4,
-    max_image_bytes=1_000_000,
-    image_types=("image/jpeg", "image/png", "image/webp", "image/gif"),
-    supports_threads=True,
-    supports_first_comment=True,
-    supports_alt_text=True,
-    max_alt_text_chars=2000,
-)
+LIMITS = catalogue.NETWORKS[NETWORK].limits
 
 # --- record keys -------------------------------------------------------------------------------
 S32 = "234567abcdefghijklmnopqrstuvwxyz"

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import httpx
 
+from app.connectors import catalogue
 from app.connectors.base import (
     AuthError,
     Limits,
@@ -35,15 +36,7 @@ from app.core.config import get_settings
 NETWORK = "linkedin"
 API = "https://api.linkedin.com"
 SUNSET_WARNING_DAYS = 60
-LIMITS = Limits(
-    max_chars=3000,
-    max_media=20,
-    max_image_bytes=8 * 1024 * 1024,
-    image_types=("image/jpeg", "image/png", "image/gif"),
-    supports_threads=False,
-    supports_alt_text=True,
-    max_alt_text_chars=4086,
-)
+LIMITS = catalogue.NETWORKS[NETWORK].limits
 # "little text" format: these characters are markup and must be backslash-escaped in commentary,
 # or LinkedIn silently cuts the post at the first one.
 _RESERVED = re.compile(r"([\\|{}@\[\]()<>#*_~])")

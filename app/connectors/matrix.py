@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import httpx
 
+from app.connectors import catalogue
 from app.connectors.base import (
     AuthError,
     ConnectorError,
@@ -41,18 +42,7 @@ from app.connectors.http import (
 NETWORK = "matrix"
 KEY_FIELD = "org.quillcast.idempotency_key"
 LOOKUP_SCAN_EVENTS = 500
-LIMITS = Limits(
-    # Events are capped at 65,536 bytes in total; 30,000 characters of body leave room for the rest.
-    max_chars=30_000,
-    max_text_bytes=40_000,
-    max_media=10,
-    max_image_bytes=50 * 1024 * 1024,
-    image_types=("image/jpeg", "image/png", "image/webp", "image/gif"),
-    supports_threads=True,
-    supports_first_comment=True,
-    supports_alt_text=True,
-    max_alt_text_chars=1000,
-)
+LIMITS = catalogue.NETWORKS[NETWORK].limits
 
 
 _message = body_message("errcode", "error")

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from app.connectors import catalogue
 from app.connectors.base import (
     AuthError,
     Limits,
@@ -31,15 +32,7 @@ from app.connectors.text import utf16_units
 
 NETWORK = "telegram"
 API = "https://api.telegram.org"
-LIMITS = Limits(
-    max_chars=4096,
-    max_caption_chars=1024,
-    max_media=10,
-    max_image_bytes=10 * 1024 * 1024,
-    image_types=("image/jpeg", "image/png", "image/webp"),
-    supports_threads=True,
-    supports_first_comment=True,
-)
+LIMITS = catalogue.NETWORKS[NETWORK].limits
 
 
 _message = body_message("description")

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from app.connectors import catalogue
 from app.connectors.base import (
     AuthError,
     Limits,
@@ -32,16 +33,7 @@ NETWORK = "x"
 API = "https://api.x.com"
 TOKEN_URL = f"{API}/2/oauth2/token"
 RESET_HEADERS = ("x-rate-limit-reset",)
-LIMITS = Limits(
-    max_chars=280,
-    max_media=4,
-    max_image_bytes=5 * 1024 * 1024,
-    image_types=("image/jpeg", "image/png", "image/webp", "image/gif"),
-    supports_threads=True,
-    supports_first_comment=True,
-    supports_alt_text=True,
-    max_alt_text_chars=1000,
-)
+LIMITS = catalogue.NETWORKS[NETWORK].limits
 REFRESH_MARGIN_SECONDS = 300
 
 
