@@ -46,6 +46,7 @@ from app.connectors.http import (
 from app.connectors.text import URL_RE, byte_offset, graphemes
 
 NETWORK = "bluesky"
+LABEL = catalogue.label(NETWORK)
 DEFAULT_SERVICE = "https://bsky.social"
 POST_COLLECTION = "app.bsky.feed.post"
 LIMITS = catalogue.NETWORKS[NETWORK].limits
@@ -154,7 +155,7 @@ _is_auth_error = auth_error_when(
 def _check(r: httpx.Response, *, session_errors: bool = True) -> None:
     """Bluesky's answer as our errors; `session_errors`: its expired/invalid-token errors mean AuthError."""
     raise_for_status(
-        "Bluesky",
+        LABEL,
         r,
         message_of=_xrpc_message,
         reset_headers=("ratelimit-reset",),

@@ -28,6 +28,7 @@ from app.connectors.checks import media_problems, refuse, text_problems
 from app.connectors.http import auth_error_when, json_or_empty, new_client, raise_for_status, send
 
 NETWORK = "discord"
+LABEL = catalogue.label(NETWORK)
 LIMITS = catalogue.NETWORKS[NETWORK].limits
 UNKNOWN_WEBHOOK = 10015
 
@@ -67,7 +68,7 @@ class DiscordConnector:
 
     def _check(self, r: httpx.Response) -> Any:
         raise_for_status(
-            "Discord",
+            LABEL,
             r,
             message_of=_message,
             reset_headers=("x-ratelimit-reset-after",),

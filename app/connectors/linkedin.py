@@ -34,6 +34,7 @@ from app.connectors.http import body_message, json_or_empty, new_client, raise_f
 from app.core.config import get_settings
 
 NETWORK = "linkedin"
+LABEL = catalogue.label(NETWORK)
 API = "https://api.linkedin.com"
 SUNSET_WARNING_DAYS = 60
 LIMITS = catalogue.NETWORKS[NETWORK].limits
@@ -114,7 +115,7 @@ class LinkedInConnector:
                 http_status=426,
                 raw=json_or_empty(r),
             )
-        raise_for_status("LinkedIn", r, message_of=_message)
+        raise_for_status(LABEL, r, message_of=_message)
         return r
 
     def alerts(self) -> list[str]:
@@ -155,7 +156,7 @@ class LinkedInConnector:
             content=Path(path).read_bytes(),
             headers={"Authorization": self._headers()["Authorization"]},
         )
-        raise_for_status("LinkedIn", r, message_of=_message)
+        raise_for_status(LABEL, r, message_of=_message)
         return str(init["image"])
 
     def publish(self, request: PublishRequest) -> PublishResult:

@@ -32,6 +32,7 @@ from app.connectors.http import new_client, raise_for_status, send
 from app.connectors.text import mastodon_length
 
 NETWORK = "mastodon"
+LABEL = catalogue.label(NETWORK)
 DEFAULT_LIMITS = catalogue.NETWORKS[NETWORK].limits  # the defaults; a channel may have read its own
 MEDIA_POLL_SECONDS = 30.0
 
@@ -93,7 +94,7 @@ class MastodonConnector:
         headers = {"Authorization": f"Bearer {token}", **kw.pop("headers", {})}
         r = send(NETWORK, self._client, method, f"{self.instance}{path}", headers=headers, **kw)
         # Mastodon's X-RateLimit-Reset is an ISO 8601 time; Retry-After is sent on 429 as well.
-        raise_for_status("Mastodon", r, message_of=_message)
+        raise_for_status(LABEL, r, message_of=_message)
         return r
 
     def limits(self) -> Limits:

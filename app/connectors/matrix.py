@@ -40,6 +40,7 @@ from app.connectors.http import (
 )
 
 NETWORK = "matrix"
+LABEL = catalogue.label(NETWORK)
 KEY_FIELD = "org.quillcast.idempotency_key"
 LOOKUP_SCAN_EVENTS = 500
 LIMITS = catalogue.NETWORKS[NETWORK].limits
@@ -51,7 +52,7 @@ _is_auth = auth_error_when("errcode", "M_UNKNOWN_TOKEN")
 
 def _check(response: httpx.Response) -> dict[str, Any]:
     raise_for_status(
-        "Matrix", response, message_of=_message, retry_after_of=_retry_after, is_auth_error=_is_auth
+        LABEL, response, message_of=_message, retry_after_of=_retry_after, is_auth_error=_is_auth
     )
     body = json_or_empty(response)
     return body if isinstance(body, dict) else {}

@@ -31,6 +31,7 @@ from app.connectors.http import body_message, json_or_empty, new_client, raise_f
 from app.connectors.text import utf16_units
 
 NETWORK = "telegram"
+LABEL = catalogue.label(NETWORK)
 API = "https://api.telegram.org"
 LIMITS = catalogue.NETWORKS[NETWORK].limits
 
@@ -66,7 +67,7 @@ class TelegramConnector:
         r = send(NETWORK, self._client, "POST", f"{API}/bot{self.credentials['bot_token']}/{method}", **kw)
         # 401: the token was revoked; 403: the bot was removed from the chat. Either needs a re-connect.
         raise_for_status(
-            "Telegram",
+            LABEL,
             r,
             message_of=_message,
             retry_after_of=_retry_after,

@@ -94,7 +94,8 @@ class WebhookConnector:
             "Idempotency-Key": idempotency_key,
         }
         r = send(NETWORK, self._client, "POST", self.url, content=body, headers=headers)
-        raise_for_status("The webhook", r, is_auth_error=lambda resp, _b: resp.status_code in (401, 403))
+        raise_for_status(catalogue.subject(NETWORK), r,
+                         is_auth_error=lambda resp, _b: resp.status_code in (401, 403))
         return r
 
     def limits(self) -> Limits:
