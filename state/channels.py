@@ -25,7 +25,13 @@ CONNECTABLE = [*FORM_NETWORKS, *OAUTH]
 
 
 def connect_fields(network: str) -> tuple[catalogue.ConnectField, ...]:
+    """What connecting `network` asks for (for a network with a sign-in page: asked before leaving)."""
     return catalogue.NETWORKS[network].fields if network in catalogue.NETWORKS else ()
+
+
+def form_fields(network: str) -> tuple[catalogue.ConnectField, ...]:
+    """The credentials the connect form asks for; none for a network connected otherwise."""
+    return connect_fields(network) if network in FORM_NETWORKS else ()
 
 
 def _row(ch: Any) -> dict[str, str]:
@@ -63,10 +69,8 @@ class ChannelsState(OnceForm, ConfirmDialog, WorkspaceState):
 
     @rx.var
     def fields(self) -> list[dict[str, str]]:
-        if self.network not in FORM_NETWORKS:
-            return []
         return [{"key": f.key, "label": f.label, "type": f.input_type, "hint": f.hint, "default": f.default}
-                for f in connect_fields(self.network)]
+                for f in form_fields(self.network)]
 
     @rx.var
     def is_oauth(self) -> bool:
@@ -112,7 +116,7 @@ class ChannelsState(OnceForm, ConfirmDialog, WorkspaceState):
         if not self._take(form.get("nonce", ""), self.saving):
             return
         network = self.network
-        keys = [f.key for f in connect_fields(network)] if network in FORM_NETWORKS else []
+        keys = [f.key for f in form_fields(network)]
         credentials = {k: str(form.get(k, "")).strip() for k in keys if str(form.get(k, "")).strip()}
         errors = {k: "required" for k in _required(network) if not credentials.get(k)}
         if network == "matrix" and not (credentials.get("password") or credentials.get("access_token")):
@@ -143,7 +147,8 @@ class ChannelsState(OnceForm, ConfirmDialog, WorkspaceState):
             return
         network = self.network
         instance = str(form.get("instance", "")).strip()
-        missing = {f.key: f"required, {f.hint}" for f in connect_fields(network)
+        asked = connect_fields(network) if network in OAUTH else ()
+        missing = {f.key: f"required, {f.hint}" for f in asked
                    if f.required and not str(form.get(f.key, "")).strip()}
         if missing:
             self.errors, self.nonce = missing, fresh_nonce()
@@ -205,9 +210,7 @@ def _disconnected(waiting: int) -> str:
 
 
 def _required(network: str) -> list[str]:
-    if network not in FORM_NETWORKS:
-        return []
-    return [f.key for f in connect_fields(network) if f.required]
+    return [f.key for f in form_fields(network) if f.required]
 
 
 def _place(errors: dict[str, str], network: str) -> dict[str, str]:
