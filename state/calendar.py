@@ -17,6 +17,7 @@ import reflex as rx
 from reflex_components_sonner.toast import ToastAction
 from sqlmodel import Session
 
+from app.connectors import catalogue
 from app.core.config import get_settings
 from app.services.delivery import channels
 from app.services.errors import DomainError
@@ -24,6 +25,7 @@ from app.services.planning import calendar as calendar_service
 from app.services.planning import ical, posts
 from app.services.tenancy import workspaces
 from components.calendar import revert_drop, scroll_to
+from components.networks import marks as network_marks
 from state.auth import AuthState
 from state.live import client_connected, count_mount, unasked
 from state.workspace import WorkspaceState
@@ -136,14 +138,9 @@ class CalendarState(WorkspaceState):
             chans, people = await self.run(options)  # one transaction: each costs a round of claims
         except DomainError as exc:
             return rx.toast.error(str(exc))
-        labels = calendar_service.NETWORK_LABELS
-        self.channel_options = [{"value": i, "label": f"{name} ({labels.get(net, net)})"}
+        self.channel_options = [{"value": i, "label": f"{name} ({catalogue.label(net)})"}
                                 for i, name, net in chans]
-        self.network_marks = [
-            {"label": labels[net], "letter": letter, "colour": colour}
-            for net, (letter, colour) in calendar_service.NETWORK_MARKS.items()
-            if net in {n for _, _, n in chans}
-        ]
+        self.network_marks = network_marks({n for _, _, n in chans})
         self.author_options = [{"value": i, "label": name} for i, name in people]
         if self.range_start:
             return await self._query()

@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
+from app.connectors.catalogue import LABELS as NETWORK_LABELS
 from app.services.errors import DomainError
 from app.services.insight import engagement
 from app.services.planning import compose, posts
-from app.services.planning.calendar import NETWORK_LABELS, STATUS_COLOURS
+from app.services.planning.calendar import STATUS_COLOURS
 from state.live import client_connected, count_mount, unasked
 from state.workspace import WorkspaceState
 
