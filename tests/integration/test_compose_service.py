@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import select
 
 from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from app.services.planning import compose
+from app.services.planning import compose, compose_checks
 from models import Membership, PostTarget
 from tests.factories import make_channel, make_user, make_workspace
 
@@ -37,18 +37,18 @@ def test_channel_choices_need_membership(session, studio):
 
 
 def test_check_text_counts_like_the_network_and_names_the_limit():
-    ok = compose.check_text("bluesky", None, "👩‍👩‍👧 hi")
+    ok = compose_checks.check_text("bluesky", None, "👩‍👩‍👧 hi")
     assert ok.count == 4 and ok.problems == []  # one family emoji is one grapheme
-    over = compose.check_text("bluesky", None, "x" * 312)
+    over = compose_checks.check_text("bluesky", None, "x" * 312)
     assert over.count == 312 and over.limit == 300
     assert any("Bluesky allows 300 characters" in p and "shorten it by 12" in p for p in over.problems)
-    html = compose.check_text("bluesky", None, "<b>hi</b> #tag")
+    html = compose_checks.check_text("bluesky", None, "<b>hi</b> #tag")
     assert [s["kind"] for s in html.segments] == ["text", "hashtag"]
     assert html.segments[0]["text"] == "<b>hi</b> "
 
 
 def test_check_text_refuses_a_huge_paste_quickly():
-    huge = compose.check_text("bluesky", None, "y" * 100_000)
+    huge = compose_checks.check_text("bluesky", None, "y" * 100_000)
     assert huge.segments == [] and "at most" in huge.problems[0]
 
 
@@ -120,7 +120,7 @@ def test_split_thread_uses_the_strictest_thread_network():
     text = " ".join(f"Sentence number {i} is here." for i in range(40))
     parts, limit, name = compose.split_thread(text, [("matrix", None), ("bluesky", None)])
     assert name == "Bluesky" and limit == 300 and len(parts) > 1
-    assert all(compose.count_for("bluesky", p) <= 300 for p in parts)
+    assert all(compose_checks.count_for("bluesky", p) <= 300 for p in parts)
     assert parts[0].endswith(f"(1/{len(parts)})")
     with pytest.raises(ValidationFailed) as exc:
         compose.split_thread(text, [("linkedin", None)])
