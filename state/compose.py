@@ -103,6 +103,7 @@ class ComposeState(ComposeMedia, ComposeThread, ComposeTools, OnceForm, Workspac
         if redirect is not None:
             return redirect
         self.channels, self.selected, self.own_texts, self.cards, self.errors = [], [], {}, [], {}
+        self._choices = []
         self.channels_loaded, self.touched = False, False
         self.thread, self.thread_network = [], ""
         self.body, self.post_id, self.post_status, self.approval_comment = "", "", "", ""
@@ -375,6 +376,7 @@ class ComposeState(ComposeMedia, ComposeThread, ComposeTools, OnceForm, Workspac
         if not self.errors:
             yield rx.toast.success("Changes requested")
 
+    # --- the post's text from a tool (links, snippets, AI assist, thread split) ------------------------
     def _set_text(self, value: str):  # type: ignore[no-untyped-def]
         self.body = value
         self.errors = {k: v for k, v in self.errors.items() if k not in ("links", "assist", "topic", "text")}
