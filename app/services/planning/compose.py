@@ -34,20 +34,20 @@ from models.base import utcnow
 STALE_MESSAGE = "this post changed in another tab or by someone else since you opened it — reload to see it"
 
 
+def choice(channel: Channel) -> dict[str, Any]:
+    """One channel as the composer offers it: its names, its network's numbers and its settings."""
+    limits = registry.limits_for(channel.network, dict(channel.settings or {}))
+    return {
+        "id": str(channel.id), "name": channel.name, "network": channel.network, "account": channel.account,
+        "limit": limits.max_chars, "alt_text": limits.supports_alt_text, "threads": limits.supports_threads,
+        "settings": dict(channel.settings or {}),
+    }
+
+
 def channel_choices(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID) -> list[dict[str, Any]]:
     """The workspace's active channels with the numbers the composer shows."""
     rows = channels.list_channels(session, user_id=actor, workspace_id=workspace_id)
-    out = []
-    for ch in rows:
-        if ch.status != "active":
-            continue
-        limits = registry.limits_for(ch.network, dict(ch.settings or {}))
-        out.append({
-            "id": str(ch.id), "name": ch.name, "network": ch.network, "account": ch.account,
-            "limit": limits.max_chars, "alt_text": limits.supports_alt_text,
-            "threads": limits.supports_threads, "settings": dict(ch.settings or {}),
-        })
-    return out
+    return [choice(ch) for ch in rows if ch.status == "active"]
 
 
 def load(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID, post_id: uuid.UUID) -> dict[str, Any]:
@@ -138,9 +138,7 @@ def review(session: Session, post: Post) -> list[TargetCheck]:
         .where(PostTarget.post_id == post.id, Channel.status == "active")
         .order_by(col(PostTarget.created_at))
     ).all()
-    choices = [{"id": str(c.id), "name": c.name, "network": c.network, "account": c.account,
-                "threads": registry.limits_for(c.network, dict(c.settings or {})).supports_threads,
-                "settings": dict(c.settings or {})} for _, c in rows]
+    choices = [choice(c) for _, c in rows]
     own = {str(t.channel_id): t.body for t, _ in rows if t.body is not None}
     media = next((len(t.options.get("media", [])) for t, _ in rows if t.options.get("media")), 0)
     return check_targets(choices, [str(c.id) for _, c in rows], post.body, own, media)
