@@ -10,7 +10,8 @@ from typing import Any
 import reflex as rx
 
 from components.forms import field_error
-from components.previews import NETWORK_STYLE, counter, preview_card
+from components.networks import NETWORK_STYLE
+from components.previews import counter, preview_card
 
 
 def network_tag(network: rx.Var) -> rx.Component:

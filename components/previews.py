@@ -8,10 +8,9 @@ from __future__ import annotations
 import reflex as rx
 
 from app.connectors import catalogue
-from components.networks import NETWORK_STYLE, look
+from components.networks import look
 
-# NETWORK_STYLE is components/networks.py's, named here too for the composer that imports it from here.
-__all__ = ["NETWORK_STYLE", "counter", "preview_card"]
+__all__ = ["counter", "preview_card"]
 
 
 def _segment(seg: rx.Var, accent: str) -> rx.Component:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Integer, and_, cast, extract, func, text
 from sqlmodel import Session, col, select
 
-from app.connectors.registry import ENGAGEMENT_NETWORKS
+from app.connectors.catalogue import ENGAGEMENT_NETWORKS
 from app.services.errors import ValidationFailed
 from app.services.tenancy import permissions
 from models import Channel, Link, PostTarget, PublishAttempt
