@@ -27,7 +27,7 @@ def test_the_calendars_marks_stay_as_they_were():
 
 def test_labels_agree_everywhere():
     from app.pages.channels import NETWORK_CHOICES
-    from components.previews import NETWORK_STYLE
+    from components.networks import NETWORK_STYLE
     from state.channels import OAUTH
 
     for m in networks.marks():
