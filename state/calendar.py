@@ -22,7 +22,7 @@ from app.core.config import get_settings
 from app.services.delivery import channels
 from app.services.errors import DomainError
 from app.services.planning import calendar as calendar_service
-from app.services.planning import ical, posts
+from app.services.planning import ical, posts, statuses
 from app.services.tenancy import workspaces
 from components.calendar import revert_drop, scroll_to
 from components.networks import marks as network_marks
@@ -35,8 +35,7 @@ ALL = "all"
 DAY_LIMIT = 4  # a month-view day with more posts shows the first few and one "+N more" summary
 SUMMARISED_VIEWS = ("dayGridMonth", "listMonth")  # a month: crowded days as "+N more"
 WATCH_SECONDS = 3.0  # how often the open calendar asks whether its range changed (one indexed query)
-STATUS_FILTERS = ["scheduled", "awaiting_approval", "publishing", "published", "failed", "unknown",
-                  "draft", "cancelled"]
+STATUS_FILTERS = list(statuses.CALENDAR_FILTERS)
 
 
 def _moment(value: str) -> datetime:
@@ -197,9 +196,7 @@ class CalendarState(WorkspaceState):
             if self.channel_filter != ALL:
                 kwargs["channel_ids"] = [uuid.UUID(self.channel_filter)]
             if self.status_filter != ALL:
-                kwargs["statuses"] = (["scheduled", "queued"] if self.status_filter == "scheduled"
-                                      else ["publishing", "retrying"] if self.status_filter == "publishing"
-                                      else [self.status_filter])
+                kwargs["statuses"] = statuses.filter_statuses(self.status_filter)
             if self.author_filter != ALL:
                 kwargs["author_id"] = uuid.UUID(self.author_filter)
 

@@ -14,6 +14,7 @@ from app.connectors import catalogue
 from app.services.errors import ValidationFailed
 from app.services.tenancy import permissions
 from models import Channel, Post, PostTarget
+from models.post import TARGET_WAITING
 
 # One colour per status, the same in the calendar, the post list and the legend.
 STATUS_COLOURS = {
@@ -29,7 +30,7 @@ STATUS_ICONS = {
 }
 MAX_RANGE_DAYS = 62  # a month view with its leading/trailing weeks, with room to spare
 TITLE_CHARS = 60
-EDITABLE = ("draft", "awaiting_approval", "scheduled")  # only waiting targets can be dragged
+EDITABLE = TARGET_WAITING  # only waiting targets can be dragged
 TITLE_SOURCE_CHARS = 1000  # read this much of a text to make its title (runs of spaces fold)
 
 

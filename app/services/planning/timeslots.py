@@ -14,11 +14,12 @@ from app.services import inputs
 from app.services.errors import NotFound, Problem, ValidationFailed
 from app.services.tenancy import permissions
 from models import Channel, PostTarget, TimeSlot
+from models.post import TARGET_HOLDS_SLOT
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 QUEUE_HORIZON_DAYS = 7 * 26  # half a year of slots is searched before "the queue is full"
 ZONE_MAX = 64  # the longest IANA name is 32; more is not a zone
-_TAKEN = ("scheduled", "queued", "publishing", "published", "retrying", "awaiting_approval", "unknown")
+_TAKEN = TARGET_HOLDS_SLOT
 
 
 def zone(name: str, field: str = "timezone") -> ZoneInfo:
