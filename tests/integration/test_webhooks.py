@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from app.core import crypto, db, jobs
 from app.core.config import get_settings
 from app.core.db import session_scope, user_claims
-from app.services.delivery import publishing
+from app.services.delivery import publishing, reconciler
 from app.services.errors import NotFound, PermissionDenied, ValidationFailed
 from app.services.messaging import webhook_delivery, webhook_events, webhooks
 from app.services.planning import posts
@@ -361,7 +361,7 @@ def test_a_target_nobody_can_verify_is_told_as_unknown(session, sink, no_enqueue
     sink.state.lookup_unknown = True
     publishing.set_connector_resolver(sink_connector_for)
     try:
-        assert publishing.reconcile_target(target.id, held) == "unknown"
+        assert reconciler.reconcile_target(target.id, held) == "unknown"
     finally:
         publishing.set_connector_resolver(None)
         sink.state.lookup_unknown = False

@@ -1,7 +1,8 @@
 """A channel's credentials at rest and their upkeep: encrypted with app.core.crypto, decrypted only to build
 its connector, re-encrypted when a key is added, saved again when a network rotates a token, and the
 channel marked `needs_reauth` when the network refuses them. They are never logged, audited or returned by
-the API. Connecting a channel is app.services.delivery.channels.
+the API. Connecting a channel is app.services.delivery.channels; the publishing engine's connector seam
+(and the tokens rotated during a publish or an engagement read) is app.services.delivery.credentials.
 """
 
 from __future__ import annotations

@@ -34,8 +34,9 @@ from app.services.errors import DomainError, NotFound, ValidationFailed
 from app.services.tenancy import audit, permissions
 from models import NETWORKS, Channel, MediaAsset, PostTarget
 from models.base import utcnow
+from models.post import TARGET_PENDING
 
-WAITING_STATUSES = ("scheduled", "queued", "publishing", "retrying", "awaiting_approval")
+WAITING_STATUSES = TARGET_PENDING
 MAX_NAME = 120
 
 

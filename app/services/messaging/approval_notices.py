@@ -23,6 +23,7 @@ from app.core.config import get_settings
 from app.services.messaging import email, notifications, webhook_events
 from app.services.tenancy import permissions
 from models import Channel, Membership, Post, PostTarget, User, Workspace
+from models.post import TARGET_GOING_OUT
 
 EXCERPT_CHARS = 80
 DIGEST_LISTED = 20  # posts named in one "many posts await approval" mail; the rest are counted
@@ -170,7 +171,7 @@ def _schedule(session: Session, post: Post, ws: Workspace) -> list[dict[str, str
     out = []
     for target, channel in rows:
         # Approving a "publish now" submission queues it at once; before that it has no time (None).
-        queued = target.status in ("queued", "publishing")
+        queued = target.status in TARGET_GOING_OUT
         when = "now" if queued else when_label(target.scheduled_at, ws.timezone)
         out.append({"channel": channel.name, "network": channel.network.capitalize(), "when": when})
     return out
