@@ -17,8 +17,9 @@ from typing import Any
 import reflex as rx
 from reflex.vars.base import VarData
 
-from app.services.planning.calendar import NETWORK_LABELS, NETWORK_MARKS, STATUS_COLOURS, STATUS_ICONS
+from app.services.planning.calendar import STATUS_COLOURS, STATUS_ICONS
 from components.legend import LEGEND
+from components.networks import marks as network_marks
 
 # Each status in the words of the legend (the colours' key), for screen readers.
 STATUS_LABELS = {s: s.replace("_", " ").capitalize() for s in STATUS_COLOURS} | dict(LEGEND)
@@ -95,7 +96,7 @@ def _event_content_var() -> rx.Var:
     text, so a post's text stays inert. The mark is an image named after its network for screen readers;
     the status is an icon in its colour (the event's edge has it too), with its word beside it where
     there is room (week, day, lists), and in words for screen readers everywhere."""
-    marks = {net: [NETWORK_LABELS[net], letter, colour] for net, (letter, colour) in NETWORK_MARKS.items()}
+    marks = {m["network"]: [m["label"], m["letter"], m["colour"]] for m in network_marks()}
     icons = {status: ICON_NODES[name] for status, name in STATUS_ICONS.items()}
     return rx.Var(
         "((arg, h) => { const marks = " + json.dumps(marks) + ", statuses = " + json.dumps(STATUS_LABELS)

@@ -1,5 +1,5 @@
-"""Stateless composer parts: the channel picker, a channel's variant card with counter and preview, and the
-schedule fields. Values and handlers come in as arguments; user text is always rendered as text.
+"""Stateless composer parts: the channel picker, a channel's card (its own text, counter and preview), and
+the schedule fields. Values and handlers come in as arguments; user text is always rendered as text.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from typing import Any
 import reflex as rx
 
 from components.forms import field_error
-from components.previews import NETWORK_STYLE, counter, preview_card
+from components.networks import NETWORK_STYLE
+from components.previews import counter, preview_card
 
 
 def network_tag(network: rx.Var) -> rx.Component:
@@ -83,12 +84,13 @@ def _preview(card: rx.Var) -> rx.Component:
     )
 
 
-def variant_card(card: rx.Var, on_edit: Callable[..., Any], on_reset: Callable[..., Any],
-                 show_problems: rx.Var | bool = True) -> rx.Component:
-    """One channel's own text (inherits the base text until edited), its counter, problems and preview.
+def own_text_card(card: rx.Var, on_edit: Callable[..., Any], on_reset: Callable[..., Any],
+                  show_problems: rx.Var | bool = True) -> rx.Component:
+    """One channel's text (the post's text until edited here, then its own), its counter, problems and
+    preview; `on_reset` makes it use the post's text again.
     `show_problems`: false while nobody touched the form (an empty text is no mistake yet)."""
     problems = rx.Var.create(show_problems) & (card.problems.length() > 0)
-    field_id = "variant-" + card.channel_id.to(str)
+    field_id = "own-text-" + card.channel_id.to(str)
     return rx.card(
         rx.vstack(
             rx.hstack(
@@ -116,10 +118,10 @@ def variant_card(card: rx.Var, on_edit: Callable[..., Any], on_reset: Callable[.
             rx.hstack(
                 rx.cond(card.own,
                         rx.text("Own text for this channel", size="1", color_scheme="gray"),
-                        rx.text("Same as the base text", size="1", color_scheme="gray")),
+                        rx.text("Uses the post's text", size="1", color_scheme="gray")),
                 rx.spacer(),
                 rx.cond(card.own,
-                        rx.button("Reset to base text", size="1", variant="soft", color_scheme="gray",
+                        rx.button("Use the post's text", size="1", variant="soft", color_scheme="gray",
                                   on_click=lambda: on_reset(card.channel_id)),
                         rx.fragment()),
                 width="100%",

@@ -6,11 +6,13 @@ from __future__ import annotations
 import reflex as rx
 
 from app.services.planning.calendar import STATUS_COLOURS, STATUS_ICONS
+from app.services.planning.statuses import status_label
 
-LEGEND = [("scheduled", "Scheduled"), ("awaiting_approval", "Awaiting approval"),
-          ("publishing", "Publishing"),
-          ("retrying", "Retrying"), ("published", "Published"), ("failed", "Failed"), ("unknown", "Unknown"),
-          ("draft", "Draft")]
+# The target statuses the calendar shows, in the legend's order (a presentation choice: queued is drawn as
+# scheduled, and cancelled targets only appear when filtered for); labels as statuses.status_label says.
+LEGEND_STATUSES = ("scheduled", "awaiting_approval", "publishing", "retrying", "published", "failed",
+                   "unknown", "draft")
+LEGEND = [(s, status_label(s)) for s in LEGEND_STATUSES]
 
 
 # A network's mark: its letter in white on its colour. The calendar draws the same mark in JS (class

@@ -7,30 +7,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-# Network look: accent colour, icon (lucide) and label; the frame stays neutral so themes work.
-NETWORK_STYLE: dict[str, tuple[str, str, str]] = {
-    "bluesky": ("#0a7aff", "cloud", "Bluesky"),
-    "x": ("#0f1419", "bird", "X"),
-    "mastodon": ("#6364ff", "message-circle", "Mastodon"),
-    "linkedin": ("#0a66c2", "briefcase-business", "LinkedIn"),
-    "threads": ("#000000", "at-sign", "Threads"),
-    "telegram": ("#229ed9", "send", "Telegram"),
-    "discord": ("#5865f2", "message-square", "Discord"),
-    "matrix": ("#0dbd8b", "hash", "Matrix"),
-    "webhook": ("#8b8d98", "webhook", "Webhook"),
-}
+from app.connectors import catalogue
+from components.networks import look
 
-
-def network_badge(network: rx.Var | str) -> rx.Component:
-    return rx.match(
-        network,
-        *[
-            (key, rx.badge(rx.icon(icon, size=12), label, variant="soft", color_scheme="gray",
-                           style={"color": colour}))
-            for key, (colour, icon, label) in NETWORK_STYLE.items()
-        ],
-        rx.badge(network),
-    )
+__all__ = ["counter", "preview_card"]
 
 
 def _segment(seg: rx.Var, accent: str) -> rx.Component:
@@ -56,7 +36,7 @@ def counter(used: rx.Var, limit: rx.Var, label: rx.Var | str = "") -> rx.Compone
 
 def preview_card(network: str, name: rx.Var | str, handle: rx.Var | str, segs: rx.Var,
                  media_urls: rx.Var | list[str] | None = None) -> rx.Component:
-    accent, icon, label = NETWORK_STYLE.get(network, ("#8b8d98", "globe", network))
+    accent, icon, label = look(network).colour, look(network).icon, catalogue.label(network)
     name_var = rx.Var.create(name).to(str)
     media = rx.Var.create(media_urls if media_urls is not None else []).to(list[str])
     return rx.card(

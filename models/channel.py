@@ -18,6 +18,8 @@ from models.base import (
     updated_at_field,
 )
 
+# The database's vocabulary of networks (a check constraint). What Quillcast knows about each one is in
+# the network catalogue (app/connectors/catalogue.py); a unit test keeps the two naming the same networks.
 NETWORKS = ("bluesky", "matrix", "mastodon", "x", "linkedin", "telegram", "discord", "webhook")
 CHANNEL_STATUSES = ("active", "needs_reauth", "disabled")
 

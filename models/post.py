@@ -27,6 +27,38 @@ TARGET_STATUSES = (
     "draft", "awaiting_approval", "scheduled", "queued", "publishing", "published",
     "retrying", "failed", "unknown", "cancelled",
 )
+
+# Named groups of statuses, so that each rule says which group it means instead of listing statuses again
+# (the rules that use them, and which actions each status allows, are in app/services/planning/statuses).
+# A post not yet submitted or scheduled: the drafts list.
+POST_DRAFTS = ("draft", "changes_requested")
+# A post with a time that waits for it (or for approval first): its text must fit the networks already.
+POST_PLANNED = ("awaiting_approval", "scheduled")
+# A post that can still be edited, rescheduled or published now (if none of its targets started).
+POST_EDITABLE = POST_DRAFTS + POST_PLANNED
+
+# Every target status is in exactly one of WAITING, IN_FLIGHT and SETTLED.
+# Not yet handed over to a worker: it can be edited, rescheduled, dragged on the calendar.
+TARGET_WAITING = ("draft", "awaiting_approval", "scheduled")
+# Handed over: a worker moves it on without anybody doing anything.
+TARGET_IN_FLIGHT = ("queued", "publishing", "retrying")
+# No worker touches it again: it went out, failed, may have gone out (a person must say), or was stopped.
+TARGET_SETTLED = ("published", "failed", "unknown", "cancelled")
+# Has a time and waits for it (or for approval first).
+TARGET_PLANNED = ("awaiting_approval", "scheduled")
+# Going out unless somebody stops it: planned, or already on its way.
+TARGET_PENDING = TARGET_PLANNED + TARGET_IN_FLIGHT
+# Being handed to its network now (not waiting for a time or for a retry): too late to delete, "now" in mail.
+TARGET_GOING_OUT = ("queued", "publishing")
+# Nobody knows yet how it ends: on its way, or unknown until a person answers. Its post is "publishing".
+TARGET_UNRESOLVED = TARGET_IN_FLIGHT + ("unknown",)
+# What "cancel" stops: all that has not gone out, except a target mid-publish (the network call is under
+# way; cancelling is refused while one is).
+TARGET_CANCELLABLE = TARGET_WAITING + ("queued", "retrying", "failed", "unknown")
+# Holds its channel's time slot: going out, gone out, or maybe gone out at that time (a draft, a failure
+# and a cancelled target leave it free for the queue).
+TARGET_HOLDS_SLOT = TARGET_PENDING + ("published", "unknown")
+
 # `in_progress` is written before the network call, so an attempt a dead worker left behind is visible;
 # the reconciler turns it into `already_published` / `interrupted` / `unknown`.
 ATTEMPT_OUTCOMES = (

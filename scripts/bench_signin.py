@@ -1,4 +1,4 @@
-"""Sign-in latency (argon2id cost dominates): p50/p95 over N sign-ins through app.services.identity.accounts.
+"""Sign-in latency (argon2id dominates): p50/p95 over N sign-ins through app.services.identity.authentication.
 
     DATABASE_URL=postgresql://... REDIS_URL=redis://... python scripts/bench_signin.py [N]
 
@@ -28,7 +28,7 @@ def main() -> None:
     from sqlmodel import delete
 
     from app.core.db import session_scope
-    from app.services.identity import accounts, passwords, sessions
+    from app.services.identity import authentication, passwords, sessions
     from models import User
     from models.base import utcnow
 
@@ -44,7 +44,7 @@ def main() -> None:
         for _ in range(n):
             with session_scope() as session:
                 t = time.perf_counter()
-                result = accounts.sign_in(session, email_address=user.email, password=password,
+                result = authentication.sign_in(session, email_address=user.email, password=password,
                                           ip="127.0.0.1", user_agent="bench")
                 ok_ms.append((time.perf_counter() - t) * 1000)
             sessions.revoke_token(result.session_token)
@@ -53,7 +53,7 @@ def main() -> None:
                 with session_scope() as session:
                     t = time.perf_counter()
                     try:
-                        accounts.sign_in(session, email_address=address, password="wrong " + password,
+                        authentication.sign_in(session, email_address=address, password="wrong " + password,
                                          ip="127.0.0.1")
                     except Exception:  # noqa: BLE001 - a refused sign-in is the thing measured
                         pass

@@ -11,7 +11,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from app.services.errors import DomainError
-from app.services.identity import accounts, sessions, totp
+from app.services.identity import accounts, authentication, sessions, totp
 from app.services.messaging import notifications
 from state.auth import AuthState, field_errors, in_db
 
@@ -180,13 +180,13 @@ class AccountState(AuthState):
     @rx.event
     async def revoke(self, session_id: str) -> None:
         ip, _ua = self._client()
-        await self._act(lambda s, uid: accounts.revoke_session(s, uid, session_id, ip=ip),
+        await self._act(lambda s, uid: authentication.revoke_session(s, uid, session_id, ip=ip),
                         "Session signed out.")
 
     @rx.event
     async def sign_out_everywhere(self):  # type: ignore[no-untyped-def]
         ip, _ua = self._client()
-        await self._act(lambda s, uid: accounts.sign_out_everywhere(s, uid, ip=ip), "")
+        await self._act(lambda s, uid: authentication.sign_out_everywhere(s, uid, ip=ip), "")
         self.session_token = ""
         return rx.redirect("/signin")
 

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
+from app.connectors.catalogue import LABELS as NETWORK_LABELS
 from app.core import routes
 from app.services.errors import DomainError
 from app.services.insight import analytics
-from app.services.planning.calendar import NETWORK_LABELS
 from state.workspace import WorkspaceState
 
 

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from app.core.config import get_settings
 from app.core.db import session_scope
 from app.services.errors import DomainError
-from app.services.identity import accounts, sessions, setup
+from app.services.identity import accounts, authentication, sessions, setup
 from app.services.identity.sessions import SessionInfo
 
 SESSION_COOKIE = sessions.COOKIE_NAME
@@ -89,7 +89,7 @@ class AuthState(rx.State):
     @rx.event
     async def sign_out(self):  # type: ignore[no-untyped-def]
         token, (ip, _ua) = self.session_token, self._client()
-        await in_db(lambda s: accounts.sign_out(s, token, ip=ip))
+        await in_db(lambda s: authentication.sign_out(s, token, ip=ip))
         self.session_token, self._user_id, self.user_email, self.user_name = "", "", "", ""
         self.is_admin = False
         return rx.redirect("/signin")
@@ -145,7 +145,7 @@ class SignInState(AuthState):
         yield
         ip, ua = self._client()
         try:
-            result = await in_db(lambda s: accounts.sign_in(
+            result = await in_db(lambda s: authentication.sign_in(
                 s, email_address=str(form.get("email", "")), password=str(form.get("password", "")),
                 ip=ip, user_agent=ua))
         except DomainError as exc:
@@ -166,7 +166,7 @@ class SignInState(AuthState):
         ip, ua = self._client()
         challenge = self._challenge
         try:
-            result = await in_db(lambda s: accounts.complete_two_factor(
+            result = await in_db(lambda s: authentication.complete_two_factor(
                 s, challenge=challenge, code=str(form.get("code", "")), ip=ip, user_agent=ua))
         except DomainError as exc:
             self.errors = field_errors(exc)

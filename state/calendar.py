@@ -17,13 +17,15 @@ import reflex as rx
 from reflex_components_sonner.toast import ToastAction
 from sqlmodel import Session
 
+from app.connectors import catalogue
 from app.core.config import get_settings
 from app.services.delivery import channels
 from app.services.errors import DomainError
 from app.services.planning import calendar as calendar_service
-from app.services.planning import ical, posts
+from app.services.planning import ical, posts, statuses
 from app.services.tenancy import workspaces
 from components.calendar import revert_drop, scroll_to
+from components.networks import marks as network_marks
 from state.auth import AuthState
 from state.live import client_connected, count_mount, unasked
 from state.workspace import WorkspaceState
@@ -33,8 +35,7 @@ ALL = "all"
 DAY_LIMIT = 4  # a month-view day with more posts shows the first few and one "+N more" summary
 SUMMARISED_VIEWS = ("dayGridMonth", "listMonth")  # a month: crowded days as "+N more"
 WATCH_SECONDS = 3.0  # how often the open calendar asks whether its range changed (one indexed query)
-STATUS_FILTERS = ["scheduled", "awaiting_approval", "publishing", "published", "failed", "unknown",
-                  "draft", "cancelled"]
+STATUS_FILTERS = list(statuses.CALENDAR_FILTERS)
 
 
 def _moment(value: str) -> datetime:
@@ -136,14 +137,9 @@ class CalendarState(WorkspaceState):
             chans, people = await self.run(options)  # one transaction: each costs a round of claims
         except DomainError as exc:
             return rx.toast.error(str(exc))
-        labels = calendar_service.NETWORK_LABELS
-        self.channel_options = [{"value": i, "label": f"{name} ({labels.get(net, net)})"}
+        self.channel_options = [{"value": i, "label": f"{name} ({catalogue.label(net)})"}
                                 for i, name, net in chans]
-        self.network_marks = [
-            {"label": labels[net], "letter": letter, "colour": colour}
-            for net, (letter, colour) in calendar_service.NETWORK_MARKS.items()
-            if net in {n for _, _, n in chans}
-        ]
+        self.network_marks = network_marks({n for _, _, n in chans})
         self.author_options = [{"value": i, "label": name} for i, name in people]
         if self.range_start:
             return await self._query()
@@ -200,9 +196,7 @@ class CalendarState(WorkspaceState):
             if self.channel_filter != ALL:
                 kwargs["channel_ids"] = [uuid.UUID(self.channel_filter)]
             if self.status_filter != ALL:
-                kwargs["statuses"] = (["scheduled", "queued"] if self.status_filter == "scheduled"
-                                      else ["publishing", "retrying"] if self.status_filter == "publishing"
-                                      else [self.status_filter])
+                kwargs["statuses"] = statuses.filter_statuses(self.status_filter)
             if self.author_filter != ALL:
                 kwargs["author_id"] = uuid.UUID(self.author_filter)
 

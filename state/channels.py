@@ -11,41 +11,27 @@ from typing import Any
 
 import reflex as rx
 
+from app.connectors import catalogue
 from app.services.delivery import channel_oauth, channels
 from app.services.errors import DomainError
-from app.services.planning.calendar import NETWORK_LABELS
 from state.forms import ConfirmDialog, OnceForm, fresh_nonce
 from state.workspace import WorkspaceState
 
-# What each network asks for: (credential key, label, input type, hint). Keys are the connectors' own.
-NETWORK_FIELDS: dict[str, list[tuple[str, str, str, str]]] = {
-    "bluesky": [
-        ("identifier", "Handle", "text", "e.g. yourname.bsky.social"),
-        ("app_password", "App password", "password", "Create one under Settings → App passwords."),
-        ("service", "PDS URL", "url", "Leave https://bsky.social unless you run your own PDS."),
-    ],
-    "matrix": [
-        ("homeserver", "Homeserver URL", "url", "e.g. https://matrix.org"),
-        ("user", "User", "text", "e.g. @you:matrix.org"),
-        ("password", "Password", "password", "Or leave empty and give an access token."),
-        ("access_token", "Access token", "password", "Used instead of the password when given."),
-        ("room", "Room", "text", "Room id or alias, e.g. #news:matrix.org"),
-    ],
-    "telegram": [
-        ("bot_token", "Bot token", "password", "From @BotFather."),
-        ("chat_id", "Chat id", "text", "e.g. @yourchannel or -100123456789"),
-    ],
-    "discord": [
-        ("webhook_url", "Webhook URL", "url", "Channel settings → Integrations → Webhooks."),
-    ],
-    "webhook": [
-        ("url", "Webhook URL", "url", "Quillcast POSTs each post here as JSON."),
-        ("secret", "Signing secret", "password", "Used to sign each request (HMAC)."),
-    ],
-}
-OAUTH = {"mastodon": "Mastodon", "x": "X"}
-CONNECTABLE = [*NETWORK_FIELDS, *OAUTH]
-DEFAULTS = {"service": "https://bsky.social"}
+# The networks whose connect form is on this page, and those connected through their own sign-in page
+# (network -> label); what each asks for is the catalogue's.
+FORM_NETWORKS = catalogue.connectable("form")
+OAUTH = {n: catalogue.label(n) for n in catalogue.connectable("oauth")}
+CONNECTABLE = [*FORM_NETWORKS, *OAUTH]
+
+
+def connect_fields(network: str) -> tuple[catalogue.ConnectField, ...]:
+    """What connecting `network` asks for (for a network with a sign-in page: asked before leaving)."""
+    return catalogue.NETWORKS[network].fields if network in catalogue.NETWORKS else ()
+
+
+def form_fields(network: str) -> tuple[catalogue.ConnectField, ...]:
+    """The credentials the connect form asks for; none for a network connected otherwise."""
+    return connect_fields(network) if network in FORM_NETWORKS else ()
 
 
 def _row(ch: Any) -> dict[str, str]:
@@ -53,7 +39,7 @@ def _row(ch: Any) -> dict[str, str]:
     return {
         "id": str(ch.id),
         "network": ch.network,
-        "network_label": NETWORK_LABELS.get(ch.network, ch.network),
+        "network_label": catalogue.label(ch.network),
         "name": ch.name,
         "account": ch.account,
         "status": ch.status,
@@ -83,10 +69,8 @@ class ChannelsState(OnceForm, ConfirmDialog, WorkspaceState):
 
     @rx.var
     def fields(self) -> list[dict[str, str]]:
-        return [
-            {"key": k, "label": lbl, "type": t, "hint": h, "default": DEFAULTS.get(k, "")}
-            for k, lbl, t, h in NETWORK_FIELDS.get(self.network, [])
-        ]
+        return [{"key": f.key, "label": f.label, "type": f.input_type, "hint": f.hint, "default": f.default}
+                for f in form_fields(self.network)]
 
     @rx.var
     def is_oauth(self) -> bool:
@@ -117,7 +101,7 @@ class ChannelsState(OnceForm, ConfirmDialog, WorkspaceState):
     @rx.event
     def start_reconnect(self, channel_id: str) -> None:
         row = next((r for r in self.rows if r["id"] == channel_id), None)
-        if row is None or row["network"] not in NETWORK_FIELDS:
+        if row is None or row["network"] not in FORM_NETWORKS:
             return
         self.network, self.errors = row["network"], {}
         self.reconnect_id, self.reconnect_label = channel_id, f"{row['network_label']} · {row['account']}"
@@ -132,7 +116,7 @@ class ChannelsState(OnceForm, ConfirmDialog, WorkspaceState):
         if not self._take(form.get("nonce", ""), self.saving):
             return
         network = self.network
-        keys = [k for k, *_ in NETWORK_FIELDS.get(network, [])]
+        keys = [f.key for f in form_fields(network)]
         credentials = {k: str(form.get(k, "")).strip() for k in keys if str(form.get(k, "")).strip()}
         errors = {k: "required" for k in _required(network) if not credentials.get(k)}
         if network == "matrix" and not (credentials.get("password") or credentials.get("access_token")):
@@ -163,8 +147,11 @@ class ChannelsState(OnceForm, ConfirmDialog, WorkspaceState):
             return
         network = self.network
         instance = str(form.get("instance", "")).strip()
-        if network == "mastodon" and not instance:
-            self.errors, self.nonce = {"instance": "required, e.g. mastodon.social"}, fresh_nonce()
+        asked = connect_fields(network) if network in OAUTH else ()
+        missing = {f.key: f"required, {f.hint}" for f in asked
+                   if f.required and not str(form.get(f.key, "")).strip()}
+        if missing:
+            self.errors, self.nonce = missing, fresh_nonce()
             return
         self.saving, self.errors = True, {}
         yield
@@ -223,16 +210,14 @@ def _disconnected(waiting: int) -> str:
 
 
 def _required(network: str) -> list[str]:
-    optional = {"password", "access_token", "secret", "service"}
-    return [k for k, *_ in NETWORK_FIELDS.get(network, []) if k not in optional]
+    return [f.key for f in form_fields(network) if f.required]
 
 
 def _place(errors: dict[str, str], network: str) -> dict[str, str]:
     """The services name the whole `credentials` group: show it next to the secret the user typed."""
     if "credentials" in errors:
-        secret = {"bluesky": "app_password", "matrix": "password", "telegram": "bot_token",
-                  "discord": "webhook_url", "webhook": "url"}.get(network, "form")
-        errors[secret] = errors.pop("credentials")
+        where = catalogue.NETWORKS[network].error_field if network in catalogue.NETWORKS else "form"
+        errors[where] = errors.pop("credentials")
     if "network" in errors:
         errors["form"] = errors.pop("network")
     return errors

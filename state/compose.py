@@ -1,7 +1,9 @@
-"""The composer: one post, a variant per channel, live per-network checks, save / schedule / approve.
+"""The composer: one post, its own text per channel where wanted, live per-network checks, and save /
+schedule / publish now / approve.
 
-Thin: every rule lives in app/services (compose, posts); this keeps the form's values and shows the
-services' answers next to the field they name.
+Thin: every rule lives in app/services (`compose`, `compose_checks`, `posts`); this keeps the form's
+values and shows the services' answers next to the field they name. The images, the thread builder and
+the tools (links, snippets, AI assist) are mixins in `compose_media`, `compose_thread`, `compose_tools`.
 """
 
 from __future__ import annotations
@@ -9,17 +11,23 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import reflex as rx
 
 from app.services.errors import DomainError
-from app.services.planning import compose, posts
+from app.services.planning import compose, compose_checks, posts
 from state.auth import field_errors
+from state.compose_media import ComposeMedia
+from state.compose_thread import ComposeThread, Part
+from state.compose_tools import ComposeTools
 from state.forms import OnceForm, fresh_nonce
 from state.workspace import WorkspaceState
 
 AUTOSAVE_IDLE_SECONDS = 3.0
+FOLDS = {"first": 0, "second": 1}  # the radio's words for the two readings of a DST-changed time
 
 
 @dataclass
@@ -31,7 +39,7 @@ class Card:
     network: str = ""
     account: str = ""
     text: str = ""
-    own: bool = False  # False: inherits the base text
+    own: bool = False  # False: uses the post's text
     count: int = 0
     limit: int = 0
     over: bool = False
@@ -52,24 +60,15 @@ def _form_level(errors: dict[str, str]) -> dict[str, str]:
     return out
 
 
-@dataclass
-class Part:
-    """A follow-up part of a thread, counted for the strictest network that posts threads."""
-
-    text: str = ""
-    count: int = 0
-    limit: int = 0
-
-
-class ComposeState(OnceForm, WorkspaceState):
+class ComposeState(ComposeMedia, ComposeThread, ComposeTools, OnceForm, WorkspaceState):
     channels: list[dict[str, str]] = []
     channels_loaded: bool = False  # until then the picker says it is loading, not "no channels"
     # The person typed, chose or tried to save (or opened a post or an idea with text): only then are
     # the networks' objections shown; an untouched form shows no error.
     touched: bool = False
     selected: list[str] = []
-    body: str = ""
-    variants: dict[str, str] = {}  # channel id -> its own text; absent = inherits the base text
+    body: str = ""  # the post's text
+    own_texts: dict[str, str] = {}  # channel id -> its own text; absent = uses the post's text
     cards: list[Card] = []
     day: str = ""
     clock: str = "09:00"
@@ -81,23 +80,21 @@ class ComposeState(OnceForm, WorkspaceState):
     review_comment: str = ""
     saved_label: str = ""
     busy: bool = False
-    thread: list[Part] = []  # follow-up parts (the base text is part 1)
-    thread_network: str = ""
-    snippets: list[dict[str, str]] = []
-    utm_source: str = ""
-    utm_medium: str = ""
-    utm_campaign: str = ""
-    assist_reason: str = ""  # "" when AI assist is configured, else how to enable it
-    topic: str = ""
     ask_fold: bool = False  # the chosen wall time is skipped or repeated by a DST change
     fold: str = ""  # "first" / "second" reading of such a time
-    media: list[dict[str, str]] = []  # attached images: id, filename, alt, thumb (data: URL)
-    uploading: bool = False
-    upload_percent: int = 0  # bytes sent so far while an upload is on its way
-    _version: str = ""
-    _idea_id: str = ""  # the post's updated_at this tab last loaded or saved
-    _channel_settings: dict[str, dict[str, Any]] = {}
+    _version: str = ""  # the post's updated_at this tab last loaded or saved
+    _idea_id: str = ""
+    _choices: list[dict[str, Any]] = []  # compose.channel_choices as the services gave them
     _edit_seq: int = 0
+
+    @rx.var
+    def can_schedule(self) -> bool:
+        """Schedule and Publish now (else: Submit for approval)."""
+        return compose_checks.actions(self.allowed, self.post_status).schedule
+
+    @rx.var
+    def can_approve(self) -> bool:
+        return compose_checks.actions(self.allowed, self.post_status).approve
 
     # --- loading ---------------------------------------------------------------------------------------
     @rx.event
@@ -105,7 +102,8 @@ class ComposeState(OnceForm, WorkspaceState):
         redirect = await WorkspaceState.require_workspace.fn(self)  # type: ignore[attr-defined]
         if redirect is not None:
             return redirect
-        self.channels, self.selected, self.variants, self.cards, self.errors = [], [], {}, [], {}
+        self.channels, self.selected, self.own_texts, self.cards, self.errors = [], [], {}, [], {}
+        self._choices = []
         self.channels_loaded, self.touched = False, False
         self.thread, self.thread_network = [], ""
         self.body, self.post_id, self.post_status, self.approval_comment = "", "", "", ""
@@ -121,8 +119,8 @@ class ComposeState(OnceForm, WorkspaceState):
             return None
         finally:
             self.channels_loaded = True
-        self._channel_settings = {str(c["id"]): c.pop("settings") for c in chans}
-        self.channels = [{k: str(v) for k, v in c.items()} for c in chans]
+        self._choices = chans
+        self.channels = [{k: str(v) for k, v in c.items() if k != "settings"} for c in chans]
         self.snippets = await self.run(compose.snippet_choices)
         self.assist_reason = compose.assist_unavailable_reason()
         params = self.router.page.params
@@ -155,48 +153,38 @@ class ComposeState(OnceForm, WorkspaceState):
         self.touched = True
         self.approval_comment, self._version = data["approval_comment"], data["updated_at"]
         self.selected = list(data["targets"])
-        self.variants = {cid: v for cid, v in data["targets"].items() if v is not None}
+        self.own_texts = {cid: v for cid, v in data["targets"].items() if v is not None}
         if data["media"]:
             self.media = await self.run(compose.media_cards, data["media"])
         stored = next((parts for parts in data["thread"].values() if parts), [])
         self.thread = [Part(text=p) for p in stored]
         if data["scheduled_at"]:
-            from datetime import datetime
-            from zoneinfo import ZoneInfo
-
             local = datetime.fromisoformat(data["scheduled_at"]).astimezone(ZoneInfo(self.timezone))
             self.day, self.clock = f"{local:%Y-%m-%d}", f"{local:%H:%M}"
         self.saved_label = "Saved"
 
+    def _checks(self) -> list[compose_checks.TargetCheck]:
+        return compose_checks.check_targets(self._choices, self.selected, self.body, self.own_texts,
+                                            len(self.media))
+
     def _refresh(self) -> None:
-        """Rebuild each selected channel's card: its text, count, limit, problems and preview."""
-        by_id = {c["id"]: c for c in self.channels}
-        cards = []
-        for cid in self.selected:
-            ch = by_id.get(cid)
-            if ch is None:
-                continue
-            own = cid in self.variants
-            text = self.variants[cid] if own else self.body
-            check = compose.check_text(ch["network"], self._channel_settings.get(cid), text)
-            cards.append(Card(
-                channel_id=cid, name=ch["name"], network=ch["network"], account=ch["account"], text=text,
-                own=own, count=check.count, limit=check.limit, over=check.count > check.limit,
-                problems=check.problems + compose.media_problems(
-                    ch["network"], self._channel_settings.get(cid), len(self.media)),
-                segments=check.segments, media=[m["thumb"] for m in self.media],
-            ))
-        self.cards = cards
-        strict = min((c for c in cards if by_id[c.channel_id].get("threads") == "True"),
-                     key=lambda c: c.limit, default=None)
-        self.thread_network = strict.name if strict else ""
-        self.thread = [
-            Part(text=p.text, count=compose.count_for(strict.network, p.text) if strict else len(p.text),
-                 limit=strict.limit if strict else 0)
-            for p in self.thread
+        """Rebuild each selected channel's card (its text, count, limit, problems and preview) and the
+        thread parts' counts from the services' checks."""
+        checks = self._checks()
+        thumbs = [m["thumb"] for m in self.media]
+        self.cards = [
+            Card(channel_id=t.channel_id, name=t.name, network=t.network, account=t.account, text=t.text,
+                 own=t.own, count=t.count, limit=t.limit, over=t.over, problems=t.problems,
+                 segments=t.segments, media=thumbs)
+            for t in checks
         ]
-        if len(self.body) > compose.MAX_COMPOSE_CHARS:
-            self.errors = {**self.errors, "body": compose.too_long_message(len(self.body))}
+        counted = compose_checks.count_thread(checks, [p.text for p in self.thread])
+        self.thread_network = counted.channel_name
+        self.thread = [Part(text=p.text, count=n, limit=counted.limit)
+                       for p, n in zip(self.thread, counted.counts, strict=True)]
+        problem = compose_checks.body_problem(self.body)
+        if problem:
+            self.errors = {**self.errors, "body": problem}
         else:
             self.errors = {k: v for k, v in self.errors.items() if k != "body"}
 
@@ -224,72 +212,19 @@ class ComposeState(OnceForm, WorkspaceState):
         return self._edited()
 
     @rx.event
-    def set_variant(self, channel_id: str, value: str):  # type: ignore[no-untyped-def]
-        if value == self.body and channel_id not in self.variants:
+    def set_own_text(self, channel_id: str, value: str):  # type: ignore[no-untyped-def]
+        if value == self.body and channel_id not in self.own_texts:
             return None
-        self.variants = {**self.variants, channel_id: value}
+        self.own_texts = {**self.own_texts, channel_id: value}
         self._refresh()
         return self._edited()
 
     @rx.event
-    def reset_variant(self, channel_id: str):  # type: ignore[no-untyped-def]
-        self.variants = {k: v for k, v in self.variants.items() if k != channel_id}
+    def use_post_text(self, channel_id: str):  # type: ignore[no-untyped-def]
+        """The channel drops its own text and uses the post's text again."""
+        self.own_texts = {k: v for k, v in self.own_texts.items() if k != channel_id}
         self._refresh()
         return self._edited()
-
-    # --- images --------------------------------------------------------------------------------------
-    @rx.event
-    async def handle_upload(self, files: list[rx.UploadFile]):  # type: ignore[no-untyped-def]
-        """Each dropped or picked file is checked and stored by the media service; a refused file is
-        named in the message under the drop zone, the others are attached."""
-        self.uploading, self.touched = True, True
-        self.errors = {k: v for k, v in self.errors.items() if k != "media"}
-        yield
-        refused: list[str] = []
-        for upload in files:
-            name = str(getattr(upload, "name", None) or getattr(upload, "filename", None) or "image")
-            data = await upload.read()
-            try:
-                card = await self.run(compose.attach_image, name, data)
-            except DomainError as exc:
-                refused.append(exc.message)
-                continue
-            if all(m["id"] != card["id"] for m in self.media):
-                self.media = [*self.media, card]
-        self.uploading, self.upload_percent = False, 0
-        if refused:
-            self.errors = {**self.errors, "media": " ".join(refused)}
-        self._refresh()
-        # No chained autosave from here: an upload's response stays open while events it starts run,
-        # and the drop zone takes no new files until it closes. The next edit or Save keeps the images.
-        self._edit_seq += 1
-        self.saved_label = "Unsaved changes"
-
-    @rx.event
-    def upload_progress(self, progress: dict[str, Any]) -> None:
-        """The browser's progress while the files travel (before the handler above runs)."""
-        try:
-            share = float(progress.get("progress", 0))
-        except (TypeError, ValueError):
-            return
-        if share >= 1:
-            return  # all sent: `handle_upload` now shows "Uploading…" until the images are checked
-        self.uploading, self.upload_percent = True, max(0, int(share * 100))
-
-    @rx.event
-    def set_alt(self, asset_id: str, value: str):  # type: ignore[no-untyped-def]
-        self.media = [{**m, "alt": value} if m["id"] == asset_id else m for m in self.media]
-        return self._edited()
-
-    @rx.event
-    def remove_media(self, asset_id: str):  # type: ignore[no-untyped-def]
-        self.media = [m for m in self.media if m["id"] != asset_id]
-        self.errors = {k: v for k, v in self.errors.items() if k != "media"}
-        self._refresh()
-        return self._edited()
-
-    def _media_for_save(self) -> list[dict[str, str]]:
-        return [{"id": m["id"], "alt": m["alt"]} for m in self.media]
 
     @rx.event
     def set_day(self, value: str) -> None:
@@ -312,21 +247,16 @@ class ComposeState(OnceForm, WorkspaceState):
         self.review_comment = value
 
     # --- saving ----------------------------------------------------------------------------------------
-    def _variants_for_save(self) -> dict[str, str | None]:
-        return {cid: self.variants.get(cid) for cid in self.selected}
-
-    def _threads_for_save(self) -> dict[str, list[str]]:
-        """The follow-up parts go to every chosen channel that posts threads."""
-        capable = {c["id"] for c in self.channels if c.get("threads") == "True"}
-        parts = [p.text for p in self.thread]
-        return {cid: parts for cid in self.selected if cid in capable and parts}
+    def _own_texts_for_save(self) -> dict[str, str | None]:
+        return {cid: self.own_texts.get(cid) for cid in self.selected}
 
     async def _save(self) -> bool:
         """Create or update the draft; False (with the errors set) when the services refuse."""
         try:
             post_id, version = await self.run(
                 compose.save, uuid.UUID(self.post_id) if self.post_id else None, self.body,
-                self._variants_for_save(), self._version, self._threads_for_save(),
+                self._own_texts_for_save(), self._version,
+                compose_checks.thread_for_save(self._choices, self.selected, [p.text for p in self.thread]),
                 None if self.post_id or not self._idea_id else uuid.UUID(self._idea_id),
                 self._media_for_save(),
             )
@@ -350,9 +280,8 @@ class ComposeState(OnceForm, WorkspaceState):
         async with self:
             if seq != self._edit_seq or self.busy or self.saved_label == "Saved":
                 return
-            if self.post_status not in ("", "draft", "changes_requested"):
-                return  # scheduled posts change only when the person presses a button
-            if not self.selected or not self.body.strip() or "body" in self.errors:
+            if "body" in self.errors or not compose_checks.may_autosave(
+                    self.post_status, self.selected, self.body):
                 return
             # One locked block: a Save click waits for this save instead of finding the form busy.
             await self._save()
@@ -368,34 +297,20 @@ class ComposeState(OnceForm, WorkspaceState):
         if ok:
             yield rx.toast.success("Draft saved")
 
-    async def _then(self, action: str) -> None:
-        """Save, then schedule / publish now through the posts service."""
+    async def _then(self, publish_now: bool) -> None:
+        """Save, then schedule or publish now: the compose service refuses while a channel's network
+        objects to its text, and the posts service decides (a contributor's post goes for approval)."""
         if not await self._save():
             return
-        blocked = [c.name for c in self.cards if c.problems]
-        if blocked:
-            # The same checks the connectors run at publish time: refuse now, next to each channel.
-            self.errors = {"form": "Not scheduled: fix the problems shown for " + ", ".join(blocked) + "."}
-            return
-        assert self.post_id
-        post_id = uuid.UUID(self.post_id)
+        fold = FOLDS.get(self.fold) if self.ask_fold else None
         try:
-            if action == "publish":
-                post = await self.run(lambda s, u, w: posts.publish_now(s, u, post_id))
-            else:
-                local = compose.parse_local(self.day, self.clock)
-                tz = self.timezone
-                fold = {"first": 0, "second": 1}.get(self.fold) if self.ask_fold else None
-                post = await self.run(lambda s, u, w: posts.schedule_post(
-                    s, u, post_id, local_time=local, timezone=tz, fold=fold))
+            self.post_status, self._version = await self.run(
+                compose.schedule, uuid.UUID(self.post_id), publish_now=publish_now, day=self.day,
+                clock=self.clock, timezone=self.timezone, fold=fold)
         except DomainError as exc:
             self.errors = _form_level(field_errors(exc))
             if any(p.code in ("dst_gap", "dst_ambiguous") for p in exc.problems):
                 self.ask_fold = True
-            return
-        self.post_status = post.status
-        data = await self.run(compose.load, post_id)
-        self._version = data["updated_at"]
 
     @rx.event
     async def schedule(self, nonce: str):  # type: ignore[no-untyped-def]
@@ -403,11 +318,10 @@ class ComposeState(OnceForm, WorkspaceState):
             return
         self.busy, self.errors, self.touched = True, {}, True
         yield
-        await self._then("schedule")
+        await self._then(publish_now=False)
         self._done()
         if not self.errors:
-            yield rx.toast.success(
-                "Submitted for approval" if self.post_status == "awaiting_approval" else "Scheduled")
+            yield rx.toast.success(compose_checks.done_message(self.post_status, published=False))
 
     @rx.event
     async def publish_now(self, nonce: str):  # type: ignore[no-untyped-def]
@@ -415,11 +329,10 @@ class ComposeState(OnceForm, WorkspaceState):
             return
         self.busy, self.errors, self.touched = True, {}, True
         yield
-        await self._then("publish")
+        await self._then(publish_now=True)
         self._done()
         if not self.errors:
-            yield rx.toast.success(
-                "Submitted for approval" if self.post_status == "awaiting_approval" else "Publishing now")
+            yield rx.toast.success(compose_checks.done_message(self.post_status, published=True))
 
     @rx.event
     async def next_slot(self):  # type: ignore[no-untyped-def]
@@ -463,99 +376,9 @@ class ComposeState(OnceForm, WorkspaceState):
         if not self.errors:
             yield rx.toast.success("Changes requested")
 
-    # --- links, snippets, AI assist ---------------------------------------------------------------------
-    @rx.event
-    def set_utm(self, key: str, value: str) -> None:
-        if key in ("utm_source", "utm_medium", "utm_campaign"):
-            setattr(self, key, value)
-
-    @rx.event
-    def set_topic(self, value: str) -> None:
-        self.topic = value
-
+    # --- the post's text from a tool (links, snippets, AI assist, thread split) ------------------------
     def _set_text(self, value: str):  # type: ignore[no-untyped-def]
         self.body = value
         self.errors = {k: v for k, v in self.errors.items() if k not in ("links", "assist", "topic", "text")}
-        self._refresh()
-        return self._edited()
-
-    @rx.event
-    async def shorten_links(self):  # type: ignore[no-untyped-def]
-        try:
-            out = await self.run(compose.shorten_links, self.body, self.utm_source, self.utm_medium,
-                                 self.utm_campaign)
-        except DomainError as exc:
-            self.errors = {**self.errors, **field_errors(exc)}
-            return None
-        return self._set_text(out)
-
-    @rx.event
-    def insert_snippet(self, snippet_id: str):  # type: ignore[no-untyped-def]
-        chosen = next((s for s in self.snippets if s["id"] == snippet_id), None)
-        if chosen is None:
-            return None
-        return self._set_text((self.body.rstrip() + ("\n\n" if self.body.strip() else "")) + chosen["body"])
-
-    @rx.event
-    async def assist(self, action: str):  # type: ignore[no-untyped-def]
-        """Write from the topic, rewrite, shorten for the strictest chosen network, or add hashtags."""
-        from app.connectors import registry, text
-        from app.services.planning import assist
-
-        if self.assist_reason:
-            self.errors = {**self.errors, "assist": self.assist_reason}
-            return
-        self.busy = True
-        yield
-        body, topic = self.body, self.topic
-        strictest = min(self.cards, key=lambda c: c.limit, default=None)
-        try:
-            if action == "write":
-                out = await asyncio.to_thread(assist.write, topic)
-            elif action == "rewrite":
-                out = await asyncio.to_thread(assist.rewrite, body)
-            elif action == "shorten" and strictest is not None:
-                count = registry.COUNTERS.get(strictest.network, text.code_points)
-                out = await asyncio.to_thread(assist.shorten, body, strictest.network, strictest.limit, count)
-            elif action == "hashtags":
-                tags = await asyncio.to_thread(assist.hashtags, body)
-                out = (body.rstrip() + "\n\n" + " ".join(tags)) if tags else body
-            else:
-                out = body
-        except DomainError as exc:
-            self.busy = False
-            self.errors = {**self.errors, **{("assist" if k in ("form", "text") else k): v
-                                             for k, v in field_errors(exc).items()}}
-            return
-        self.busy = False
-        yield self._set_text(out)
-
-    # --- thread builder ---------------------------------------------------------------------------------
-    @rx.event
-    def split_thread(self):  # type: ignore[no-untyped-def]
-        text = "\n\n".join([self.body, *[p.text for p in self.thread]]).strip()
-        by_id = {c["id"]: c for c in self.channels}
-        networks = [(by_id[cid]["network"], self._channel_settings.get(cid)) for cid in self.selected
-                    if cid in by_id]
-        try:
-            parts, _, _ = compose.split_thread(text, networks)
-        except DomainError as exc:
-            self.errors = {**self.errors, **field_errors(exc)}
-            return None
-        self.errors = {k: v for k, v in self.errors.items() if k != "thread"}
-        self.thread = [Part(text=p) for p in parts[1:]]
-        return self._set_text(parts[0] if parts else "")
-
-    @rx.event
-    def set_thread_part(self, index: int, value: str):  # type: ignore[no-untyped-def]
-        if 0 <= index < len(self.thread):
-            self.thread = [Part(text=value) if i == index else p for i, p in enumerate(self.thread)]
-            self._refresh()
-            return self._edited()
-        return None
-
-    @rx.event
-    def remove_thread_part(self, index: int):  # type: ignore[no-untyped-def]
-        self.thread = [p for i, p in enumerate(self.thread) if i != index]
         self._refresh()
         return self._edited()

@@ -13,15 +13,16 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
+from app.connectors.catalogue import LABELS as NETWORK_LABELS
 from app.services.errors import DomainError
 from app.services.insight import engagement
-from app.services.planning import compose, posts
-from app.services.planning.calendar import NETWORK_LABELS, STATUS_COLOURS
+from app.services.planning import compose, posts, statuses
+from app.services.planning.calendar import STATUS_COLOURS
+from models.post import TARGET_PLANNED
 from state.live import client_connected, count_mount, unasked
 from state.workspace import WorkspaceState
 
 logger = logging.getLogger(__name__)
-LIVE = ("queued", "publishing", "retrying")  # on its way: changes without anybody doing anything
 # How often the open page asks whether the post changed (one small query): often while a target is on
 # its way or due soon, so that a change shows within a second; less often for a post that waits.
 FAST_SECONDS = 0.5
@@ -49,6 +50,7 @@ class TargetView:
     remote_url: str = ""
     last_error: str = ""
     text: str = ""
+    # what this member may do to the target now, as the posts service says (statuses.allowed_actions)
     can_retry: bool = False
     can_resolve: bool = False  # unknown: publish anyway, or mark as posted
     # The latest engagement snapshot ("" when none was taken yet): counts, and when they were read.
@@ -81,7 +83,7 @@ class PostDetailState(WorkspaceState):
     not_found: str = ""
     live: bool = False  # a target is on its way (queued, publishing, retrying)
     busy: bool = False
-    # what the post can go through now, as the posts service says (roles are checked in the page)
+    # what this member may do to the post now, as the posts service says (statuses.allowed_actions)
     can_publish_now: bool = False
     can_edit: bool = False
     can_cancel: bool = False
@@ -137,10 +139,11 @@ class PostDetailState(WorkspaceState):
               numbers: dict[str, dict[str, Any]]) -> None:
         tz = ZoneInfo(self.workspace_timezone)
         self.body, self.post_status = str(detail["body"]), str(detail["status"])
-        statuses = [str(t["status"]) for t in detail["targets"]]
-        post_actions, target_actions = posts.allowed_actions(self.post_status, statuses)
+        states = [str(t["status"]) for t in detail["targets"]]
+        post_actions, target_actions = statuses.allowed_actions(
+            self.post_status, states, self.role, is_author=str(detail.get("author_id")) == self._user_id)
         views = []
-        for t, status, actions in zip(detail["targets"], statuses, target_actions, strict=True):
+        for t, status, actions in zip(detail["targets"], states, target_actions, strict=True):
             counts = numbers.get(str(t["id"]), {})
             views.append(TargetView(
                 id=str(t["id"]), channel=str(t.get("channel_name", "")),
@@ -165,15 +168,15 @@ class PostDetailState(WorkspaceState):
                 media.setdefault(str(ref.get("id", "")), {"id": str(ref.get("id", "")),
                                                           "alt": str(ref.get("alt", ""))})
         self._media = list(media.values())
-        self.live = any(s in LIVE for s in statuses)
+        self.live = statuses.is_live(states)
         waiting = [t["scheduled_at"].timestamp() for t in detail["targets"]
-                   if t["status"] in ("scheduled", "awaiting_approval") and t.get("scheduled_at")]
+                   if t["status"] in TARGET_PLANNED and t.get("scheduled_at")]
         self._due = min(waiting, default=0.0)
         self.shown_post_id, self._seen = str(post_id), version
         self.can_publish_now = "publish_now" in post_actions
         self.can_edit = "edit" in post_actions
         self.can_cancel = "cancel" in post_actions
-        self.some_published = "published" in statuses
+        self.some_published = "published" in states
 
     async def _act(self, fn: Any, done: str):  # type: ignore[no-untyped-def]
         if self.busy:

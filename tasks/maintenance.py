@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.services.delivery import publishing
+from app.services.delivery import reconciler
 from app.services.operations import backups, system
 from tasks.base import quillcast_task
 
@@ -13,10 +13,10 @@ def heartbeat() -> None:
     system.record_heartbeat()
 
 
-@quillcast_task(publishing.RECONCILE_TASK, time_limit=120)
+@quillcast_task(reconciler.RECONCILE_TASK, time_limit=120)
 def reconcile() -> dict[str, int]:
     """Settle expired publishing leases through lookup and re-enqueue lost `queued` targets."""
-    return dict(publishing.reconcile().__dict__)
+    return dict(reconciler.reconcile().__dict__)
 
 
 @quillcast_task("quillcast.maintenance.backup", time_limit=3600)

@@ -1,19 +1,20 @@
-"""Thin tasks over app.services.messaging.webhooks: one delivery attempt, and the sweep for lost ones."""
+"""Thin tasks over app.services.messaging.webhook_delivery: one delivery attempt, and the sweep for
+lost ones."""
 
 from __future__ import annotations
 
-from app.services.messaging import webhooks
+from app.services.messaging import webhook_delivery
 from tasks.base import quillcast_task
 
 
 # Longer than the POST's own timeout (at most 60 s) and the two short transactions around it.
-@quillcast_task(webhooks.DELIVER_TASK, time_limit=90)
+@quillcast_task(webhook_delivery.DELIVER_TASK, time_limit=90)
 def deliver(delivery_id: str) -> str:
     """POST one delivery (by id); the service schedules its retry itself, after its commit."""
-    return webhooks.deliver(delivery_id)
+    return webhook_delivery.deliver(delivery_id)
 
 
-@quillcast_task(webhooks.SWEEP_TASK, time_limit=60)
+@quillcast_task(webhook_delivery.SWEEP_TASK, time_limit=60)
 def sweep() -> int:
     """Send again pending deliveries the broker lost."""
-    return webhooks.sweep()
+    return webhook_delivery.sweep()

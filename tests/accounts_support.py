@@ -51,6 +51,7 @@ def signed_up_user(session: Session, email: str | None = None, password: str = P
     address = email or new_email()
     accounts.sign_up(session, email_address=address, password=password, display_name="Ada", ip=ip())
     accounts.verify_email(session, token=token_in(latest_mail(session, address, "verification").text_body))
+    session.commit()  # the helper is the door: the user is there for every connection (API, workers)
     user = session.exec(select(User).where(User.email == address)).one()
     return user
 

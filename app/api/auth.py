@@ -1,9 +1,10 @@
 """/api/auth: sign up, verify, sign in (two steps with 2FA), sign out and forgotten passwords: what a
 person does before they are signed in, as the system (ServiceSessionDep).
 
-Thin: every route calls app.services.identity.accounts / setup. Sync routes on purpose: FastAPI runs them
-in a thread pool, so argon2 hashing never blocks the event loop. The signed-in account's routes are in
-account.py, two-factor in two_factor.py, the session list in sessions.py, API tokens in auth_tokens.py.
+Thin: every route calls app.services.identity (accounts, authentication, setup). Sync routes on purpose:
+FastAPI runs them in a thread pool, so argon2 hashing never blocks the event loop. The signed-in account's
+routes are in account.py, two-factor in two_factor.py, the session list in sessions.py, API tokens in
+auth_tokens.py.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from app.api.auth_common import Message, bearer, client_ip, session_tokens, user
 from app.api.deps import ServiceSessionDep
 from app.services import zones
 from app.services.errors import ErrorBody
-from app.services.identity import accounts, passwords, setup
+from app.services.identity import accounts, authentication, passwords, setup
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 SessionTokenHeader = Annotated[str | None, Header(alias="X-Session-Token", include_in_schema=True)]
@@ -131,7 +132,7 @@ def resend_verification(body: EmailIn, session: ServiceSessionDep, request: Requ
 @router.post("/signin", response_model=SignInResponse)
 def signin(body: SignInIn, session: ServiceSessionDep, request: Request) -> SignInResponse:
     """Step 1: e-mail and password. With 2FA on, answer a challenge for /signin/two-factor."""
-    result = accounts.sign_in(session, email_address=body.email, password=body.password,
+    result = authentication.sign_in(session, email_address=body.email, password=body.password,
                               ip=client_ip(request), user_agent=user_agent(request))
     if result.needs_two_factor:
         return SignInResponse(two_factor_required=True, challenge=result.challenge)
@@ -143,7 +144,7 @@ def signin(body: SignInIn, session: ServiceSessionDep, request: Request) -> Sign
 @router.post("/signin/two-factor", response_model=SignInResponse)
 def signin_two_factor(body: TwoFactorIn, session: ServiceSessionDep, request: Request) -> SignInResponse:
     """Step 2: a code from the authenticator app, or an unused recovery code."""
-    result = accounts.complete_two_factor(session, challenge=body.challenge, code=body.code,
+    result = authentication.complete_two_factor(session, challenge=body.challenge, code=body.code,
                                           ip=client_ip(request), user_agent=user_agent(request))
     assert result.user_id and result.session_token
     issued = session_tokens(session, result.user_id, result.session_token)
@@ -158,9 +159,9 @@ def signout(
 ) -> Response:
     """End the session given in X-Session-Token, or what the bearer access token lives by (its session
     or refresh token family); the access tokens, refresh tokens and session of that sign-in all end."""
-    accounts.sign_out(session, x_session_token, ip=client_ip(request))
+    authentication.sign_out(session, x_session_token, ip=client_ip(request))
     if credentials is not None:
-        accounts.sign_out_access_token(session, credentials.credentials, ip=client_ip(request))
+        authentication.sign_out_access_token(session, credentials.credentials, ip=client_ip(request))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

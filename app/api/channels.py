@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile, status
 from pydantic import BaseModel, Field
 
 from app.api.deps import CurrentUser, SessionDep, WorkspaceContext, require
-from app.connectors import registry
+from app.connectors import catalogue
 from app.services.delivery import channel_oauth
 from app.services.delivery import channels as channel_service
 from app.services.errors import NotFound
@@ -262,10 +262,10 @@ def upload_media(
 
 @networks_router.get("/networks", response_model=list[LimitsOut])
 def network_limits() -> list[LimitsOut]:
-    """Each network's default limits (a Mastodon channel uses its instance's own)."""
+    """Each network's default limits (a Mastodon channel uses its instance's own), from the catalogue."""
     return [
         LimitsOut(
-            network=n,
+            network=name,
             max_chars=lim.max_chars,
             max_text_bytes=lim.max_text_bytes,
             max_caption_chars=lim.max_caption_chars or lim.max_chars,
@@ -275,7 +275,7 @@ def network_limits() -> list[LimitsOut]:
             supports_threads=lim.supports_threads,
             supports_alt_text=lim.supports_alt_text,
         )
-        for n, lim in registry.NETWORK_LIMITS.items()
+        for name, lim in ((n.name, n.limits) for n in catalogue.NETWORKS.values())
     ]
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from app.api.deps import ServiceSessionDep
 from app.core.config import get_settings
 from app.services.errors import NotAuthenticated, NotFound
-from app.services.operations import prometheus
+from app.services.operations import prometheus as monitoring
 
 router = APIRouter(tags=["health"])
 
@@ -28,9 +28,9 @@ def _allow(request: Request) -> None:
 
 
 @router.get("/metrics", response_class=Response,
-            responses={200: {"content": {prometheus.CONTENT_TYPE: {}},
+            responses={200: {"content": {monitoring.CONTENT_TYPE: {}},
                                   "description": "Prometheus text format"}})
 def prometheus(request: Request, session: ServiceSessionDep) -> Response:
     """Targets by status, overdue targets, publish lateness, queue depth, breakers, e-mail, latencies."""
     _allow(request)
-    return Response(prometheus.exposition(session), media_type=prometheus.CONTENT_TYPE)
+    return Response(monitoring.exposition(session), media_type=monitoring.CONTENT_TYPE)

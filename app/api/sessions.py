@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from app.api.auth_common import CallerDep, Message, client_ip
 from app.api.deps import ServiceSessionDep
-from app.services.identity import accounts, sessions
+from app.services.identity import authentication, sessions
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -38,12 +38,12 @@ def list_sessions(caller: CallerDep) -> list[SessionOut]:
 def revoke_session(session_id: str, caller: CallerDep, session: ServiceSessionDep,
                    request: Request) -> Response:
     """End one session (effective immediately)."""
-    accounts.revoke_session(session, caller.user_id, session_id, ip=client_ip(request))
+    authentication.revoke_session(session, caller.user_id, session_id, ip=client_ip(request))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/sessions/revoke-all", response_model=Message)
 def revoke_all_sessions(caller: CallerDep, session: ServiceSessionDep, request: Request) -> Message:
     """Sign out everywhere, this session included."""
-    ended = accounts.sign_out_everywhere(session, caller.user_id, ip=client_ip(request))
+    ended = authentication.sign_out_everywhere(session, caller.user_id, ip=client_ip(request))
     return Message(message=f"{ended} session(s) ended")

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from app.connectors import catalogue
 from app.connectors.base import (
     AuthError,
     ConnectorError,
@@ -45,19 +46,10 @@ from app.connectors.http import (
 from app.connectors.text import URL_RE, byte_offset, graphemes
 
 NETWORK = "bluesky"
+LABEL = catalogue.label(NETWORK)
 DEFAULT_SERVICE = "https://bsky.social"
 POST_COLLECTION = "app.bsky.feed.post"
-LIMITS = Limits(
-    max_chars=300,
-    max_text_bytes=3000,
-    max_media=4,
-    max_image_bytes=1_000_000,
-    image_types=("image/jpeg", "image/png", "image/webp", "image/gif"),
-    supports_threads=True,
-    supports_first_comment=True,
-    supports_alt_text=True,
-    max_alt_text_chars=2000,
-)
+LIMITS = catalogue.NETWORKS[NETWORK].limits
 
 # --- record keys -------------------------------------------------------------------------------
 S32 = "234567abcdefghijklmnopqrstuvwxyz"
@@ -163,7 +155,7 @@ _is_auth_error = auth_error_when(
 def _check(r: httpx.Response, *, session_errors: bool = True) -> None:
     """Bluesky's answer as our errors; `session_errors`: its expired/invalid-token errors mean AuthError."""
     raise_for_status(
-        "Bluesky",
+        LABEL,
         r,
         message_of=_xrpc_message,
         reset_headers=("ratelimit-reset",),

@@ -4,23 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from app.connectors import catalogue
 from app.connectors.base import Limits, MediaItem, PermanentError, Problem, PublishRequest
 from app.connectors.text import code_points, utf8_bytes
 
-LABELS = {
-    "bluesky": "Bluesky",
-    "matrix": "Matrix",
-    "mastodon": "Mastodon",
-    "x": "X",
-    "linkedin": "LinkedIn",
-    "telegram": "Telegram",
-    "discord": "Discord",
-    "webhook": "The webhook",
-}
-
 
 def label(network: str) -> str:
-    return LABELS.get(network, network)
+    """The network as a sentence names it ("The webhook allows ..."); kept for the services that word
+    their messages with it (the facts are the catalogue's)."""
+    return catalogue.subject(network)
 
 
 def refuse(problems: list[Problem]) -> None:

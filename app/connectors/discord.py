@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from app.connectors import catalogue
 from app.connectors.base import (
     AuthError,
     Limits,
@@ -27,15 +28,8 @@ from app.connectors.checks import media_problems, refuse, text_problems
 from app.connectors.http import auth_error_when, json_or_empty, new_client, raise_for_status, send
 
 NETWORK = "discord"
-LIMITS = Limits(
-    max_chars=2000,
-    max_media=10,
-    max_image_bytes=10 * 1024 * 1024,
-    image_types=("image/jpeg", "image/png", "image/webp", "image/gif"),
-    supports_threads=False,
-    supports_alt_text=True,
-    max_alt_text_chars=1024,
-)
+LABEL = catalogue.label(NETWORK)
+LIMITS = catalogue.NETWORKS[NETWORK].limits
 UNKNOWN_WEBHOOK = 10015
 
 
@@ -74,7 +68,7 @@ class DiscordConnector:
 
     def _check(self, r: httpx.Response) -> Any:
         raise_for_status(
-            "Discord",
+            LABEL,
             r,
             message_of=_message,
             reset_headers=("x-ratelimit-reset-after",),

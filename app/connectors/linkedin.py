@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import httpx
 
+from app.connectors import catalogue
 from app.connectors.base import (
     AuthError,
     Limits,
@@ -33,17 +34,10 @@ from app.connectors.http import body_message, json_or_empty, new_client, raise_f
 from app.core.config import get_settings
 
 NETWORK = "linkedin"
+LABEL = catalogue.label(NETWORK)
 API = "https://api.linkedin.com"
 SUNSET_WARNING_DAYS = 60
-LIMITS = Limits(
-    max_chars=3000,
-    max_media=20,
-    max_image_bytes=8 * 1024 * 1024,
-    image_types=("image/jpeg", "image/png", "image/gif"),
-    supports_threads=False,
-    supports_alt_text=True,
-    max_alt_text_chars=4086,
-)
+LIMITS = catalogue.NETWORKS[NETWORK].limits
 # "little text" format: these characters are markup and must be backslash-escaped in commentary,
 # or LinkedIn silently cuts the post at the first one.
 _RESERVED = re.compile(r"([\\|{}@\[\]()<>#*_~])")
@@ -121,7 +115,7 @@ class LinkedInConnector:
                 http_status=426,
                 raw=json_or_empty(r),
             )
-        raise_for_status("LinkedIn", r, message_of=_message)
+        raise_for_status(LABEL, r, message_of=_message)
         return r
 
     def alerts(self) -> list[str]:
@@ -162,7 +156,7 @@ class LinkedInConnector:
             content=Path(path).read_bytes(),
             headers={"Authorization": self._headers()["Authorization"]},
         )
-        raise_for_status("LinkedIn", r, message_of=_message)
+        raise_for_status(LABEL, r, message_of=_message)
         return str(init["image"])
 
     def publish(self, request: PublishRequest) -> PublishResult:

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from app.connectors import catalogue
 from app.connectors.base import (
     AuthError,
     Limits,
@@ -31,19 +32,8 @@ from app.connectors.http import new_client, raise_for_status, send
 from app.connectors.text import mastodon_length
 
 NETWORK = "mastodon"
-IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif")
-DEFAULT_LIMITS = Limits(
-    max_chars=500,
-    max_media=4,
-    max_image_bytes=16 * 1024 * 1024,
-    image_types=IMAGE_TYPES,
-    max_video_bytes=99 * 1024 * 1024,
-    video_types=("video/mp4", "video/webm", "video/quicktime"),
-    supports_threads=True,
-    supports_first_comment=True,
-    supports_alt_text=True,
-    max_alt_text_chars=1500,
-)
+LABEL = catalogue.label(NETWORK)
+DEFAULT_LIMITS = catalogue.NETWORKS[NETWORK].limits  # the defaults; a channel may have read its own
 MEDIA_POLL_SECONDS = 30.0
 
 
@@ -104,7 +94,7 @@ class MastodonConnector:
         headers = {"Authorization": f"Bearer {token}", **kw.pop("headers", {})}
         r = send(NETWORK, self._client, method, f"{self.instance}{path}", headers=headers, **kw)
         # Mastodon's X-RateLimit-Reset is an ISO 8601 time; Retry-After is sent on 429 as well.
-        raise_for_status("Mastodon", r, message_of=_message)
+        raise_for_status(LABEL, r, message_of=_message)
         return r
 
     def limits(self) -> Limits:

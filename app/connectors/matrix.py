@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import httpx
 
+from app.connectors import catalogue
 from app.connectors.base import (
     AuthError,
     ConnectorError,
@@ -39,20 +40,10 @@ from app.connectors.http import (
 )
 
 NETWORK = "matrix"
+LABEL = catalogue.label(NETWORK)
 KEY_FIELD = "org.quillcast.idempotency_key"
 LOOKUP_SCAN_EVENTS = 500
-LIMITS = Limits(
-    # Events are capped at 65,536 bytes in total; 30,000 characters of body leave room for the rest.
-    max_chars=30_000,
-    max_text_bytes=40_000,
-    max_media=10,
-    max_image_bytes=50 * 1024 * 1024,
-    image_types=("image/jpeg", "image/png", "image/webp", "image/gif"),
-    supports_threads=True,
-    supports_first_comment=True,
-    supports_alt_text=True,
-    max_alt_text_chars=1000,
-)
+LIMITS = catalogue.NETWORKS[NETWORK].limits
 
 
 _message = body_message("errcode", "error")
@@ -61,7 +52,7 @@ _is_auth = auth_error_when("errcode", "M_UNKNOWN_TOKEN")
 
 def _check(response: httpx.Response) -> dict[str, Any]:
     raise_for_status(
-        "Matrix", response, message_of=_message, retry_after_of=_retry_after, is_auth_error=_is_auth
+        LABEL, response, message_of=_message, retry_after_of=_retry_after, is_auth_error=_is_auth
     )
     body = json_or_empty(response)
     return body if isinstance(body, dict) else {}

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from app.connectors import catalogue
 from app.connectors.base import AuthError
 from app.connectors.http import new_client, raise_for_status, send
 from app.connectors.x import TOKEN_URL
@@ -74,7 +75,7 @@ def x_exchange_code(
             "client_id": client_id,
         },
     )
-    raise_for_status("X", r, is_auth_error=lambda resp, _b: resp.status_code in (400, 401))
+    raise_for_status(catalogue.label("x"), r, is_auth_error=lambda resp, _b: resp.status_code in (400, 401))
     body = r.json()
     creds: dict[str, Any] = {
         "access_token": body["access_token"],
@@ -97,7 +98,7 @@ def mastodon_register_app(
     if website:
         data["website"] = website
     r = send("mastodon", client, "POST", f"{instance.rstrip('/')}/api/v1/apps", data=data)
-    raise_for_status("Mastodon", r)
+    raise_for_status(catalogue.label("mastodon"), r)
     body = r.json()
     return {"client_id": body["client_id"], "client_secret": body["client_secret"]}
 
@@ -138,7 +139,8 @@ def mastodon_exchange_code(
             "scope": MASTODON_SCOPES,
         },
     )
-    raise_for_status("Mastodon", r, is_auth_error=lambda resp, _b: resp.status_code in (400, 401))
+    raise_for_status(catalogue.label("mastodon"), r,
+                     is_auth_error=lambda resp, _b: resp.status_code in (400, 401))
     token = r.json().get("access_token")
     if not token:
         raise AuthError("Mastodon did not return an access token; start connecting again")

@@ -2,7 +2,8 @@
 
 Contract (other slices rely on it): `connector_for(channel, credentials) -> Connector` where
 `credentials` is the channel's decrypted credentials dict; `NETWORK_LIMITS[network] -> Limits` are the
-defaults before a channel has read its own (e.g. a Mastodon instance's maximum).
+defaults before a channel has read its own (e.g. a Mastodon instance's maximum). The facts about each
+network (label, limits, capabilities, how it counts) are in `catalogue`; this module adds its class.
 """
 
 from __future__ import annotations
@@ -13,8 +14,20 @@ from typing import Any
 
 import httpx
 
-from app.connectors import bluesky, checks, discord, linkedin, mastodon, matrix, telegram, text, webhook, x
+from app.connectors import (
+    bluesky,
+    catalogue,
+    checks,
+    discord,
+    linkedin,
+    mastodon,
+    matrix,
+    telegram,
+    webhook,
+    x,
+)
 from app.connectors.base import AuthError, Connector, Limits, Problem, PublishRequest
+from app.connectors.catalogue import UnknownNetwork
 from models import Channel
 
 Factory = Callable[..., Connector]
@@ -30,25 +43,12 @@ FACTORIES: dict[str, Factory] = {
     "webhook": webhook.WebhookConnector,
 }
 
-NETWORK_LIMITS: dict[str, Limits] = {
-    "bluesky": bluesky.LIMITS,
-    "matrix": matrix.LIMITS,
-    "mastodon": mastodon.DEFAULT_LIMITS,
-    "x": x.LIMITS,
-    "linkedin": linkedin.LIMITS,
-    "telegram": telegram.LIMITS,
-    "discord": discord.LIMITS,
-    "webhook": webhook.LIMITS,
-}
+# Networks that report engagement (read where the analytics and the engagement sync import it from).
+ENGAGEMENT_NETWORKS = catalogue.ENGAGEMENT_NETWORKS
+NETWORK_LIMITS: dict[str, Limits] = {name: n.limits for name, n in catalogue.NETWORKS.items()}
 
-
-# Networks whose connector reads a post's likes, reposts and replies back (`fetch_metrics`); the others
-# do not report engagement, and the analytics page says so instead of showing zeros.
-ENGAGEMENT_NETWORKS = frozenset({"bluesky", "mastodon", "x"})
-
-
-class UnknownNetwork(ValueError):
-    pass
+# How each network counts characters (validation without credentials, e.g. while composing).
+COUNTERS: dict[str, Callable[[str], int]] = {name: n.count for name, n in catalogue.NETWORKS.items()}
 
 
 def build(
@@ -73,8 +73,8 @@ def connector_for(channel: Channel, credentials: dict[str, Any]) -> Connector:
     """
     if channel.status == "disabled":
         raise AuthError(
-            f"the {checks.label(channel.network)} channel {channel.name!r} was disconnected; re-connect it "
-            "or choose another channel for this post"
+            f"the {catalogue.label(channel.network)} channel {channel.name!r} was disconnected; "
+            "re-connect it or choose another channel for this post"
         )
     settings = dict(channel.settings or {})
     if channel.network == "matrix":
@@ -82,20 +82,10 @@ def connector_for(channel: Channel, credentials: dict[str, Any]) -> Connector:
     return build(channel.network, credentials, settings)
 
 
-# How each network counts characters (validation without credentials, e.g. while composing).
-COUNTERS: dict[str, Callable[[str], int]] = {
-    "bluesky": text.graphemes,
-    "mastodon": text.mastodon_length,
-    "x": text.x_weighted_length,
-    "telegram": text.utf16_units,
-}
-
-
 def limits_for(network: str, settings: dict[str, Any] | None = None) -> Limits:
     """The network's limits, overlaid with a channel's own when it read them from its server
     (a Mastodon instance's maximum, a Matrix homeserver's upload size)."""
-    if network not in NETWORK_LIMITS:
-        raise UnknownNetwork(f"unknown network {network!r}; choose one of: {', '.join(FACTORIES)}")
+    defaults = catalogue.get(network).limits
     stored = (settings or {}).get("limits")
     if network == "mastodon" and stored:
         return mastodon.merge_limits(stored)
@@ -104,13 +94,13 @@ def limits_for(network: str, settings: dict[str, Any] | None = None) -> Limits:
         overrides: dict[str, Any] = {
             k: tuple(v) if isinstance(v, list) else v for k, v in stored.items() if k in known
         }
-        return dataclasses.replace(NETWORK_LIMITS[network], **overrides)
-    return NETWORK_LIMITS[network]
+        return dataclasses.replace(defaults, **overrides)
+    return defaults
 
 
 def check(network: str, request: PublishRequest, settings: dict[str, Any] | None = None) -> list[Problem]:
     """Every content problem for `network`, each naming the limit and the fix."""
     limits = limits_for(network, settings)
     return checks.text_problems(
-        network, limits, request, count=COUNTERS.get(network, text.code_points)
+        network, limits, request, count=catalogue.get(network).count
     ) + checks.media_problems(network, limits, request.media)

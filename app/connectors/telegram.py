@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from app.connectors import catalogue
 from app.connectors.base import (
     AuthError,
     Limits,
@@ -30,16 +31,9 @@ from app.connectors.http import body_message, json_or_empty, new_client, raise_f
 from app.connectors.text import utf16_units
 
 NETWORK = "telegram"
+LABEL = catalogue.label(NETWORK)
 API = "https://api.telegram.org"
-LIMITS = Limits(
-    max_chars=4096,
-    max_caption_chars=1024,
-    max_media=10,
-    max_image_bytes=10 * 1024 * 1024,
-    image_types=("image/jpeg", "image/png", "image/webp"),
-    supports_threads=True,
-    supports_first_comment=True,
-)
+LIMITS = catalogue.NETWORKS[NETWORK].limits
 
 
 _message = body_message("description")
@@ -73,7 +67,7 @@ class TelegramConnector:
         r = send(NETWORK, self._client, "POST", f"{API}/bot{self.credentials['bot_token']}/{method}", **kw)
         # 401: the token was revoked; 403: the bot was removed from the chat. Either needs a re-connect.
         raise_for_status(
-            "Telegram",
+            LABEL,
             r,
             message_of=_message,
             retry_after_of=_retry_after,

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from app.connectors import catalogue
 from app.connectors.base import (
     AuthError,
     Limits,
@@ -37,16 +38,7 @@ NETWORK = "webhook"
 SIGNATURE_HEADER = "X-Quillcast-Signature"
 TIMESTAMP_HEADER = "X-Quillcast-Timestamp"
 TOLERANCE_SECONDS = 300
-LIMITS = Limits(
-    max_chars=100_000,
-    max_media=10,
-    max_image_bytes=5 * 1024 * 1024,
-    image_types=("image/jpeg", "image/png", "image/webp", "image/gif"),
-    supports_threads=True,
-    supports_first_comment=True,
-    supports_alt_text=True,
-    max_alt_text_chars=2000,
-)
+LIMITS = catalogue.NETWORKS[NETWORK].limits
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -102,7 +94,8 @@ class WebhookConnector:
             "Idempotency-Key": idempotency_key,
         }
         r = send(NETWORK, self._client, "POST", self.url, content=body, headers=headers)
-        raise_for_status("The webhook", r, is_auth_error=lambda resp, _b: resp.status_code in (401, 403))
+        raise_for_status(catalogue.subject(NETWORK), r,
+                         is_auth_error=lambda resp, _b: resp.status_code in (401, 403))
         return r
 
     def limits(self) -> Limits:

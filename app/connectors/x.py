@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from app.connectors import catalogue
 from app.connectors.base import (
     AuthError,
     Limits,
@@ -29,19 +30,11 @@ from app.connectors.http import auth_error_when, json_or_empty, new_client, rais
 from app.connectors.text import x_weighted_length
 
 NETWORK = "x"
+LABEL = catalogue.label(NETWORK)
 API = "https://api.x.com"
 TOKEN_URL = f"{API}/2/oauth2/token"
 RESET_HEADERS = ("x-rate-limit-reset",)
-LIMITS = Limits(
-    max_chars=280,
-    max_media=4,
-    max_image_bytes=5 * 1024 * 1024,
-    image_types=("image/jpeg", "image/png", "image/webp", "image/gif"),
-    supports_threads=True,
-    supports_first_comment=True,
-    supports_alt_text=True,
-    max_alt_text_chars=1000,
-)
+LIMITS = catalogue.NETWORKS[NETWORK].limits
 REFRESH_MARGIN_SECONDS = 300
 
 
@@ -94,7 +87,7 @@ class XConnector:
             data={"grant_type": "refresh_token", "refresh_token": refresh, "client_id": client_id},
         )
         raise_for_status(
-            "X",
+            LABEL,
             r,
             message_of=_message,
             reset_headers=RESET_HEADERS,
@@ -119,7 +112,7 @@ class XConnector:
     def _call(self, method: str, url: str, **kw: Any) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {self._ensure_token()}", **kw.pop("headers", {})}
         r = send(NETWORK, self._client, method, url, headers=headers, **kw)
-        raise_for_status("X", r, message_of=_message, reset_headers=RESET_HEADERS, is_auth_error=_is_auth)
+        raise_for_status(LABEL, r, message_of=_message, reset_headers=RESET_HEADERS, is_auth_error=_is_auth)
         body = json_or_empty(r)
         return body if isinstance(body, dict) else {}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from app.pages.layout import workspace_page
-from components.previews import network_badge
+from components.networks import network_badge
 from state.analytics import AnalyticsState as S
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.connectors import catalogue
 from app.pages.layout import workspace_page
 from components.confirm import confirm_dialog
 from components.forms import field_error, form_error, labelled_input
-from state.channels import OAUTH, ChannelsState
+from components.networks import LOOKS
+from state.channels import CONNECTABLE, OAUTH, ChannelsState, connect_fields
 
-NETWORK_CHOICES = [("bluesky", "Bluesky"), ("mastodon", "Mastodon"), ("x", "X"), ("matrix", "Matrix"),
-                   ("telegram", "Telegram"), ("discord", "Discord"), ("webhook", "Webhook")]
+# The networks the picker offers, in the order the UI shows networks in.
+NETWORK_CHOICES = [(n, catalogue.label(n)) for n in LOOKS if n in CONNECTABLE]
 STATUS_COLOURS = {"active": "green", "needs_reauth": "amber", "disabled": "gray"}
 STATUS_LABELS = {"active": "Active", "needs_reauth": "Needs re-connecting", "disabled": "Disconnected"}
 
@@ -51,7 +53,7 @@ def channel_card(row: rx.Var) -> rx.Component:
                 s.can_manage,
                 rx.hstack(
                     rx.cond(
-                        (row["network"] == "mastodon") | (row["network"] == "x"),
+                        rx.Var.create(list(OAUTH)).contains(row["network"]),  # re-connected by signing in
                         rx.fragment(),
                         rx.button("Re-connect", size="1", variant="soft",
                                   aria_label="Re-connect " + row["account"].to(str),
@@ -172,9 +174,11 @@ def oauth_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.el.input(type="hidden", name="nonce", value=s.nonce),
-            rx.cond(
-                s.network == "mastodon",
-                labelled_input("Mastodon server", "instance", s.errors, hint="e.g. mastodon.social"),
+            rx.match(
+                s.network,
+                *[(n, rx.fragment(*[labelled_input(f.label, f.key, s.errors, hint=f.hint)
+                                    for f in connect_fields(n)]))
+                  for n in OAUTH if connect_fields(n)],
                 rx.fragment(),
             ),
             rx.text("You will sign in on ",

@@ -7,7 +7,7 @@ from zoneinfo import available_timezones
 import reflex as rx
 
 from app.pages.layout import workspace_page
-from components.composer import MEDIA_UPLOAD_ID, channel_picker, media_picker, schedule_fields, variant_card
+from components.composer import MEDIA_UPLOAD_ID, channel_picker, media_picker, own_text_card, schedule_fields
 from components.forms import field_error, form_error
 from components.previews import counter
 from state.compose import ComposeState
@@ -34,7 +34,7 @@ ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith
 S = ComposeState
 
 
-def _base_text() -> rx.Component:
+def _post_text() -> rx.Component:
     return rx.vstack(
         rx.el.label(rx.heading("Post", size="3", as_="h2"), html_for="body"),
         rx.text("Every channel uses this text unless you give it its own below.", size="1",
@@ -153,17 +153,13 @@ def _tools() -> rx.Component:
     )
 
 
-def _can(permission: str) -> rx.Var:
-    return S.allowed.contains(permission)
-
-
 def _actions() -> rx.Component:
     return rx.flex(
         rx.button("Save draft", variant="soft", on_click=S.save_draft(S.nonce), loading=S.busy,
                   id="save-draft", aria_keyshortcuts="Control+S Meta+S",
                   title="Save draft (Ctrl+S, ⌘S on a Mac)"),
         rx.cond(
-            _can("post:schedule"),
+            S.can_schedule,
             rx.fragment(
                 rx.button("Schedule", on_click=S.schedule(S.nonce), loading=S.busy),
                 rx.button("Publish now", variant="outline", on_click=S.publish_now(S.nonce),
@@ -182,7 +178,7 @@ def _actions() -> rx.Component:
 def _approval() -> rx.Component:
     """Editors and up decide on a post awaiting approval."""
     return rx.cond(
-        (S.post_status == "awaiting_approval") & _can("post:approve"),
+        S.can_approve,
         rx.card(
             rx.vstack(
                 rx.heading("Awaiting your approval", size="3", as_="h2"),
@@ -231,7 +227,7 @@ def compose_page() -> rx.Component:
                 rx.fragment(),
             ),
             _approval(),
-            _base_text(),
+            _post_text(),
             _thread(),
             media_picker(S.media, S.uploading, S.upload_percent, S.errors,
                          S.handle_upload(rx.upload_files(  # type: ignore[call-arg]
@@ -243,8 +239,8 @@ def compose_page() -> rx.Component:
                 rx.vstack(
                     rx.heading("Per channel", size="3", as_="h2"),
                     rx.grid(
-                        rx.foreach(S.cards, lambda c: variant_card(c, S.set_variant, S.reset_variant,
-                                                                   S.touched)),
+                        rx.foreach(S.cards, lambda c: own_text_card(c, S.set_own_text, S.use_post_text,
+                                                                    S.touched)),
                         columns=rx.breakpoints(initial="1", md="2"),
                         spacing="4",
                         width="100%",

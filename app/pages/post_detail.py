@@ -63,9 +63,9 @@ def engagement(t: TargetView) -> rx.Component:
 
 
 def actions(t: TargetView) -> rx.Component:
-    """A target's own actions: the ones its state allows (the posts service says which)."""
+    """A target's own actions: the ones its state and the member's role allow (the service says which)."""
     return rx.cond(
-        PostDetailState.allowed.contains("post:publish") & (t.can_retry | t.can_resolve),
+        t.can_retry | t.can_resolve,
         rx.hstack(
             rx.cond(t.can_retry,
                     rx.button(rx.icon("rotate-ccw", size=16), "Retry", on_click=PostDetailState.retry(t.id),
@@ -132,20 +132,19 @@ def image_item(i: ImageView) -> rx.Component:
 
 
 def post_actions() -> rx.Component:
-    """What the whole post can go through now (the posts service says which): a post that has not
-    started can go out now or be changed in the composer; one not yet published can be cancelled."""
-    can = PostDetailState.allowed.contains
+    """What the whole post can go through now, by this member (the posts service says which): a post that
+    has not started can go out now or be changed in the composer; one not yet published can be cancelled."""
     return rx.hstack(
-        rx.cond(PostDetailState.can_publish_now & can("post:publish"),
+        rx.cond(PostDetailState.can_publish_now,
                 rx.button(rx.icon("send", size=16), "Publish now", on_click=PostDetailState.publish_now,
                           loading=PostDetailState.busy),
                 rx.fragment()),
-        rx.cond(PostDetailState.can_edit & can("post:create"),  # viewers cannot write
+        rx.cond(PostDetailState.can_edit,
                 rx.button(rx.el.a(rx.icon("pencil", size=16), "Edit",
                                   href=routes.COMPOSE + "?post_id=" + PostDetailState.shown_post_id),
                           as_child=True, variant="soft"),
                 rx.fragment()),
-        rx.cond(PostDetailState.can_cancel & can("post:create"),
+        rx.cond(PostDetailState.can_cancel,
                 rx.button(rx.cond(PostDetailState.some_published, "Cancel the rest", "Cancel post"),
                           variant="soft", color_scheme="red",
                           on_click=PostDetailState.cancel, loading=PostDetailState.busy),

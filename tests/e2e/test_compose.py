@@ -1,4 +1,4 @@
-"""The composer in a real browser: variants per channel, live network checks, schedule, approval, and the
+"""The composer in a real browser: own text per channel, live network checks, schedule, approval, and the
 bad inputs (over-limit text, a double click, HTML, two tabs)."""
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def _axe(page) -> list[str]:
             for v in result.response["violations"] if v.get("impact") in SERIOUS]
 
 
-def test_two_channels_with_variants_are_scheduled(browser, base_url, session, member):
+def test_two_channels_with_own_texts_are_scheduled(browser, base_url, session, member):
     user, ws, bluesky = member
     matrix = make_channel(session, ws, "matrix", name="Ada's room", account="#ada:matrix.test")
     page = sign_in_as(browser, base_url, user)
@@ -52,7 +52,7 @@ def test_two_channels_with_variants_are_scheduled(browser, base_url, session, me
     page.locator("#body").fill("Launch day 🚀 שלום <script>alert(1)</script> #quillcast")
     page.get_by_role("checkbox", name="Ada on Bluesky").click()
     page.get_by_role("checkbox", name="Ada's room").click()
-    # Both inherit the base text; the preview shows the markup as text.
+    # Both use the post's text; the preview shows the markup as text.
     expect(page.get_by_label("Text for Ada on Bluesky")).to_have_value(
         "Launch day 🚀 שלום <script>alert(1)</script> #quillcast")
     expect(page.get_by_label("Bluesky preview").get_by_text("<script>alert(1)</script>", exact=False)
@@ -79,7 +79,7 @@ def test_two_channels_with_variants_are_scheduled(browser, base_url, session, me
     t_bsky, post = by_channel[bluesky.id]
     t_matrix, _ = by_channel[matrix.id]
     assert post.body == "Launch day 🚀 שלום <script>alert(1)</script> #quillcast"
-    assert t_bsky.body is None  # inherits the base text
+    assert t_bsky.body is None  # uses the post's text
     assert t_matrix.body == "Matrix only: launch day in the room"
     when = datetime(2030, 5, 4, 8, 30, tzinfo=UTC)  # 10:30 in Berlin (CEST)
     assert t_bsky.scheduled_at == when and t_matrix.scheduled_at == when
@@ -87,7 +87,7 @@ def test_two_channels_with_variants_are_scheduled(browser, base_url, session, me
     page.context.close()
 
 
-def test_over_limit_variant_is_refused_with_the_limit_named(browser, base_url, session, member):
+def test_over_limit_text_is_refused_with_the_limit_named(browser, base_url, session, member):
     user, ws, _ = member
     page = sign_in_as(browser, base_url, user)
     _open(page, base_url)

@@ -33,7 +33,7 @@ def _serious(page) -> list[str]:
 
 @pytest.fixture()
 def failed_post(session, member):
-    from app.services.delivery import publishing
+    from app.services.planning import statuses
     from models import PostTarget, PublishAttempt
 
     user, ws, channel = member
@@ -58,7 +58,7 @@ def failed_post(session, member):
     session.flush()
     session.add(PublishAttempt(workspace_id=ws.id, target_id=published.id, number=1, outcome="published",
                                http_status=200, started_at=when, finished_at=when + timedelta(seconds=1)))
-    publishing.refresh_post_status(session, failed.post_id)  # one failed, one published: as the engine leaves it
+    statuses.refresh_post_status(session, failed.post_id)  # one failed, one published: as the engine leaves it
     session.commit()
     return user, failed, published
 

@@ -179,6 +179,7 @@ def test_administrators_reach_the_outbox_and_open_a_held_link(browser, base_url,
     newcomer = f"newcomer-{secrets.token_hex(4)}@example.test"
     accounts.sign_up(session, email_address=newcomer, password="purple otters juggle quietly",
                      display_name="Grace")
+    session.commit()  # this test is the door: the web process reads the outbox through its own connection
 
     page = sign_in_as(browser, base_url, admin, width=390, height=844)
     context = page.context

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from app.core.config import get_settings
 from app.services.errors import NotAuthenticated
-from app.services.identity import accounts
+from app.services.identity import authentication
 from tests.accounts_support import PASSWORD, ip, signed_up_user
 from tests.e2e.conftest import goto, screenshot
 
@@ -20,7 +20,7 @@ def test_the_sign_in_page_shows_the_wait(browser, base_url, session, width):
     owner = signed_up_user(session)
     for _ in range(int(get_settings().rate_signin_account.split("/")[0])):  # an attacker, many addresses
         with pytest.raises(NotAuthenticated):
-            accounts.sign_in(session, email_address=owner.email, password="a wrong guess!", ip=ip())
+            authentication.sign_in(session, email_address=owner.email, password="a wrong guess!", ip=ip())
     context = browser.new_context(viewport={"width": width, "height": 800})
     page = context.new_page()
     goto(page, base_url + "/signin")

@@ -15,7 +15,7 @@ import time_machine
 from sqlmodel import select
 
 from app.services.errors import NotAuthenticated, ValidationFailed
-from app.services.identity import accounts, sessions
+from app.services.identity import accounts, authentication, sessions
 from models import AuditLog, User
 from models.base import utcnow
 from tests import support
@@ -72,7 +72,7 @@ def test_sign_up_with_a_taken_address_answers_the_same_and_changes_nothing(sessi
     accounts.sign_up(session, email_address=user.email.upper(), password="another pass phrase", ip=ip())
     assert len(session.exec(select(User).where(User.email == user.email)).all()) == 1
     assert len(mails_to(session, user.email)) == before  # verified owner: nothing to resend
-    ok = accounts.sign_in(session, email_address=user.email, password=PASSWORD, ip=ip())
+    ok = authentication.sign_in(session, email_address=user.email, password=PASSWORD, ip=ip())
     assert ok.session_token  # the old password still works: nothing was overwritten
 
 
@@ -107,16 +107,16 @@ def test_sign_in_before_verification_is_refused_with_what_to_do(session):
     address = new_email()
     accounts.sign_up(session, email_address=address, password=PASSWORD, ip=ip())
     with pytest.raises(NotAuthenticated, match="confirm your e-mail address first"):
-        accounts.sign_in(session, email_address=address, password=PASSWORD, ip=ip())
+        authentication.sign_in(session, email_address=address, password=PASSWORD, ip=ip())
 
 
 def test_sign_in_wrong_password_and_unknown_email_look_the_same(session):
     user = signed_up_user(session)
     with pytest.raises(NotAuthenticated) as wrong:
-        accounts.sign_in(session, email_address=user.email, password="not the password", ip=ip())
+        authentication.sign_in(session, email_address=user.email, password="not the password", ip=ip())
     with pytest.raises(NotAuthenticated) as unknown:
-        accounts.sign_in(session, email_address=new_email(), password="not the password", ip=ip())
-    assert wrong.value.message == unknown.value.message == accounts.WRONG_CREDENTIALS
+        authentication.sign_in(session, email_address=new_email(), password="not the password", ip=ip())
+    assert wrong.value.message == unknown.value.message == authentication.WRONG_CREDENTIALS
     assert wrong.value.field == unknown.value.field
 
 
@@ -129,7 +129,7 @@ def test_sign_in_takes_as_long_for_an_unknown_email(session):
         for _ in range(5):
             started = time.perf_counter()
             with pytest.raises(NotAuthenticated):
-                accounts.sign_in(session, email_address=address, password="not the password", ip=ip())
+                authentication.sign_in(session, email_address=address, password="not the password", ip=ip())
             times.append(time.perf_counter() - started)
         return statistics.median(times)
 
@@ -140,7 +140,7 @@ def test_sign_in_takes_as_long_for_an_unknown_email(session):
 def test_sign_in_creates_a_session_and_records_it(session):
     user = signed_up_user(session)
     address = ip()
-    result = accounts.sign_in(session, email_address=user.email, password=PASSWORD, ip=address,
+    result = authentication.sign_in(session, email_address=user.email, password=PASSWORD, ip=address,
                               user_agent="Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0")
     info = sessions.resolve(result.session_token)
     assert info and info.user_id == user.id and info.ip == address and info.device == "Firefox on Linux"
@@ -157,7 +157,7 @@ def test_forgot_password_answers_the_same_for_unknown_addresses(session):
 
 def test_reset_link_is_single_use_ends_sessions_and_does_not_sign_in(session):
     user = signed_up_user(session)
-    old_session = accounts.sign_in(session, email_address=user.email, password=PASSWORD,
+    old_session = authentication.sign_in(session, email_address=user.email, password=PASSWORD,
                                    ip=ip()).session_token
     accounts.request_password_reset(session, email_address=user.email, ip=ip())
     token = token_in(latest_mail(session, user.email, "reset").text_body)
@@ -169,8 +169,8 @@ def test_reset_link_is_single_use_ends_sessions_and_does_not_sign_in(session):
     with pytest.raises(ValidationFailed, match="token: this link has expired or was already used"):
         accounts.reset_password(session, token=token, new_password="yet another passphrase")
     with pytest.raises(NotAuthenticated):
-        accounts.sign_in(session, email_address=user.email, password=PASSWORD, ip=ip())
-    assert accounts.sign_in(session, email_address=user.email, password="a brand new passphrase",
+        authentication.sign_in(session, email_address=user.email, password=PASSWORD, ip=ip())
+    assert authentication.sign_in(session, email_address=user.email, password="a brand new passphrase",
                             ip=ip()).session_token
 
 
@@ -185,7 +185,7 @@ def test_reset_link_expires_after_30_minutes(session):
 
 def test_change_password_needs_the_current_one_and_replaces_every_session(session):
     user = signed_up_user(session)
-    first = accounts.sign_in(session, email_address=user.email, password=PASSWORD, ip=ip()).session_token
+    first = authentication.sign_in(session, email_address=user.email, password=PASSWORD, ip=ip()).session_token
     with pytest.raises(ValidationFailed) as err:
         accounts.change_password(session, user_id=user.id, current_password="wrong password!",
                                  new_password="a brand new passphrase")
@@ -233,7 +233,7 @@ def test_an_old_hash_is_upgraded_at_sign_in(session):
     user.password_hash = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)
     session.add(user)
     session.commit()
-    accounts.sign_in(session, email_address=user.email, password=PASSWORD, ip=ip())
+    authentication.sign_in(session, email_address=user.email, password=PASSWORD, ip=ip())
     assert "m=19456,t=2,p=1" in _user(session, user.email).password_hash
 
 
@@ -245,9 +245,9 @@ def test_guessing_one_account_is_stopped_even_from_many_ips(session):
     allowed = int(get_settings().rate_signin_account.split("/")[0])
     for _ in range(allowed):
         with pytest.raises(NotAuthenticated):
-            accounts.sign_in(session, email_address=user.email, password="a wrong guess!", ip=ip())
+            authentication.sign_in(session, email_address=user.email, password="a wrong guess!", ip=ip())
     with pytest.raises(RateLimited) as err:
-        accounts.sign_in(session, email_address=user.email.upper(), password=PASSWORD, ip=ip())
+        authentication.sign_in(session, email_address=user.email.upper(), password=PASSWORD, ip=ip())
     assert err.value.retry_after > 0
 
 

@@ -34,7 +34,7 @@ def test_shows_targets_in_range_with_network_and_status(session, world):
     assert [e.id for e in events] == [str(inside.id)]
     event = events[0]
     assert event.title == "Spring launch 🌱 — שלום <b>bold</b>"  # text, rendered inert by the UI
-    assert event.network == "bluesky" and event.channel == "Studio Bluesky"
+    assert event.network == "bluesky" and event.network_label == "Bluesky" and event.channel == "Studio Bluesky"
     assert event.status == "scheduled" and event.editable
     assert event.start == "2027-03-04T09:00:00+00:00"
     # What the browser gets per event: what a cell draws (the network for its mark), nothing more.

@@ -7,7 +7,7 @@ from cryptography.fernet import Fernet
 
 from app.core import crypto
 from app.core.config import get_settings
-from app.services.delivery import channels
+from app.services.delivery import channel_credentials
 from tests.factories import make_channel, make_workspace
 
 
@@ -30,31 +30,31 @@ def test_rotation_re_encrypts_with_the_new_key_so_the_old_one_can_go(session, ke
     old, new, use = keys
     use(old)
     ch = make_channel(session, make_workspace(session), network="webhook", account="hooks.example")
-    ch.credentials = channels.encrypt_credentials({"url": "https://h.example/x", "secret": "s" * 20})
+    ch.credentials = channel_credentials.encrypt_credentials({"url": "https://h.example/x", "secret": "s" * 20})
     session.add(ch)
     session.commit()
     assert "s" * 20 not in ch.credentials
 
     stray = make_channel(session, make_workspace(session), network="webhook", account="lost.example")
     use(Fernet.generate_key().decode())  # a key nobody kept
-    stray.credentials = channels.encrypt_credentials({"secret": "y" * 20})
+    stray.credentials = channel_credentials.encrypt_credentials({"secret": "y" * 20})
     session.add(stray)
     session.commit()
 
     use(new, old)  # the new key first: it encrypts, both decrypt
-    result = channels.rotate_credentials(session)
+    result = channel_credentials.rotate_credentials(session)
     assert result.rotated >= 1 and ch.id not in result.unreadable
     assert stray.id in result.unreadable  # reported, not a crash halfway through
     use(new)  # the old key removed
     session.refresh(ch)
-    assert channels.credentials_of(ch)["secret"] == "s" * 20
+    assert channel_credentials.credentials_of(ch)["secret"] == "s" * 20
 
 
 def test_credentials_made_with_a_removed_key_fail_loudly(session, keys):
     old, new, use = keys
     use(old)
     ch = make_channel(session, make_workspace(session), network="webhook", account="h2.example")
-    ch.credentials = channels.encrypt_credentials({"secret": "x" * 20})
+    ch.credentials = channel_credentials.encrypt_credentials({"secret": "x" * 20})
     use(new)
     with pytest.raises(crypto.DecryptionFailed):
-        channels.credentials_of(ch)
+        channel_credentials.credentials_of(ch)

@@ -12,7 +12,7 @@ import pytest
 import respx
 
 from app.core.config import get_settings
-from app.services.delivery import channel_oauth, channels
+from app.services.delivery import channel_credentials, channel_oauth
 from app.services.errors import PermissionDenied, ValidationFailed
 from models import Membership
 from tests.factories import make_user, make_workspace
@@ -68,7 +68,7 @@ def test_mastodon_sign_in_registers_an_app_and_connects_the_channel(session, own
         "@ada@mastodon.example",
         1000,
     )
-    assert channels.credentials_of(ch) == {"instance": MASTO, "access_token": "at-1"}
+    assert channel_credentials.credentials_of(ch) == {"instance": MASTO, "access_token": "at-1"}
     sent = parse_qs(token.calls[0].request.content.decode())
     assert sent["code"] == ["the-code"] and sent["client_secret"] == ["csec"]
 
@@ -108,7 +108,7 @@ def test_x_sign_in_uses_pkce_and_stores_the_refresh_token(session, owner, worksp
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
         assert challenge == q["code_challenge"]  # the verifier kept server-side matches the challenge sent
         assert ch.account == "@ada"
-        creds = channels.credentials_of(ch)
+        creds = channel_credentials.credentials_of(ch)
         assert creds["refresh_token"] == "x-rt" and creds["client_id"] == "x-client"
     finally:
         get_settings.cache_clear()

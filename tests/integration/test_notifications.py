@@ -132,6 +132,7 @@ def test_security_mails_have_no_unsubscribe_header_or_link(team, smtp, session):
     sink, _ = smtp
     user = team[2]["editor"]
     accounts.request_password_reset(session, email_address=user.email)
+    session.commit()  # this test is the door: the mail is sent once its unit commits
     msg = sink.wait_for(user.email, "password")
     assert msg["List-Unsubscribe"] is None and msg["List-Unsubscribe-Post"] is None
     assert "Stop these e-mails" not in text_part(msg) and "Stop these e-mails" not in html_part(msg)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from sqlmodel import select
 
-from app.services.delivery import publishing
+from app.services.delivery import outcomes, publishing
 from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.services.planning import posts, timeslots
 from models import Membership, Post, PostTarget, PublishAttempt
@@ -344,7 +344,7 @@ def test_retry_failed_and_resolve_unknown(session, team):
     posts.retry_target(session, people["editor"].id, t.id)
     session.commit()
     [t] = _targets(session, post)
-    assert t.status == "queued" and publishing.attempts_used(t) == 0
+    assert t.status == "queued" and outcomes.attempts_used(t) == 0
     with pytest.raises(Conflict):
         posts.resolve_unknown(session, people["editor"].id, t.id, "mark_posted")
     t.status = "unknown"

@@ -14,7 +14,7 @@ import redis as redis_lib
 from sqlmodel import select
 
 from app.core import jobs
-from app.services.delivery import dispatcher, publishing
+from app.services.delivery import dispatcher, publishing, reconciler
 from models import Post, PostTarget, PublishAttempt
 from tests import support
 from tests.engine_support import clear_targets, queued_target, reload, sink_channel, wait_for
@@ -137,7 +137,7 @@ def test_chaos_sigkill_mid_burst_publishes_every_target_exactly_once(session, si
     try:
 
         def settled() -> bool:
-            jobs.send(publishing.RECONCILE_TASK, queue=jobs.MAINTENANCE_QUEUE)
+            jobs.send(reconciler.RECONCILE_TASK, queue=jobs.MAINTENANCE_QUEUE)
             session.expire_all()
             rows = session.exec(select(PostTarget.status).where(PostTarget.channel_id == ch.id)).all()
             return all(s == "published" for s in rows)

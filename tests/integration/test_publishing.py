@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.core import breaker
-from app.services.delivery import publishing
+from app.services.delivery import outcomes, publishing, reconciler
+from app.services.planning import statuses
 from models import Channel, Post
 from tests import sink as sink_module
 from tests.engine_support import attempts, queued_target, reload, sink_channel
@@ -90,11 +91,11 @@ def test_429_retries_later_honouring_retry_after(session, sink):
 
 
 def test_5xx_backs_off_exponentially_with_jitter(session, sink):
-    delays = [publishing.backoff_seconds(n) for n in (1, 2, 3, 4)]
+    delays = [outcomes.backoff_seconds(n) for n in (1, 2, 3, 4)]
     base = publishing.get_settings().publish_backoff_base_seconds
     for n, d in enumerate(delays, start=1):
         assert base * 2 ** (n - 1) / 2 <= d <= base * 2 ** (n - 1)
-    assert publishing.backoff_seconds(1, retry_after=900) >= 900
+    assert outcomes.backoff_seconds(1, retry_after=900) >= 900
 
 
 def test_retry_after_a_transient_error_then_success_records_both_attempts(session, sink):
@@ -247,7 +248,7 @@ def test_reconciler_marks_published_when_the_network_has_the_post(session, sink)
     sink.state.created[t.idempotency_key].append(0.0)  # it landed, then the worker died
     _expire_lease(session, t)
 
-    report = publishing.reconcile()
+    report = reconciler.reconcile()
 
     assert report.published >= 1
     t = reload(session, t)
@@ -259,7 +260,7 @@ def test_reconciler_requeues_when_the_network_surely_does_not_have_it(session, s
     _, _, ch, _ = sink_channel(session, sink)
     t = queued_target(session, ch)
     _expire_lease(session, t)
-    report = publishing.reconcile()
+    report = reconciler.reconcile()
     assert report.requeued >= 1
     assert reload(session, t).status == "queued"
 
@@ -269,7 +270,7 @@ def test_reconciler_marks_unknown_when_the_network_cannot_tell(session, sink):
     t = queued_target(session, ch)
     _expire_lease(session, t)
     sink.state.lookup_unknown = True
-    report = publishing.reconcile()
+    report = reconciler.reconcile()
     assert report.unknown >= 1
     t = reload(session, t)
     assert t.status == "unknown" and "publish anyway" in t.last_error
@@ -281,12 +282,12 @@ def test_reconciler_leaves_live_leases_alone(session, sink):
     t.status, t.lease_expires_at = "publishing", datetime.now(UTC) + timedelta(minutes=1)
     session.add(t)
     session.commit()
-    publishing.reconcile()
+    reconciler.reconcile()
     assert reload(session, t).status == "publishing"
 
 
 def test_derive_post_status():
-    d = publishing.derive_post_status
+    d = statuses.derive_post_status
     assert d(["published", "published"]) == "published"
     assert d(["published", "failed"]) == "partially_published"
     assert d(["failed", "cancelled"]) == "failed"
@@ -358,11 +359,11 @@ def test_reconciler_re_enqueues_queued_targets_the_broker_lost(session, sink):
         text("UPDATE post_targets SET updated_at = now() - interval '1 hour' WHERE id = :id"), {"id": t.id}
     )
     session.commit()
-    report = publishing.reconcile()
+    report = reconciler.reconcile()
     assert report.stuck_requeued >= 1
     t = reload(session, t)
     assert t.status == "queued" and t.updated_at > datetime.now(UTC) - timedelta(minutes=1)
-    assert publishing.reconcile().stuck_requeued == 0  # touched: not sent again on the next round
+    assert reconciler.reconcile().stuck_requeued == 0  # touched: not sent again on the next round
 
 
 def test_tokens_rotated_while_publishing_are_saved_for_the_next_publish(session):

@@ -14,7 +14,7 @@ from sqlmodel import select
 from app.core import breaker
 from app.services.delivery import publishing
 from app.services.errors import ValidationFailed
-from app.services.planning import compose, media
+from app.services.planning import compose, compose_checks, media
 from models import PostTarget
 from tests import sink as sink_module
 from tests.engine_support import queued_target, reload, sink_channel
@@ -166,8 +166,8 @@ def test_a_thumbnail_of_another_workspace_is_refused(session, sink):
 
 
 def test_the_live_check_names_the_network_and_its_image_limit():
-    assert compose.media_problems("bluesky", None, 4) == []
-    assert compose.media_problems("bluesky", None, 6) == [
+    assert compose_checks.media_problems("bluesky", None, 4) == []
+    assert compose_checks.media_problems("bluesky", None, 6) == [
         "Bluesky allows 4 image(s) per post; this post has 6 — remove 2"]
 
 

@@ -10,7 +10,7 @@ from cryptography.fernet import Fernet
 
 from app.core import crypto, keys, rekey
 from app.core.config import LEGACY_DEFAULT_SECRET_KEY
-from app.services.delivery import channels
+from app.services.delivery import channel_credentials
 from models import Channel, User, Webhook
 from tests.factories import make_channel, make_user, make_workspace
 
@@ -50,7 +50,7 @@ def test_values_of_the_old_default_key_are_re_encrypted_once(session):
     assert result.reencrypted["channels.credentials"] >= 1
     assert result.reencrypted["users.totp_secret"] >= 1 and result.reencrypted["webhooks.secret"] >= 1
     ch, user, hook, current = _reload(session, ch, user, hook, current)
-    assert channels.credentials_of(ch) == {"secret": "legacy-app-password-123"}
+    assert channel_credentials.credentials_of(ch) == {"secret": "legacy-app-password-123"}
     assert crypto.decrypt(user.totp_secret) == "JBSWY3DPEHPK3PXPLEGACY"
     assert crypto.decrypt(hook.secret) == "legacy-webhook-secret"
     for value in (ch.credentials, user.totp_secret, hook.secret):

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 from structlog.testing import capture_logs
 
-from app.services.identity import accounts, sessions, totp
+from app.services.identity import accounts, authentication, sessions, totp
 from models import AuditLog, User
 from tests import support
 from tests.accounts_support import PASSWORD, latest_mail, new_email, token_in, totp_of
@@ -39,20 +39,20 @@ def test_security_events_are_audited_and_no_secret_reaches_any_log(session, capl
         accounts.verify_email(session, token=verify_token, ip=IP)
         user = session.exec(select(User).where(User.email == address)).one()
         try:
-            accounts.sign_in(session, email_address=address, password="wrong " + PASSWORD, ip=IP)
+            authentication.sign_in(session, email_address=address, password="wrong " + PASSWORD, ip=IP)
         except Exception:  # noqa: BLE001 - the failure itself is what is audited
             pass
-        token = accounts.sign_in(session, email_address=address, password=PASSWORD, ip=IP).session_token
+        token = authentication.sign_in(session, email_address=address, password=PASSWORD, ip=IP).session_token
         enrol = totp.begin_enrolment(session, user.id, PASSWORD, ip=IP)
         session.expire_all()
         code = totp_of(session.get(User, user.id)).now()
         codes, token2 = totp.confirm_enrolment(session, user.id, code, ip=IP)
-        challenge = accounts.sign_in(session, email_address=address, password=PASSWORD, ip=IP).challenge
-        token3 = accounts.complete_two_factor(session, challenge=challenge, code=codes[0],
+        challenge = authentication.sign_in(session, email_address=address, password=PASSWORD, ip=IP).challenge
+        token3 = authentication.complete_two_factor(session, challenge=challenge, code=codes[0],
                                               ip=IP).session_token
         new_token = accounts.change_password(session, user_id=user.id, current_password=PASSWORD,
                                              new_password=NEW_PASSWORD, ip=IP)
-        accounts.revoke_session(session, user.id, sessions.session_id_of(new_token), ip=IP)
+        authentication.revoke_session(session, user.id, sessions.session_id_of(new_token), ip=IP)
         accounts.request_password_reset(session, email_address=address, ip=IP)
         reset_token = token_in(latest_mail(session, address, "reset").text_body)
         accounts.reset_password(session, token=reset_token, new_password=RESET_PASSWORD, ip=IP)

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import col, func, select
 
 from app.services.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
-from app.services.identity import accounts, sessions, setup
+from app.services.identity import accounts, authentication, sessions, setup
 from models import AuditLog, User
 from tests.accounts_support import PASSWORD, ip, latest_mail, new_email, signed_up_user
 from tests.factories import make_user
@@ -69,7 +69,7 @@ def test_the_setup_link_makes_a_verified_administrator_signed_in(session):
     live = sessions.resolve(first.session_token)  # a real server-side session, as sign-in makes
     assert live is not None and live.user_id == user.id
     # The account signs in like any other, with the password it chose; no mail was needed.
-    assert accounts.sign_in(session, email_address=address, password=PASSWORD, ip=ip()).session_token
+    assert authentication.sign_in(session, email_address=address, password=PASSWORD, ip=ip()).session_token
     actions = set(session.exec(select(AuditLog.action).where(AuditLog.actor_id == user.id)).all())
     assert {"admin.setup", "auth.sign_in"} <= actions
 
@@ -125,7 +125,7 @@ def test_an_account_stuck_before_setup_becomes_the_administrator(session):
     _first_admin(session, setup.setup_token(), without)
     user = _user(session, without)
     assert user.is_admin and user.email_verified_at is not None
-    assert accounts.sign_in(session, email_address=without, password=PASSWORD, ip=ip()).session_token
+    assert authentication.sign_in(session, email_address=without, password=PASSWORD, ip=ip()).session_token
 
 
 def test_a_confirmed_account_needs_its_own_password(session):
@@ -234,6 +234,7 @@ def test_cli_setup_link_prints_the_link_until_an_administrator_exists(app_env, s
     link = res.stdout.strip()
     assert link == setup.setup_link(session) and _token_of(link) == setup.setup_token()
     _first_admin(session, _token_of(link), new_email())
+    session.commit()  # this test is the door that commits (the CLI reads through its own connection)
     res = _cli(["setup-link"], app_env)
     assert res.returncode == 1 and "already set up" in res.stderr and "Traceback" not in res.stderr
     assert res.stdout.strip() == ""

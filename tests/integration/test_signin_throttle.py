@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from app.core.config import get_settings
 from app.services.errors import NotAuthenticated, RateLimited, ValidationFailed
-from app.services.identity import accounts
+from app.services.identity import accounts, authentication
 from tests.accounts_support import PASSWORD, ip, signed_up_user
 
 WRONG = "a wrong guess!"
@@ -28,11 +28,11 @@ def _budget(limit: str) -> int:
 
 def _fail(session, email: str, address: str) -> None:
     with pytest.raises(NotAuthenticated):
-        accounts.sign_in(session, email_address=email, password=WRONG, ip=address)
+        authentication.sign_in(session, email_address=email, password=WRONG, ip=address)
 
 
-def _sign_in(session, email: str, address: str) -> accounts.SignInResult:
-    result = accounts.sign_in(session, email_address=email, password=PASSWORD, ip=address)
+def _sign_in(session, email: str, address: str) -> authentication.SignInResult:
+    result = authentication.sign_in(session, email_address=email, password=PASSWORD, ip=address)
     assert result.session_token
     return result
 
@@ -46,7 +46,7 @@ def test_a_botnet_cannot_keep_the_owner_out_at_home_and_elsewhere_for_more_than_
         refusals = []
         for _ in range(60):  # sixty guesses, each from a new address
             try:
-                accounts.sign_in(session, email_address=owner.email, password=WRONG, ip=ip())
+                authentication.sign_in(session, email_address=owner.email, password=WRONG, ip=ip())
             except NotAuthenticated:
                 pass
             except RateLimited as exc:
@@ -60,7 +60,7 @@ def test_a_botnet_cannot_keep_the_owner_out_at_home_and_elsewhere_for_more_than_
         # From a new address the owner waits, but never more than 60 seconds after the attack stops.
         hotel = ip()
         with pytest.raises(RateLimited) as err:
-            accounts.sign_in(session, email_address=owner.email, password=PASSWORD, ip=hotel)
+            authentication.sign_in(session, email_address=owner.email, password=PASSWORD, ip=hotel)
         assert 1 <= err.value.retry_after <= 60
         assert "try again in" in err.value.message and f"{err.value.retry_after} seconds" in err.value.message
         clock.shift(60)
@@ -79,7 +79,7 @@ def test_guessing_from_one_address_is_throttled_for_that_address_only(session):
             _fail(session, owner.email, home)
             clock.shift(1)
         with pytest.raises(RateLimited) as err:
-            accounts.sign_in(session, email_address=owner.email, password=PASSWORD, ip=home)
+            authentication.sign_in(session, email_address=owner.email, password=PASSWORD, ip=home)
         assert 60 < err.value.retry_after <= 15 * 60
         assert "from this network" in err.value.message
         # Another known address of the owner is not held up.
@@ -114,7 +114,7 @@ def test_an_unknown_account_is_throttled_like_a_real_one(session):
         for _ in range(_budget(get_settings().rate_signin_account)):
             _fail(session, email, ip())
         with pytest.raises(RateLimited) as err:
-            accounts.sign_in(session, email_address=email, password=WRONG, ip=ip())
+            authentication.sign_in(session, email_address=email, password=WRONG, ip=ip())
         answers[email] = err.value.message.split(": try again")[0]
     assert answers[owner.email] == answers[nobody]
 

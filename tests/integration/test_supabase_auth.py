@@ -155,7 +155,7 @@ def _gotrue_session(address, sub):
 
 def test_password_sign_in_goes_through_supabase_and_opens_a_quillcast_session(supabase_env, session):
     """With Supabase configured, Quillcast never checks the password itself: supabase-py asks GoTrue."""
-    from app.services.identity import accounts, sessions
+    from app.services.identity import authentication, sessions
 
     supabase_env(SUPABASE_JWT_SECRET=JWT_SECRET)
     address, sub = email(), str(uuid.uuid4())
@@ -167,9 +167,9 @@ def test_password_sign_in_goes_through_supabase_and_opens_a_quillcast_session(su
             else httpx.Response(400, json={"code": 400, "error_code": "invalid_credentials",
                                            "msg": "Invalid login credentials"}))
         with pytest.raises(Exception) as refused:
-            accounts.sign_in(session, email_address=address, password="wrong", ip="192.0.2.9")
-        assert refused.value.message == accounts.WRONG_CREDENTIALS  # the same answer as a local account
-        result = accounts.sign_in(session, email_address=address, password="right horse battery staple",
+            authentication.sign_in(session, email_address=address, password="wrong", ip="192.0.2.9")
+        assert refused.value.message == authentication.WRONG_CREDENTIALS  # the same answer as a local account
+        result = authentication.sign_in(session, email_address=address, password="right horse battery staple",
                                   ip="192.0.2.9")
         assert route.call_count == 2
     session.commit()

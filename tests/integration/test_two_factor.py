@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from app.core import crypto
 from app.services.errors import Conflict, NotAuthenticated, RateLimited, ValidationFailed
-from app.services.identity import accounts, sessions, totp
+from app.services.identity import accounts, authentication, sessions, totp
 from models import RecoveryCode, User
 from models.base import utcnow
 from tests.accounts_support import PASSWORD, ip, latest_mail, signed_up_user, totp_of
@@ -41,7 +41,7 @@ def test_enrolment_needs_the_password_and_shows_a_local_qr_and_the_key(session):
 
 def test_confirm_turns_2fa_on_rotates_sessions_gives_ten_hashed_codes_and_mails(session):
     user = signed_up_user(session)
-    before = accounts.sign_in(session, email_address=user.email, password=PASSWORD, ip=ip()).session_token
+    before = authentication.sign_in(session, email_address=user.email, password=PASSWORD, ip=ip()).session_token
     totp.begin_enrolment(session, user.id, PASSWORD)
     with pytest.raises(ValidationFailed, match="code: the code is wrong"):
         totp.confirm_enrolment(session, user.id, "000000")
@@ -72,18 +72,18 @@ def test_each_totp_code_is_accepted_once(session):
 
 def test_sign_in_with_2fa_is_two_steps_and_recovery_codes_are_single_use(session):
     user, codes, _ = enrolled(session, signed_up_user(session))
-    first = accounts.sign_in(session, email_address=user.email, password=PASSWORD, ip=ip())
+    first = authentication.sign_in(session, email_address=user.email, password=PASSWORD, ip=ip())
     assert first.needs_two_factor and first.session_token is None and first.user_id is None
     with pytest.raises(ValidationFailed):
-        accounts.complete_two_factor(session, challenge=first.challenge, code="123456", ip=ip())
-    done = accounts.complete_two_factor(session, challenge=first.challenge, code=codes[0].upper(), ip=ip())
+        authentication.complete_two_factor(session, challenge=first.challenge, code="123456", ip=ip())
+    done = authentication.complete_two_factor(session, challenge=first.challenge, code=codes[0].upper(), ip=ip())
     assert done.session_token and sessions.resolve(done.session_token).user_id == user.id
     # The challenge is spent; and the recovery code cannot be used a second time.
     with pytest.raises(NotAuthenticated, match="sign-in step expired"):
-        accounts.complete_two_factor(session, challenge=first.challenge, code=codes[1], ip=ip())
-    again = accounts.sign_in(session, email_address=user.email, password=PASSWORD, ip=ip())
+        authentication.complete_two_factor(session, challenge=first.challenge, code=codes[1], ip=ip())
+    again = authentication.sign_in(session, email_address=user.email, password=PASSWORD, ip=ip())
     with pytest.raises(ValidationFailed):
-        accounts.complete_two_factor(session, challenge=again.challenge, code=codes[0], ip=ip())
+        authentication.complete_two_factor(session, challenge=again.challenge, code=codes[0], ip=ip())
     assert totp.remaining_recovery_codes(session, user.id) == 9
 
 
@@ -94,17 +94,17 @@ def test_password_reset_does_not_bypass_2fa(session):
 
     accounts.reset_password(session, token=token_in(latest_mail(session, user.email, "reset").text_body),
                             new_password="a fresh new passphrase")
-    result = accounts.sign_in(session, email_address=user.email, password="a fresh new passphrase", ip=ip())
+    result = authentication.sign_in(session, email_address=user.email, password="a fresh new passphrase", ip=ip())
     assert result.needs_two_factor and result.session_token is None
 
 
 def test_totp_verification_is_rate_limited_per_account(session):
     user, _codes, _ = enrolled(session, signed_up_user(session))
-    challenge = accounts.sign_in(session, email_address=user.email, password=PASSWORD, ip=ip()).challenge
+    challenge = authentication.sign_in(session, email_address=user.email, password=PASSWORD, ip=ip()).challenge
     raised = None
     for _ in range(12):
         try:
-            accounts.complete_two_factor(session, challenge=challenge, code="000000", ip=ip())
+            authentication.complete_two_factor(session, challenge=challenge, code="000000", ip=ip())
         except ValidationFailed:
             continue
         except RateLimited as exc:
@@ -125,4 +125,4 @@ def test_disable_needs_the_password_removes_codes_and_mails(session):
     assert mail.subject == "Two-factor authentication was turned off"
     with pytest.raises(Conflict):
         totp.disable(session, user.id, PASSWORD)
-    assert accounts.sign_in(session, email_address=user.email, password=PASSWORD, ip=ip()).session_token
+    assert authentication.sign_in(session, email_address=user.email, password=PASSWORD, ip=ip()).session_token

@@ -20,9 +20,9 @@ from sqlmodel import Session, select
 from app.core import crypto, db, jobs
 from app.core.config import get_settings
 from app.core.db import session_scope, user_claims
-from app.services.delivery import publishing
+from app.services.delivery import publishing, reconciler
 from app.services.errors import NotFound, PermissionDenied, ValidationFailed
-from app.services.messaging import webhooks
+from app.services.messaging import webhook_delivery, webhook_events, webhooks
 from app.services.planning import posts
 from models import Membership, User, Webhook, WebhookDelivery, Workspace
 from tests import support
@@ -190,7 +190,7 @@ def test_emit_tells_only_active_webhooks_subscribed_to_the_event(session, no_enq
         paused, _ = webhooks.create(s, owner.id, ws.id, "https://example.com/c", ["target.published"])
         webhooks.update(s, owner.id, ws.id, paused.id, active=False)
     with session_scope() as s:
-        assert webhooks.emit(s, ws.id, "target.published", {"x": 1}) == 1
+        assert webhook_events.emit(s, ws.id, "target.published", {"x": 1}) == 1
     assert [d.event for d in _deliveries(session, published)] == ["target.published"]
     assert _deliveries(session, failed) == [] and _deliveries(session, paused) == []
 
@@ -234,7 +234,7 @@ def test_another_workspace_cannot_see_or_trigger_a_webhook(session, no_enqueue):
             webhooks.rotate_secret(s, bob.id, ws_b.id, hook.id)
         assert webhooks.list_webhooks(s, bob.id, ws_b.id) == []
     with session_scope() as s:
-        assert webhooks.emit(s, ws_b.id, "target.published", {}) == 0
+        assert webhook_events.emit(s, ws_b.id, "target.published", {}) == 0
     assert _deliveries(session, hook) == [] and no_enqueue == []
 
 
@@ -325,7 +325,7 @@ def test_delivery_refuses_an_address_that_became_private(session, receiver, monk
     with _as(owner) as s:
         delivery = webhooks.send_test(s, owner.id, ws.id, hook.id)
     monkeypatch.setattr(get_settings(), "allow_private_endpoints", False)
-    assert webhooks.deliver(delivery.id) == "failed"
+    assert webhook_delivery.deliver(delivery.id) == "failed"
     assert receiver.received == []
     [stored] = _deliveries(session, hook)
     assert "private address" in (stored.response_excerpt or "")
@@ -346,7 +346,7 @@ def test_a_failed_target_is_told_in_the_networks_words(session, sink, no_enqueue
     assert delivery.event == "target.failed"
     assert delivery.payload["data"]["target"]["error"] == (
         "bluesky refused the post: Post text must not contain <script>")
-    assert (webhooks.DELIVER_TASK, str(delivery.id)) in no_enqueue
+    assert (webhook_delivery.DELIVER_TASK, str(delivery.id)) in no_enqueue
 
 
 def test_a_target_nobody_can_verify_is_told_as_unknown(session, sink, no_enqueue):
@@ -361,7 +361,7 @@ def test_a_target_nobody_can_verify_is_told_as_unknown(session, sink, no_enqueue
     sink.state.lookup_unknown = True
     publishing.set_connector_resolver(sink_connector_for)
     try:
-        assert publishing.reconcile_target(target.id, held) == "unknown"
+        assert reconciler.reconcile_target(target.id, held) == "unknown"
     finally:
         publishing.set_connector_resolver(None)
         sink.state.lookup_unknown = False
@@ -376,14 +376,14 @@ def test_the_sweep_sends_again_what_the_broker_lost(session, no_enqueue):
         hook, _ = webhooks.create(s, owner.id, ws.id, "https://example.com/hook", ALL_EVENTS)
         delivery = webhooks.send_test(s, owner.id, ws.id, hook.id)
     no_enqueue.clear()  # the message the broker "lost"
-    assert webhooks.sweep() >= 0 and (webhooks.DELIVER_TASK, str(delivery.id)) not in no_enqueue  # not yet
+    assert webhook_delivery.sweep() >= 0 and (webhook_delivery.DELIVER_TASK, str(delivery.id)) not in no_enqueue  # not yet
     stored = session.get(WebhookDelivery, delivery.id)
     assert stored is not None
     stored.next_attempt_at = datetime.now(UTC) - timedelta(minutes=2)
     session.add(stored)
     session.commit()
-    webhooks.sweep()
-    assert (webhooks.DELIVER_TASK, str(delivery.id)) in no_enqueue
+    webhook_delivery.sweep()
+    assert (webhook_delivery.DELIVER_TASK, str(delivery.id)) in no_enqueue
 
 
 def test_the_sweep_forgets_finished_deliveries_after_a_month(session, no_enqueue):
@@ -398,7 +398,7 @@ def test_the_sweep_forgets_finished_deliveries_after_a_month(session, no_enqueue
     session.execute(text("UPDATE webhook_deliveries SET status = 'delivered' WHERE id = :id"),
                     {"id": recent.id})
     session.commit()
-    webhooks.sweep()
+    webhook_delivery.sweep()
     assert [d.id for d in _deliveries(session, hook)] == [recent.id]
 
 

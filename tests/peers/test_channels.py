@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from app.api.main import create_api
 from app.connectors.base import PublishRequest
-from app.services.delivery import channels
+from app.services.delivery import channel_credentials, channels
 from app.services.errors import NotFound, PermissionDenied, ValidationFailed
 from models import AuditLog, Channel, Membership
 from tests.accounts_support import access_token_for
@@ -60,9 +60,9 @@ def test_connect_verifies_with_the_pds_and_stores_credentials_encrypted(
     )
     raw = session.execute(text("SELECT credentials FROM channels WHERE id = :id"), {"id": ch.id}).scalar()
     assert account.app_password not in raw and "app_password" not in raw
-    assert channels.credentials_of(ch)["app_password"] == account.app_password
+    assert channel_credentials.credentials_of(ch)["app_password"] == account.app_password
     # The stored channel publishes through the registry with its decrypted credentials.
-    result = channels.connector_of(ch).publish(PublishRequest(idempotency_key="via-channel", text="hi"))
+    result = channel_credentials.connector_of(ch).publish(PublishRequest(idempotency_key="via-channel", text="hi"))
     assert result.remote_id.startswith(f"at://{account.did}/")
     audit = session.exec(select(AuditLog).where(AuditLog.subject_id == str(ch.id))).all()
     assert [a.action for a in audit] == ["channel.connected"]
@@ -150,7 +150,7 @@ def test_reconnect_after_the_app_password_was_revoked(session, owner, workspace,
         network="bluesky",
         credentials=bluesky_creds(bluesky_pds, account),
     )
-    channels.mark_needs_reauth(session, ch, "Bluesky answered 401: AuthenticationRequired")
+    channel_credentials.mark_needs_reauth(session, ch, "Bluesky answered 401: AuthenticationRequired")
     session.commit()
     assert channels.channel_alerts(ch)[0].startswith("Bluesky needs re-connecting")
     ch = channels.reconnect_channel(
@@ -274,19 +274,19 @@ def test_ready_connector_refreshes_and_saves_or_marks_needs_reauth(
         network="bluesky",
         credentials=bluesky_creds(bluesky_pds, account),
     )
-    stored = channels.credentials_of(ch)
+    stored = channel_credentials.credentials_of(ch)
     # The stored session has expired (an access token the PDS no longer takes): refreshed and saved.
     import base64
     import json as _json
 
     header, _payload, _sig = stored["access_jwt"].split(".")
     expired_payload = base64.urlsafe_b64encode(_json.dumps({"exp": 1}).encode()).decode().rstrip("=")
-    ch.credentials = channels.encrypt_credentials({**stored, "access_jwt": f"{header}.{expired_payload}.x"})
+    ch.credentials = channel_credentials.encrypt_credentials({**stored, "access_jwt": f"{header}.{expired_payload}.x"})
     session.add(ch)
     session.commit()
-    connector = channels.ready_connector(session, ch)
+    connector = channel_credentials.ready_connector(session, ch)
     session.refresh(ch)
-    saved = channels.credentials_of(ch)
+    saved = channel_credentials.credentials_of(ch)
     # A new session: the refresh token rotated and the expired access token was replaced.
     assert saved["refresh_jwt"] != stored["refresh_jwt"] and not saved["access_jwt"].endswith(".x")
     assert connector.publish(PublishRequest(idempotency_key="after-refresh", text="ok")).remote_id
@@ -297,12 +297,12 @@ def test_ready_connector_refreshes_and_saves_or_marks_needs_reauth(
         json={"name": "quillcast"},
         headers={"Authorization": f"Bearer {account.access_jwt}"},
     ).raise_for_status()
-    ch.credentials = channels.encrypt_credentials({**saved, "access_jwt": f"{header}.{expired_payload}.x"})
+    ch.credentials = channel_credentials.encrypt_credentials({**saved, "access_jwt": f"{header}.{expired_payload}.x"})
     session.add(ch)
     session.commit()
     from app.connectors.base import AuthError
 
     with pytest.raises(AuthError):
-        channels.ready_connector(session, ch)
+        channel_credentials.ready_connector(session, ch)
     session.refresh(ch)
     assert ch.status == "needs_reauth" and "re-connect" in ch.status_reason

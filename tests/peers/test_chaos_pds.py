@@ -14,7 +14,7 @@ import redis as redis_lib
 from sqlmodel import select
 
 from app.core import jobs
-from app.services.delivery import channels, dispatcher, publishing
+from app.services.delivery import channels, dispatcher, reconciler
 from models import PostTarget
 from tests import support
 from tests.engine_support import clear_targets, wait_for
@@ -70,7 +70,7 @@ def test_sigkill_mid_burst_every_post_is_on_the_pds_exactly_once(session, bluesk
     replacement = support.CeleryWorker(chaos_env, concurrency=4).start()
     try:
         def settled() -> bool:
-            jobs.send(publishing.RECONCILE_TASK, queue=jobs.MAINTENANCE_QUEUE)
+            jobs.send(reconciler.RECONCILE_TASK, queue=jobs.MAINTENANCE_QUEUE)
             session.expire_all()
             rows = session.exec(select(PostTarget.status).where(PostTarget.channel_id == channel.id)).all()
             return all(s == "published" for s in rows)

@@ -23,7 +23,7 @@ from cryptography.x509.oid import NameOID
 
 from app.connectors.http import PinnedTransport, PrivateAddress
 from app.core.config import get_settings
-from app.services.messaging import webhooks
+from app.services.messaging import webhook_delivery
 from tests.peers.receiver import WebhookReceiver
 
 PUBLIC = "93.184.215.14"  # a global address; nothing is ever sent there (connections to it are refused)
@@ -67,9 +67,9 @@ def rebinding_dns(monkeypatch) -> list[str]:
     return connected
 
 
-def _send(url: str) -> webhooks._Answer:
+def _send(url: str) -> webhook_delivery._Answer:
     body = b'{"event":"webhook.test"}'
-    return webhooks._post(url, SECRET, body, "webhook.test", "d-1", None)
+    return webhook_delivery._post(url, SECRET, body, "webhook.test", "d-1", None)
 
 
 def test_a_name_that_turns_private_after_the_check_reaches_nothing(receiver, rebinding_dns, monkeypatch):

@@ -22,7 +22,7 @@ from app.connectors.base import ConnectorError, TransientError
 from app.core import crypto
 from app.core.config import get_settings
 from app.core.redis import get_redis
-from app.services.delivery import channels
+from app.services.delivery import channels, public_endpoints
 from app.services.errors import ValidationFailed
 from app.services.tenancy import permissions
 from models import Channel
@@ -93,7 +93,7 @@ def start_oauth(
         url = oauth.x_authorize_url(settings.x_client_id, redirect_uri(), state, challenge)
     else:
         base = _check_instance(instance)
-        channels.check_endpoints({"instance": base}, {})
+        public_endpoints.check_endpoints({"instance": base}, {})
         try:
             app = oauth.mastodon_register_app(base, redirect_uri(), get_settings().public_url, client=client)
         except ConnectorError as exc:

@@ -1,30 +1,23 @@
 """Channels: connect a workspace to a network account, list, disconnect, re-connect, check content.
 
 Credentials are checked by calling the network (e.g. Bluesky createSession) before anything is saved,
-then stored encrypted (app.core.crypto); they are never logged, audited or returned by the API.
-Disconnecting keeps the row (status `disabled`, credentials wiped) so posts waiting for it fail
-visibly with a reason instead of vanishing.
+then stored encrypted (app.services.delivery.channel_credentials keeps them at rest); servers the user
+names must be public (app.services.delivery.public_endpoints). Disconnecting keeps the row (status
+`disabled`, credentials wiped) so posts waiting for it fail visibly with a reason instead of vanishing.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import json
-import socket
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
-from cryptography.fernet import InvalidToken
 from sqlmodel import Session, col, select
 
 from app.connectors import registry
 from app.connectors.base import (
     AuthError,
-    Connector,
     ConnectorError,
     MediaItem,
     Problem,
@@ -34,14 +27,16 @@ from app.connectors.base import (
 )
 from app.connectors.checks import label
 from app.connectors.linkedin import version_alert
-from app.core import crypto
 from app.core.config import get_settings
+from app.services.delivery.channel_credentials import encrypt_credentials
+from app.services.delivery.public_endpoints import check_endpoints
 from app.services.errors import DomainError, NotFound, ValidationFailed
 from app.services.tenancy import audit, permissions
 from models import NETWORKS, Channel, MediaAsset, PostTarget
 from models.base import utcnow
+from models.post import TARGET_PENDING
 
-WAITING_STATUSES = ("scheduled", "queued", "publishing", "retrying", "awaiting_approval")
+WAITING_STATUSES = TARGET_PENDING
 MAX_NAME = 120
 
 
@@ -50,104 +45,6 @@ class NetworkUnavailable(DomainError):
 
     status_code = 502
     code = "network_unavailable"
-
-
-# --- credentials at rest ---------------------------------------------------------------------------
-def encrypt_credentials(credentials: dict[str, Any]) -> str:
-    return crypto.encrypt(json.dumps(credentials, separators=(",", ":")))
-
-
-def credentials_of(channel: Channel) -> dict[str, Any]:
-    """The channel's decrypted credentials ({} when disconnected)."""
-    if not channel.credentials:
-        return {}
-    value = json.loads(crypto.decrypt(channel.credentials))
-    return value if isinstance(value, dict) else {}
-
-
-def connector_of(channel: Channel) -> Connector:
-    """The connector for a stored channel (what the publishing engine uses)."""
-    return registry.connector_for(channel, credentials_of(channel))
-
-
-def save_refreshed_credentials(session: Session, channel: Channel, credentials: dict[str, Any]) -> None:
-    """Store credentials a connector refreshed (a rotated token); the caller commits."""
-    channel.credentials = encrypt_credentials(credentials)
-    channel.last_verified_at = utcnow()
-    session.add(channel)
-
-
-def mark_needs_reauth(session: Session, channel: Channel, reason: str) -> None:
-    """The network refused the credentials: keep the row, say why, and wait for a re-connect."""
-    channel.status = "needs_reauth"
-    channel.status_reason = reason[:500]
-    session.add(channel)
-    audit.record(
-        session,
-        "channel.needs_reauth",
-        workspace_id=channel.workspace_id,
-        subject_type="channel",
-        subject_id=channel.id,
-        network=channel.network,
-    )
-
-
-@dataclass
-class Rotation:
-    rotated: int = 0
-    unreadable: list[uuid.UUID] = field(default_factory=list)  # made with a key no longer configured
-
-
-def rotate_credentials(session: Session, batch_size: int = 200) -> Rotation:
-    """Re-encrypt every channel's credentials with the newest key of ENCRYPTION_KEYS (after adding a
-    key in front). Remove the old key only once `unreadable` is empty."""
-    result = Rotation()
-    last_id: uuid.UUID | None = None
-    while True:
-        query = select(Channel).where(Channel.credentials != "").order_by(col(Channel.id)).limit(batch_size)
-        if last_id is not None:
-            query = query.where(col(Channel.id) > last_id)
-        rows = session.exec(query).all()
-        if not rows:
-            return result
-        for channel in rows:
-            try:
-                channel.credentials = crypto.rotate(channel.credentials)
-            except InvalidToken:
-                result.unreadable.append(channel.id)
-                continue
-            session.add(channel)
-            result.rotated += 1
-        last_id = rows[-1].id
-        session.commit()
-
-
-def ready_connector(session: Session, channel: Channel) -> Connector:
-    """The channel's connector with fresh credentials, for the publishing engine.
-
-    Expired tokens are refreshed before use and the new ones saved (committed). Credentials the network
-    refuses mark the channel `needs_reauth` with the network's words (committed) and raise AuthError,
-    which the engine records as a permanent failure naming what to do.
-    """
-    connector = connector_of(channel)
-    try:
-        fresh = connector.refresh_credentials()
-    except AuthError as exc:
-        mark_needs_reauth(session, channel, exc.message)
-        session.commit()
-        raise
-    if fresh:
-        save_refreshed_credentials(session, channel, fresh)
-        session.commit()
-    return connector
-
-
-def keep_refreshed(session: Session, channel: Channel, connector: Connector) -> None:
-    """After a publish: save credentials the connector refreshed on the way (e.g. a rotated token)."""
-    fresh = connector.refresh_credentials()
-    if fresh:
-        save_refreshed_credentials(session, channel, fresh)
-        session.commit()
 
 
 # --- connecting -----------------------------------------------------------------------------------
@@ -171,45 +68,6 @@ def _check_credentials_shape(credentials: Any) -> dict[str, Any]:
                 f"credential {str(k)[:40]!r} must be a short text value", field="credentials"
             )
     return {k: (v.strip() if isinstance(v, str) else v) for k, v in credentials.items()}
-
-
-ENDPOINT_KEYS = ("service", "homeserver", "instance", "url", "webhook_url", "endpoint")
-
-
-def check_endpoints(credentials: dict[str, Any], settings: dict[str, Any]) -> None:
-    """Refuse servers on private, loopback or link-local addresses (unless allowed): connecting a
-    channel must not become a way to make Quillcast call into its own network."""
-    if get_settings().private_endpoints_allowed:
-        return
-    for source, field_name in ((credentials, "credentials"), (settings, "settings")):
-        for key in ENDPOINT_KEYS:
-            value = source.get(key)
-            if isinstance(value, str) and value:
-                check_public_url(value, key=key, field=field_name)
-
-
-def check_public_url(value: str, *, key: str, field: str) -> None:
-    """Refuse `value` when it is not http(s) or its host resolves to a non-public address (unless
-    private endpoints are allowed). Channels and outgoing webhooks share this one check."""
-    if get_settings().private_endpoints_allowed:
-        return
-    parts = urlsplit(value if "://" in value else f"https://{value}")
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ValidationFailed(f"{key} must be an https:// address", field=field)
-    try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError, ValueError) as exc:
-        raise ValidationFailed(
-            f"{parts.hostname} does not resolve; check the {key} address", field=field
-        ) from exc
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise ValidationFailed(
-                f"{key} points to a private address ({address}); only public servers can be "
-                "reached from here (an operator can set ALLOW_PRIVATE_ENDPOINTS)",
-                field=field,
-            )
 
 
 def _verify(
@@ -292,7 +150,7 @@ def connect_channel(
         subject_id=channel.id,
         network=network,
     )
-    session.commit()
+    session.flush()
     return channel
 
 
@@ -359,7 +217,7 @@ def reconnect_channel(
         subject_id=channel.id,
         network=channel.network,
     )
-    session.commit()
+    session.flush()
     return channel
 
 
@@ -399,7 +257,7 @@ def disconnect_channel(
         network=channel.network,
         waiting_posts=waiting,
     )
-    session.commit()
+    session.flush()
     return waiting
 
 

@@ -1,18 +1,15 @@
-"""Local accounts: sign up, verify e-mail, sign in (with the 2FA step), sign out, reset and change
-password, change e-mail, profile.
+"""Local accounts: the input rules of an account (e-mail address, display name, time zone), sign up and
+verify the e-mail address, reset and change the password, change the e-mail address, profile.
 
 No answer tells whether an e-mail address has an account: sign-up and forgot-password answer the
-same way (and hash a password either way, so they take the same time); sign-in says only "wrong
-e-mail or password". A reset never signs in, so it cannot bypass two-factor authentication.
+same way (and hash a password either way, so they take the same time). A reset never signs in, so it
+cannot bypass two-factor authentication. Signing in and out is app.services.identity.authentication.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import unicodedata
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
@@ -21,11 +18,9 @@ from sqlmodel import Session, select
 
 from app.core import ratelimit
 from app.core.config import get_settings
-from app.core.redis import get_redis
-from app.core.security import InvalidToken
 from app.services import zones
-from app.services.errors import NotAuthenticated, NotFound, ValidationFailed
-from app.services.identity import onetime, passwords, sessions, signin_throttle, supabase_auth, tokens, totp
+from app.services.errors import NotAuthenticated, ValidationFailed
+from app.services.identity import onetime, passwords, sessions, signin_throttle, tokens
 from app.services.messaging import email
 from app.services.tenancy import audit
 from models import User
@@ -33,24 +28,8 @@ from models.base import utcnow
 
 VERIFY_TTL = timedelta(hours=24)
 RESET_TTL = timedelta(minutes=30)
-CHALLENGE_TTL_SECONDS = 300
 DISPLAY_NAME_MAX = 120
 EMAIL_MAX = 320  # RFC 5321's practical limit
-_CHALLENGE_KEY = "quillcast:2fa-challenge:"
-WRONG_CREDENTIALS = "the e-mail address or password is wrong"
-
-
-@dataclass(frozen=True)
-class SignInResult:
-    """Either a session (`session_token`) or, when 2FA is on, a `challenge` for complete_two_factor()."""
-
-    user_id: uuid.UUID | None
-    session_token: str | None = None
-    challenge: str | None = None
-
-    @property
-    def needs_two_factor(self) -> bool:
-        return self.challenge is not None
 
 
 # --- input rules ---
@@ -92,7 +71,7 @@ def clean_timezone(raw: str | None, *, field: str = "timezone") -> str:
     return zones.valid_zone((raw or "").strip(), field)
 
 
-def _find_by_email(session: Session, address: str) -> User | None:
+def find_by_email(session: Session, address: str) -> User | None:
     return session.exec(select(User).where(func.lower(User.email) == address.lower())).first()
 
 
@@ -114,12 +93,12 @@ def sign_up(
     name = clean_display_name(display_name)
     tz = clean_timezone(timezone)
     password_hash = passwords.hash_password(password)  # hashed either way: same time for known e-mails
-    existing = _find_by_email(session, address)
+    existing = find_by_email(session, address)
     if existing is not None:
         if existing.email_verified_at is None and existing.is_active:
             _send_verification(session, existing)  # the owner may have lost the first mail
         audit.record(session, "auth.sign_up_existing", actor_id=existing.id, ip=ip)
-        session.commit()
+        session.flush()
         return
     user = User(email=address, display_name=name, timezone=tz, password_hash=password_hash,
                 password_changed_at=utcnow())
@@ -127,17 +106,17 @@ def sign_up(
     session.flush()
     _send_verification(session, user)
     audit.record(session, "auth.sign_up", actor_id=user.id, subject_type="user", subject_id=user.id, ip=ip)
-    session.commit()
+    session.flush()
 
 
 def resend_verification(session: Session, *, email_address: str, ip: str | None = None) -> None:
     if ip:
         ratelimit.hit("verify-ip", ip, get_settings().rate_verify_ip)
     address = normalize_email(email_address)
-    user = _find_by_email(session, address)
+    user = find_by_email(session, address)
     if user is not None and user.is_active and user.email_verified_at is None:
         _send_verification(session, user)
-    session.commit()
+    session.flush()
 
 
 def _send_verification(session: Session, user: User) -> None:
@@ -158,7 +137,7 @@ def verify_email(session: Session, *, token: str, ip: str | None = None) -> User
                                field="token")
     if row.purpose == "change_email":
         assert row.email is not None
-        taken = _find_by_email(session, row.email)
+        taken = find_by_email(session, row.email)
         if taken is not None and taken.id != user.id:
             raise ValidationFailed("token: that e-mail address is now used by another account", field="token")
         old = user.email
@@ -170,150 +149,8 @@ def verify_email(session: Session, *, token: str, ip: str | None = None) -> User
                      subject_id=user.id, ip=ip)
     user.email_verified_at = user.email_verified_at or utcnow()
     session.add(user)
-    session.commit()
+    session.flush()
     return user
-
-
-# --- sign in and out ---
-
-def sign_in(
-    session: Session, *, email_address: str, password: str, ip: str | None = None,
-    user_agent: str | None = None,
-) -> SignInResult:
-    s = get_settings()
-    if ip:
-        ratelimit.hit("signin-ip", ip, s.rate_signin_ip)
-    try:
-        address = normalize_email(email_address)
-    except ValidationFailed:
-        passwords.verify(password or "", None)  # same time as a real attempt
-        raise
-    signin_throttle.check(address, ip)
-    user: User | None
-    if supabase_auth.enabled():
-        # Supabase Auth holds the passwords: it answers, the rest (2FA, session) is ours as usual.
-        try:
-            user = supabase_auth.sign_in_with_password(session, address, password or "")
-        except NotAuthenticated:
-            signin_throttle.failed(address, ip)
-            audit.record(session, "auth.sign_in_failed", ip=ip, reason="supabase_refused")
-            session.commit()
-            raise NotAuthenticated(WRONG_CREDENTIALS) from None
-        ok, new_hash = True, None
-    else:
-        user = _find_by_email(session, address)
-        ok, new_hash = passwords.verify(password or "", user.password_hash if user else None)
-    if user is None or not ok or not user.is_active:
-        signin_throttle.failed(address, ip)
-        audit.record(session, "auth.sign_in_failed", actor_id=user.id if user else None, ip=ip,
-                     reason="unknown_email" if user is None else "wrong_password")
-        session.commit()
-        raise NotAuthenticated(WRONG_CREDENTIALS)
-    if new_hash:
-        user.password_hash = new_hash  # parameters were raised since this hash was made
-    if user.email_verified_at is None:
-        session.commit()
-        raise NotAuthenticated("confirm your e-mail address first: follow the link we sent you, or ask for "
-                               "a new one", field="email")
-    if totp.is_enabled(user):
-        signin_throttle.succeeded(address, ip, signed_in=False)  # the code step has its own limits
-        challenge = secrets.token_urlsafe(32)
-        get_redis().set(_CHALLENGE_KEY + _sha(challenge), str(user.id), ex=CHALLENGE_TTL_SECONDS)
-        audit.record(session, "auth.sign_in_password_ok", actor_id=user.id, ip=ip)
-        session.commit()
-        return SignInResult(user_id=None, challenge=challenge)
-    return _finish_sign_in(session, user, ip, user_agent, method="password")
-
-
-def complete_two_factor(
-    session: Session, *, challenge: str, code: str, ip: str | None = None, user_agent: str | None = None,
-) -> SignInResult:
-    """Second step of sign-in: a TOTP code or a recovery code for the challenge from sign_in()."""
-    key = _CHALLENGE_KEY + _sha(challenge or "")
-    user_id = get_redis().get(key)
-    if not user_id:
-        raise NotAuthenticated("the sign-in step expired: enter your e-mail and password again",
-                               field="challenge")
-    user = session.get(User, uuid.UUID(user_id))
-    if user is None or not user.is_active:
-        raise NotAuthenticated(WRONG_CREDENTIALS)
-    try:
-        method = totp.check_second_factor(session, user.id, code, ip=ip)
-    except ValidationFailed:
-        audit.record(session, "auth.two_factor_failed", actor_id=user.id, ip=ip)
-        session.commit()
-        raise
-    get_redis().delete(key)
-    return _finish_sign_in(session, user, ip, user_agent, method=method)
-
-
-def _finish_sign_in(session: Session, user: User, ip: str | None, user_agent: str | None, *, method: str
-                    ) -> SignInResult:
-    known_device = any(s.ip == (ip or "") and s.user_agent == (user_agent or "")[:512]
-                       for s in sessions.list_for_user(user.id))
-    first_sign_in = user.last_sign_in_at is None
-    token = sessions.create(user.id, ip, user_agent)
-    user.last_sign_in_at = utcnow()
-    session.add(user)
-    audit.record(session, "auth.sign_in", actor_id=user.id, ip=ip, method=method)
-    if not known_device and not first_sign_in:  # tell the owner about a sign-in from elsewhere
-        email.send_template(session, user.email, "new_sign_in", {
-            "name": user.display_name, "when": utcnow().strftime("%Y-%m-%d %H:%M"),
-            "device": sessions.describe_device(user_agent or ""), "ip": ip,
-        })
-    session.commit()
-    signin_throttle.succeeded(user.email, ip)
-    return SignInResult(user_id=user.id, session_token=token)
-
-
-def sign_out(session: Session, token: str | None, *, ip: str | None = None) -> None:
-    """End the session behind a session token, and the refresh token family handed out with it."""
-    info = sessions.resolve(token)
-    sessions.revoke_token(token)
-    if info:
-        if info.family_id:
-            tokens.end_family(session, info.family_id)
-        audit.record(session, "auth.sign_out", actor_id=info.user_id, ip=ip)
-        session.commit()
-
-
-def sign_out_access_token(session: Session, access_token: str, *, ip: str | None = None) -> None:
-    """Sign out with only an access token: end what it lives by (its session and the family linked to
-    it, or its refresh token family and the session linked to that). An ended or foreign token is
-    ignored: signing out twice is not an error."""
-    try:
-        caller = tokens.verify_access(access_token)
-    except (InvalidToken, NotAuthenticated):
-        return
-    if caller.session_id:
-        family = sessions.family_of(caller.session_id)
-        sessions.revoke(caller.user_id, caller.session_id)
-        if family:
-            tokens.end_family(session, family)
-    else:
-        tokens.end_family(session, caller.family_id)
-    audit.record(session, "auth.sign_out", actor_id=caller.user_id, ip=ip)
-    session.commit()
-
-
-def revoke_session(session: Session, user_id: uuid.UUID, session_id: str, *, ip: str | None = None) -> None:
-    family = sessions.family_of(session_id)
-    if not sessions.revoke(user_id, session_id):
-        raise NotFound("that session has already ended")
-    if family:
-        tokens.end_family(session, family)
-    audit.record(session, "auth.session_revoked", actor_id=user_id, subject_type="session",
-                 subject_id=session_id[:16], ip=ip)
-    session.commit()
-
-
-def sign_out_everywhere(session: Session, user_id: uuid.UUID, *, ip: str | None = None) -> int:
-    """Every session, refresh token and access token of the user ends."""
-    ended = sessions.revoke_all(user_id)
-    tokens.revoke_all(session, user_id)
-    audit.record(session, "auth.sessions_revoked_all", actor_id=user_id, ip=ip, count=ended)
-    session.commit()
-    return ended
 
 
 # --- passwords ---
@@ -325,14 +162,14 @@ def request_password_reset(session: Session, *, email_address: str, ip: str | No
         ratelimit.hit("reset-ip", ip, s.rate_reset_ip)
     address = normalize_email(email_address)
     ratelimit.hit("reset-account", address, s.rate_reset_account)
-    user = _find_by_email(session, address)
+    user = find_by_email(session, address)
     if user is not None and user.is_active:
         token = onetime.issue(session, user.id, "reset_password", RESET_TTL)
         email.send_template(session, user.email, "reset", {
             "name": user.display_name, "link": _link("/reset", token), "minutes": 30,
         })
         audit.record(session, "auth.password_reset_requested", actor_id=user.id, ip=ip)
-    session.commit()
+    session.flush()
 
 
 def reset_password(session: Session, *, token: str, new_password: str, ip: str | None = None) -> None:
@@ -352,15 +189,13 @@ def reset_password(session: Session, *, token: str, new_password: str, ip: str |
     session.add(row_user)
     audit.record(session, "auth.password_reset", actor_id=row_user.id, ip=ip)
     tokens.revoke_all(session, row_user.id)
-    session.commit()
+    session.flush()
     sessions.revoke_all(row_user.id)
 
 
 def _user_of_token(session: Session, token: str) -> User:
-    from models import OneTimeToken
-
-    row = session.exec(select(OneTimeToken).where(OneTimeToken.token_hash == _sha(token))).one()
-    user = session.get(User, row.user_id)
+    row = onetime.find(session, token)
+    user = session.get(User, row.user_id) if row is not None else None
     if user is None or not user.is_active:
         raise ValidationFailed("token: this link has expired or was already used", field="token")
     return user
@@ -380,7 +215,7 @@ def change_password(
     session.add(user)
     audit.record(session, "auth.password_changed", actor_id=user.id, ip=ip)
     tokens.revoke_all(session, user.id)
-    session.commit()
+    session.flush()
     sessions.revoke_all(user.id)
     return sessions.create(user.id, ip, user_agent)
 
@@ -398,7 +233,7 @@ def change_email(
     if address.lower() == user.email.lower():
         raise ValidationFailed("new_email: that is already your e-mail address", field="new_email")
     ratelimit.hit("reset-account", address, get_settings().rate_reset_account, field="new_email")
-    if _find_by_email(session, address) is None:
+    if find_by_email(session, address) is None:
         user.pending_email = address
         token = onetime.issue(session, user.id, "change_email", VERIFY_TTL, email=address)
         email.send_template(session, address, "verification", {
@@ -406,7 +241,7 @@ def change_email(
         })
         session.add(user)
     audit.record(session, "auth.email_change_requested", actor_id=user.id, ip=ip)
-    session.commit()
+    session.flush()
 
 
 def _check_password(user: User, password: str, *, field: str, ip: str | None) -> None:
@@ -440,11 +275,5 @@ def update_profile(
     if timezone is not None:
         user.timezone = clean_timezone(timezone)
     session.add(user)
-    session.commit()
+    session.flush()
     return user
-
-
-def _sha(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
-
-

@@ -52,6 +52,11 @@ def consume(session: Session, purposes: tuple[str, ...], token: str, *, field: s
     return row
 
 
+def find(session: Session, token: str) -> OneTimeToken | None:
+    """The row of a token (used, expired or not), or None for an unknown one."""
+    return session.exec(select(OneTimeToken).where(OneTimeToken.token_hash == _hash(token))).first()
+
+
 def peek(session: Session, purposes: tuple[str, ...], token: str) -> bool:
     """Whether the token would be accepted now (for a form that checks the link before asking more)."""
     if not token or len(token) > 200:

@@ -117,7 +117,7 @@ def create_first_admin(
     session.flush()
     audit.record(session, "admin.setup", actor_id=user.id, subject_type="user", subject_id=user.id, ip=ip)
     audit.record(session, "auth.sign_in", actor_id=user.id, ip=ip, method="setup")
-    session.commit()
+    session.flush()
     sessions.revoke_all(user.id)  # a taken-over account keeps no earlier session
     return FirstAdmin(user_id=user.id, session_token=sessions.create(user.id, ip, user_agent))
 

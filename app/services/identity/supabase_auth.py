@@ -118,6 +118,7 @@ def user_for_token(session: Session, token: str) -> User:
 def sign_in_with_password(session: Session, email_address: str, password: str) -> User:
     """With Supabase Auth as the provider, a password sign-in goes through supabase-py (GoTrue); the
     access token it returns is verified like any Supabase JWT and mapped to the local user."""
+    # Lazy: supabase-py is heavy and only loaded where Supabase Auth is the provider.
     from supabase import create_client
     from supabase_auth.errors import AuthError
 

@@ -146,7 +146,7 @@ def rotate(session: Session, refresh_token: str) -> TokenPair:
             _revoke_family(session, row.family_id, now)
             audit.record(session, "refresh_token.reused", actor_id=row.user_id, subject_type="token_family",
                          subject_id=row.family_id)
-            session.commit()
+            session.commit()  # the revocation stays although the caller's unit rolls back
             raise NotAuthenticated("this refresh token was already used, so it may have been stolen: every "
                                    "session of it is signed out; sign in again", field="refresh_token")
         user = session.get(User, row.user_id)

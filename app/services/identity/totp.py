@@ -81,7 +81,7 @@ def begin_enrolment(
     user.totp_secret = crypto.encrypt(secret)
     user.totp_last_step = None
     session.add(user)
-    session.commit()
+    session.flush()
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
     return Enrolment(secret=secret, uri=uri, qr_svg=qr_svg(uri))
 
@@ -109,7 +109,7 @@ def confirm_enrolment(
                         {"name": user.display_name, "enabled": True, "when": _now_text(), "ip": ip})
     session.add(user)
     tokens.revoke_all(session, user.id)
-    session.commit()
+    session.flush()
     sessions.revoke_all(user.id)
     return codes, sessions.create(user.id, ip, user_agent)
 
@@ -132,7 +132,7 @@ def disable(session: Session, user_id: uuid.UUID, password: str, *, ip: str | No
     email.send_template(session, user.email, "two_factor_changed",
                         {"name": user.display_name, "enabled": False, "when": _now_text(), "ip": ip})
     session.add(user)
-    session.commit()
+    session.flush()
     tokens.end_access_tokens(user.id)
 
 
@@ -152,7 +152,7 @@ def regenerate_recovery_codes(
     audit.record(session, "auth.recovery_codes_renewed", actor_id=user.id, subject_type="user",
                  subject_id=user.id, ip=ip)
     tokens.revoke_all(session, user.id)
-    session.commit()
+    session.flush()
     sessions.revoke_all(user.id)
     return codes, sessions.create(user.id, ip, user_agent)
 

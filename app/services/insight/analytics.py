@@ -13,10 +13,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Integer, and_, cast, extract, func, text
 from sqlmodel import Session, col, select
 
-from app.connectors.registry import ENGAGEMENT_NETWORKS
+from app.connectors.catalogue import ENGAGEMENT_NETWORKS
 from app.services.errors import ValidationFailed
 from app.services.tenancy import permissions
 from models import Channel, Link, PostTarget, PublishAttempt
+from models.post import TARGET_PENDING
 
 ON_TIME_SECONDS = 60
 MAX_DAYS = 366
@@ -162,7 +163,7 @@ def report(session: Session, actor_id: uuid.UUID, workspace_id: uuid.UUID, days:
             out.failed += count
         elif status == "unknown":
             out.unknown += count
-        elif status in ("scheduled", "queued", "publishing", "retrying", "awaiting_approval"):
+        elif status in TARGET_PENDING:
             n["waiting"] += count
             out.waiting += count
 

@@ -1,5 +1,6 @@
-"""E-mail notices for approvals: reviewers hear of a submitted post, its author of the decision (and the
-workspace's webhooks hear of all three steps).
+"""E-mail notices for approvals: reviewers hear of a submitted post, its author of the decision; the
+workspace's webhooks hear of all three steps (`post.approval_requested` / `post.approved` /
+`post.changes_requested`, emitted here through app.services.messaging.webhook_events).
 
 posts.py calls these right after the state change, in the same unit of work: each mail is an outbox
 row (messaging.email) that is sent only once that unit commits, so a refused or rolled-back action
@@ -13,14 +14,16 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from app.core.config import get_settings
-from app.services.messaging import email, notifications, webhooks
+from app.services.messaging import email, notifications, webhook_events
 from app.services.tenancy import permissions
 from models import Channel, Membership, Post, PostTarget, User, Workspace
+from models.post import TARGET_GOING_OUT
 
 EXCERPT_CHARS = 80
 DIGEST_LISTED = 20  # posts named in one "many posts await approval" mail; the rest are counted
@@ -79,7 +82,7 @@ def submitted(session: Session, post: Post, actor: uuid.UUID) -> int:
     many mails were queued (0 inside `one_mail_for_many`, which mails at its end)."""
     if _DIGEST in session.info:
         session.info[_DIGEST].append(post)
-        webhooks.post_event(session, "post.approval_requested", post, actor)
+        _post_event(session, "post.approval_requested", post, actor)
         return 0
     ws = _workspace(session, post)
     author = session.get(User, actor)
@@ -93,13 +96,13 @@ def submitted(session: Session, post: Post, actor: uuid.UUID) -> int:
     for reviewer in wanted:
         email.send_template(session, reviewer.email, "approval_requested",
                             {**context, "name": reviewer.display_name}, recipient=reviewer.id)
-    webhooks.post_event(session, "post.approval_requested", post, actor)
+    _post_event(session, "post.approval_requested", post, actor)
     return len(wanted)
 
 
 def approved(session: Session, post: Post, actor: uuid.UUID) -> bool:
     """Tell the author who approved `post` and when it goes out."""
-    webhooks.post_event(session, "post.approved", post, actor)
+    _post_event(session, "post.approved", post, actor)
     author = _author(session, post, actor)
     if author is None:
         return False
@@ -114,7 +117,7 @@ def approved(session: Session, post: Post, actor: uuid.UUID) -> bool:
 
 def changes_requested(session: Session, post: Post, actor: uuid.UUID) -> bool:
     """Send the reviewer's comment to the author, with a link to edit the post."""
-    webhooks.post_event(session, "post.changes_requested", post, actor)
+    _post_event(session, "post.changes_requested", post, actor)
     author = _author(session, post, actor)
     if author is None:
         return False
@@ -125,6 +128,19 @@ def changes_requested(session: Session, post: Post, actor: uuid.UUID) -> bool:
         "link": _url(f"/compose?post_id={post.id}"),
     }, recipient=author.id)
     return True
+
+
+def _post_event(session: Session, event: str, post: Post, actor: uuid.UUID) -> int:
+    """An approval step for the workspace's webhooks, in the caller's unit of work."""
+    who = session.get(User, actor)
+    data: dict[str, Any] = {
+        "post": {"id": str(post.id), "status": post.status, "excerpt": excerpt(post.body),
+                 "link": webhook_events.link(f"/posts/{post.id}")},
+        "actor": {"id": str(actor), "name": who.display_name if who else None},
+    }
+    if event == "post.changes_requested":
+        data["comment"] = post.approval_comment or ""
+    return webhook_events.emit(session, post.workspace_id, event, data)
 
 
 def excerpt(body: str, limit: int = EXCERPT_CHARS) -> str:
@@ -155,7 +171,7 @@ def _schedule(session: Session, post: Post, ws: Workspace) -> list[dict[str, str
     out = []
     for target, channel in rows:
         # Approving a "publish now" submission queues it at once; before that it has no time (None).
-        queued = target.status in ("queued", "publishing")
+        queued = target.status in TARGET_GOING_OUT
         when = "now" if queued else when_label(target.scheduled_at, ws.timezone)
         out.append({"channel": channel.name, "network": channel.network.capitalize(), "when": when})
     return out

@@ -149,7 +149,7 @@ def deliver(session: Session, outbox_id: uuid.UUID | str) -> str:
         return mail.status
     if not get_settings().smtp_host:
         mail.status = "held"
-        session.commit()
+        session.flush()
         return mail.status
     mail.attempts += 1
     try:
@@ -157,21 +157,21 @@ def deliver(session: Session, outbox_id: uuid.UUID | str) -> str:
     except smtplib.SMTPRecipientsRefused as exc:
         # The server will never take this address: retrying cannot help.
         mail.status, mail.last_error = "failed", _describe(exc)
-        session.commit()
+        session.flush()
         log.warning("email.refused", outbox_id=str(mail.id), error=mail.last_error)
         return mail.status
     except (OSError, smtplib.SMTPException) as exc:
         mail.status, mail.last_error = "queued", _describe(exc)
         if mail.attempts >= MAX_ATTEMPTS:
             mail.status = "failed"
-        session.commit()
+        session.commit()  # the attempt stays counted although the task's unit rolls back for the retry
         log.warning("email.attempt_failed", outbox_id=str(mail.id), attempts=mail.attempts,
                     error=mail.last_error)
         if mail.status == "failed":
             return mail.status
         raise DeliveryFailed(mail.last_error) from exc
     mail.status, mail.sent_at, mail.last_error = "sent", utcnow(), None
-    session.commit()
+    session.flush()
     log.info("email.sent", outbox_id=str(mail.id), template=mail.template, attempts=mail.attempts)
     return mail.status
 

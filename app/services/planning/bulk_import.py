@@ -5,7 +5,8 @@ DST gaps and overlaps chosen explicitly, an active channel of this workspace, th
 anything is written; then all posts are created and scheduled in the caller's one transaction, or none.
 
 Row numbers are the spreadsheet's: the header is row 1, the first post row 2 (a text with a line break
-inside quotes stays one row). Problems name `rows[<row>].<column>`.
+inside quotes stays one row). Problems name `rows[<row>].<column>`. Reading the file itself (size,
+encoding, header, rows) is app.services.planning.import_file.
 
 A repeated import does not duplicate: each target carries `options.import_key`, a hash of what the row
 asks for (channel, UTC time, text, first comment). A row whose key already exists in the workspace is
@@ -22,7 +23,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from sqlalchemy import text as sql
 from sqlmodel import Session, col, select
@@ -32,17 +33,14 @@ from app.services import inputs
 from app.services.delivery import channels
 from app.services.errors import DomainError, PermissionDenied, Problem, ValidationFailed
 from app.services.messaging import approval_notices
-from app.services.planning import posts, timeslots
+from app.services.planning import import_file, posts, timeslots
 from app.services.tenancy import permissions
 from models import Channel, PostTarget, Workspace
 
-MAX_ROWS = 500
-MAX_BYTES = 1_000_000
-REQUIRED = ("date", "time", "channel", "text")
-OPTIONAL = ("timezone", "first_comment", "dst")
-COLUMNS = REQUIRED + OPTIONAL
+# The import's limits, which its callers check before they read an upload.
+MAX_BYTES = import_file.MAX_BYTES
+MAX_ROWS = import_file.MAX_ROWS
 DST_CHOICES = {"first": 0, "second": 1}
-_IMAGE_COLUMNS = ("image", "image_url", "images", "media")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SEPARATORS = re.compile(r"\s*(?:[·:/|]|\s)\s*")
@@ -89,100 +87,6 @@ class Outcome:
     mode: Literal["direct", "approval"]
     first_date: str  # YYYY-MM-DD (in the row's zone) of the earliest post, "" when none
     post_ids: list[uuid.UUID]
-
-
-# --- the file -----------------------------------------------------------------------------------------
-def _refuse(message: str, field_name: str = "file") -> ValidationFailed:
-    return ValidationFailed(message, field=field_name)
-
-
-def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
-    """(row number, cells by column) for every non-empty row; file-level problems raise at once."""
-    if len(data) > MAX_BYTES:
-        raise _refuse(f"the file has {len(data):,} bytes; at most {MAX_BYTES:,} (1 MB) — split it into "
-                      "smaller files")
-    if not data.strip():
-        raise _refuse("the file is empty: it needs a header row (date,time,channel,text) and one row per "
-                      "post")
-    # NULs in the header row, in a file that is not UTF-8, or a UTF-16 mark: a UTF-16 or binary file.
-    # A NUL in a cell of a UTF-8 file is that row's problem (named there).
-    if b"\x00" in data and (data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data.split(b"\n", 1)[0]
-                            or not _is_utf8(data)):
-        raise _refuse("this is not a CSV text file (it contains binary data); in your spreadsheet choose "
-                      "File → Save as / Download → CSV (UTF-8)")
-    try:
-        content = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise _refuse("the file is not UTF-8 text; in your spreadsheet choose Save as / Download → "
-                      "“CSV UTF-8”") from None
-    first_line = content.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True)
-    try:
-        header = next(reader)
-        records = [(reader.line_num, r) for r in _limited(reader)]
-    except csv.Error as exc:
-        raise _refuse(f"the file is not valid CSV near line {reader.line_num} ({exc}); check that every "
-                      "text with a quote mark is wrapped in double quotes") from None
-    columns = [h.strip().lower().replace(" ", "_") for h in header]
-    _check_header(columns)
-    rows: list[tuple[int, dict[str, str]]] = []
-    number = 1
-    for _line, cells in records:
-        number += 1
-        if not any(c.strip() for c in cells):
-            continue
-        row = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(columns)}
-        if len(cells) > len(columns):
-            row["__extra__"] = str(len(cells))
-        rows.append((number, row))
-    if not rows:
-        raise _refuse("the file has a header but no posts: add one row per post below it")
-    if len(rows) > MAX_ROWS:
-        raise _refuse(f"the file has {len(rows)} posts; at most {MAX_ROWS} per import — split it into "
-                      "several files")
-    return rows
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _limited(reader: Any) -> Any:
-    """Stop reading far past the row limit (a huge file of tiny rows must not be held in memory twice)."""
-    for i, record in enumerate(reader):
-        if i > MAX_ROWS * 4:
-            raise _refuse(f"the file has more than {MAX_ROWS} posts; at most {MAX_ROWS} per import — "
-                          "split it")
-        yield record
-
-
-def _check_header(columns: list[str]) -> None:
-    problems: list[Problem] = []
-    missing = [c for c in REQUIRED if c not in columns]
-    if missing:
-        problems.append(Problem("file", f"the header row lacks {', '.join(missing)}; the first row must name "
-                                        "the columns: date,time,channel,text (optional: timezone, "
-                                        "first_comment, dst)"))
-    if any(c in _IMAGE_COLUMNS for c in columns):
-        problems.append(Problem("file", "images are not imported from CSV: remove the image column, then add "
-                                        "images to the posts in the composer"))
-    unknown = [c for c in columns if c and c not in COLUMNS and c not in _IMAGE_COLUMNS]
-    if unknown:
-        named = ", ".join(c[:40] for c in unknown[:5])
-        problems.append(Problem("file", f"unknown column(s): {named}; the columns are {', '.join(COLUMNS)} — "
-                                        "rename or remove the others"))
-    duplicated = sorted({c for c in columns if c and columns.count(c) > 1})
-    if duplicated:
-        problems.append(Problem("file", f"column(s) {', '.join(duplicated)} appear twice; keep one"))
-    if problems:
-        raise ValidationFailed(problems[0].message if len(problems) == 1 else
-                               f"{problems[0].message} (and {len(problems) - 1} more)",
-                               field="file", problems=problems)
 
 
 # --- channels ------------------------------------------------------------------------------------------
@@ -245,7 +149,7 @@ def check(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID, data: byt
         select(Channel).where(Channel.workspace_id == workspace_id).order_by(col(Channel.name))).all()))
     results: list[RowResult] = []
     seen: dict[str, int] = {}
-    for number, cells in read_rows(data):
+    for number, cells in import_file.read_rows(data):
         r = RowResult(number, cells.get("date", "").strip(), cells.get("time", "").strip(),
                       cells.get("channel", "").strip(), cells.get("text", ""),
                       cells.get("timezone", "").strip() or workspace.timezone,
@@ -421,7 +325,7 @@ def example_csv(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID,
     start = (today or datetime.now(UTC).date()) + timedelta(days=7)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS[:6])
+    writer.writerow(import_file.COLUMNS[:6])
     writer.writerow([start.isoformat(), "09:30", names[0], "Happy new week, everyone!", "", ""])
     writer.writerow([(start + timedelta(days=1)).isoformat(), "12:00", names[-1],
                      'Three tips for alt text:\n1. say what matters\n2. keep it short\n3. skip "image of"',

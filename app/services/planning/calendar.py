@@ -10,9 +10,11 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from app.connectors import catalogue
 from app.services.errors import ValidationFailed
 from app.services.tenancy import permissions
 from models import Channel, Post, PostTarget
+from models.post import TARGET_WAITING
 
 # One colour per status, the same in the calendar, the post list and the legend.
 STATUS_COLOURS = {
@@ -26,20 +28,9 @@ STATUS_ICONS = {
     "publishing": "send", "retrying": "rotate-ccw", "published": "check", "failed": "x",
     "unknown": "circle-help", "cancelled": "ban",
 }
-NETWORK_LABELS = {
-    "bluesky": "Bluesky", "matrix": "Matrix", "mastodon": "Mastodon", "x": "X", "linkedin": "LinkedIn",
-    "telegram": "Telegram", "discord": "Discord", "webhook": "Webhook",
-}
-# Each network's mark on the calendar: a letter on the network's colour, darkened where needed so
-# white text keeps a 4.5:1 contrast (Bluesky's and Telegram's own blues are too light for that).
-NETWORK_MARKS = {
-    "bluesky": ("B", "#0866d6"), "mastodon": ("M", "#5a4be0"), "x": ("X", "#000000"),
-    "linkedin": ("in", "#0a66c2"), "telegram": ("T", "#1a74ad"), "discord": ("D", "#4752c4"),
-    "matrix": ("[m]", "#1e1e1e"), "webhook": ("W", "#60646c"),
-}
 MAX_RANGE_DAYS = 62  # a month view with its leading/trailing weeks, with room to spare
 TITLE_CHARS = 60
-EDITABLE = ("draft", "awaiting_approval", "scheduled")  # only waiting targets can be dragged
+EDITABLE = TARGET_WAITING  # only waiting targets can be dragged
 TITLE_SOURCE_CHARS = 1000  # read this much of a text to make its title (runs of spaces fold)
 
 
@@ -50,7 +41,8 @@ class CalendarEvent:
     title: str  # the post's text, shortened; the network shows as its mark beside it
     start: str  # ISO 8601 UTC; FullCalendar shows it in the chosen time zone
     status: str
-    network: str
+    network: str  # the UI draws it as the network's mark (components/networks.py)
+    network_label: str
     channel: str
     color: str
     editable: bool  # only waiting targets can be dragged
@@ -148,7 +140,8 @@ def events(
         CalendarEvent(
             id=str(target_id), post_id=str(post_id),
             title=_title(body or "", channel if network in shared else None),
-            start=moment.astimezone(UTC).isoformat(), status=status, network=network, channel=channel,
+            start=moment.astimezone(UTC).isoformat(), status=status, network=network,
+            network_label=catalogue.label(network), channel=channel,
             color=STATUS_COLOURS.get(status, "#8b8d98"), editable=status in EDITABLE,
         )
         for target_id, post_id, status, moment, body, network, channel in session.execute(query).all()

@@ -1,5 +1,6 @@
-"""What the composer needs beyond posts.py: the channels to pick, a per-network check of one text, and a
-save that refuses to overwrite a post another tab changed since it was opened.
+"""What the composer does beyond posts.py: the channels to pick, a save that refuses to overwrite a post
+another tab changed since it was opened, and scheduling or publishing a saved post only when every chosen
+channel's network can take its text (the checks themselves are in `compose_checks`).
 
 Plain functions over a Session; permissions are checked by the posts/channels services they call.
 """
@@ -8,69 +9,49 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.connectors import registry, text
+from app.connectors import registry
 from app.services.delivery import channels
 from app.services.errors import Conflict, ValidationFailed
 from app.services.insight import usage
-from app.services.planning import posts, preview
-from models import Channel, PostTarget
+from app.services.planning import posts, queue, timeslots
+from app.services.planning.compose_checks import (
+    MAX_COMPOSE_CHARS,
+    TargetCheck,
+    blocked_message,
+    check_targets,
+    count_for,
+    strictest,
+    too_long_message,
+)
+from models import Channel, Post, PostTarget
 from models.base import utcnow
 
-# A composer text above this is refused before any network check runs (a 100 KB paste must not stall
-# the counters); posts.MAX_BODY_CHARS is the stored limit and far above any network's own.
-MAX_COMPOSE_CHARS = posts.MAX_BODY_CHARS
 STALE_MESSAGE = "this post changed in another tab or by someone else since you opened it — reload to see it"
+
+
+def choice(channel: Channel) -> dict[str, Any]:
+    """One channel as the composer offers it: its names, its network's numbers and its settings."""
+    limits = registry.limits_for(channel.network, dict(channel.settings or {}))
+    return {
+        "id": str(channel.id), "name": channel.name, "network": channel.network, "account": channel.account,
+        "limit": limits.max_chars, "alt_text": limits.supports_alt_text, "threads": limits.supports_threads,
+        "settings": dict(channel.settings or {}),
+    }
 
 
 def channel_choices(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID) -> list[dict[str, Any]]:
     """The workspace's active channels with the numbers the composer shows."""
     rows = channels.list_channels(session, user_id=actor, workspace_id=workspace_id)
-    out = []
-    for ch in rows:
-        if ch.status != "active":
-            continue
-        limits = registry.limits_for(ch.network, dict(ch.settings or {}))
-        out.append({
-            "id": str(ch.id), "name": ch.name, "network": ch.network, "account": ch.account,
-            "limit": limits.max_chars, "alt_text": limits.supports_alt_text,
-            "threads": limits.supports_threads, "settings": dict(ch.settings or {}),
-        })
-    return out
-
-
-@dataclass
-class Check:
-    count: int
-    limit: int
-    problems: list[str]
-    segments: list[dict[str, str]]
-
-
-def check_text(network: str, settings: dict[str, Any] | None, body: str) -> Check:
-    """Count `body` the way `network` counts and list its problems, each naming the network and limit."""
-    limits = registry.limits_for(network, settings)
-    if len(body) > MAX_COMPOSE_CHARS:
-        return Check(len(body), limits.max_chars, [too_long_message(len(body))], [])
-    count = registry.COUNTERS.get(network, text.code_points)(body)
-    channel = Channel(network=network, settings=settings or {}, name="", account="",
-                      workspace_id=uuid.uuid4())
-    problems = [p.message for p in channels.validate_content(channel, body)]
-    return Check(count, limits.max_chars, problems, preview.segments(body))
-
-
-def too_long_message(n: int) -> str:
-    return (f"this text has {n:,} characters; the composer takes at most {MAX_COMPOSE_CHARS:,} — "
-            "paste a shorter part")
+    return [choice(ch) for ch in rows if ch.status == "active"]
 
 
 def load(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID, post_id: uuid.UUID) -> dict[str, Any]:
-    """A post as the composer edits it: base text, each channel's own text (None = inherits)."""
+    """A post as the composer edits it: the post's text, each channel's own text (None = uses the post's)."""
     post = posts.get_post(session, actor, post_id)
     if post.workspace_id != workspace_id:
         raise ValidationFailed("this post belongs to another workspace: switch workspace first",
@@ -111,7 +92,7 @@ def save(
     workspace_id: uuid.UUID,
     post_id: uuid.UUID | None,
     body: str,
-    variants: dict[str, str | None],
+    own_texts: dict[str, str | None],
     expected_updated_at: str,
     threads: dict[str, list[str]] | None = None,
     idea_id: uuid.UUID | None = None,
@@ -119,6 +100,7 @@ def save(
 ) -> tuple[str, str]:
     """Create the draft (post_id None) or update it; returns (post id, its new updated_at).
 
+    `own_texts`: every chosen channel id, with its own text or None (it uses the post's text `body`).
     `expected_updated_at` is the version this tab loaded: a different one means another tab or person
     saved in between, and this save is refused rather than silently overwriting their work.
     """
@@ -126,9 +108,9 @@ def save(
         raise ValidationFailed(too_long_message(len(body)), field="body")
     threads = threads or {}
     targets = [
-        posts.TargetInput(uuid.UUID(cid), variant, list(threads.get(cid, [])),
+        posts.TargetInput(uuid.UUID(cid), own, list(threads.get(cid, [])),
                           media=[{"id": m["id"], "alt": m.get("alt", "")} for m in media or []])
-        for cid, variant in variants.items()
+        for cid, own in own_texts.items()
     ]
     if post_id is None:
         post = posts.create_post(session, actor, workspace_id, body=body, targets=targets)
@@ -148,6 +130,45 @@ def save(
     return str(post.id), post.updated_at.isoformat()
 
 
+def review(session: Session, post: Post) -> list[TargetCheck]:
+    """The saved post's targets on active channels, each checked as its network will check it at
+    publish time (a channel that needs reconnecting is named by the posts service instead)."""
+    rows = session.exec(
+        select(PostTarget, Channel).join(Channel, col(Channel.id) == PostTarget.channel_id)
+        .where(PostTarget.post_id == post.id, Channel.status == "active")
+        .order_by(col(PostTarget.created_at))
+    ).all()
+    choices = [choice(c) for _, c in rows]
+    own = {str(t.channel_id): t.body for t, _ in rows if t.body is not None}
+    media = next((len(t.options.get("media", [])) for t, _ in rows if t.options.get("media")), 0)
+    return check_targets(choices, [str(c.id) for _, c in rows], post.body, own, media)
+
+
+def schedule(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID, post_id: uuid.UUID, *,
+             publish_now: bool = False, day: str = "", clock: str = "", timezone: str = "UTC",
+             fold: int | None = None) -> tuple[str, str]:
+    """Schedule a saved post at `day` `clock` in `timezone` (or publish it now); a contributor's post is
+    submitted for approval instead. Returns (the post's status, its new updated_at).
+
+    Refused, naming the channels, while any chosen channel's network objects to its text or images: the
+    same checks the connectors run at publish time, asked before anything is put on the calendar."""
+    post = posts.get_post(session, actor, post_id)
+    if post.workspace_id != workspace_id:
+        raise ValidationFailed("this post belongs to another workspace: switch workspace first",
+                               field="post_id")
+    why = blocked_message(review(session, post))
+    if why:
+        raise ValidationFailed(why, field="form")
+    if publish_now:
+        post = posts.publish_now(session, actor, post_id)
+    else:
+        post = posts.schedule_post(session, actor, post_id, local_time=parse_local(day, clock),
+                                   timezone=timezone, fold=fold)
+    session.flush()
+    session.refresh(post)
+    return post.status, post.updated_at.isoformat()
+
+
 def parse_local(day: str, clock: str) -> datetime:
     """The date and time fields as a naive wall-clock time (its zone is a separate field)."""
     try:
@@ -160,19 +181,10 @@ def parse_local(day: str, clock: str) -> datetime:
 def next_free_slot(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID,
                    channel_ids: list[str], timezone: str) -> tuple[str, str]:
     """The latest of the chosen channels' next free queue slots, as (date, time) in `timezone`."""
-    from app.services.planning import timeslots
-
     if not channel_ids:
         raise ValidationFailed("choose at least one channel first", field="targets")
     tz = timeslots.zone(timezone)
-    after = utcnow()
-    best: datetime | None = None
-    for cid in channel_ids:
-        channel = channels.get_channel(session, user_id=actor, workspace_id=workspace_id,
-                                       channel_id=uuid.UUID(cid))
-        moment = timeslots.next_free_slot(session, channel, after)
-        best = moment if best is None or moment > best else best
-    assert best is not None
+    best = queue.next_free_for(session, actor, workspace_id, [uuid.UUID(cid) for cid in channel_ids])
     local = best.astimezone(tz)
     return f"{local:%Y-%m-%d}", f"{local:%H:%M}"
 
@@ -209,6 +221,25 @@ def assist_unavailable_reason() -> str:
     return ""
 
 
+def assist_text(action: str, body: str, topic: str, targets: Sequence[TargetCheck]) -> str:
+    """AI assist's answer for the composer: "write" from the topic, "rewrite" the post's text, "shorten"
+    it for the strictest chosen network (counted the way that network counts), or add "hashtags"."""
+    from app.services.planning import assist
+
+    strict = strictest(targets)
+    if action == "write":
+        return assist.write(topic)
+    if action == "rewrite":
+        return assist.rewrite(body)
+    if action == "shorten" and strict is not None:
+        network = strict.network
+        return assist.shorten(body, network, strict.limit, lambda value: count_for(network, value))
+    if action == "hashtags":
+        tags = assist.hashtags(body)
+        return (body.rstrip() + "\n\n" + " ".join(tags)) if tags else body
+    return body
+
+
 def split_thread(body: str, networks: list[tuple[str, dict[str, Any] | None]]) -> tuple[list[str], int, str]:
     """`body` split at sentence boundaries for the strictest chosen network that posts threads:
     (parts, that network's limit, its name). Counted the way that network counts."""
@@ -223,17 +254,12 @@ def split_thread(body: str, networks: list[tuple[str, dict[str, Any] | None]]) -
     if len(body) > MAX_COMPOSE_CHARS:
         raise ValidationFailed(too_long_message(len(body)), field="body")
     network, _, limits = min(capable, key=lambda c: c[2].max_chars)
-    count = registry.COUNTERS.get(network, text.code_points)
-    parts = threads.split(body, limits.max_chars, count)
+    parts = threads.split(body, limits.max_chars, lambda value: count_for(network, value))
     if len(parts) > posts.MAX_THREAD_PARTS + 1:
         raise ValidationFailed(f"this text makes {len(parts)} parts; a thread has at most "
                                f"{posts.MAX_THREAD_PARTS + 1} — shorten it", field="thread")
     usage.record("thread")
     return parts, limits.max_chars, label(network)
-
-
-def count_for(network: str, value: str) -> int:
-    return registry.COUNTERS.get(network, text.code_points)(value)
 
 
 def idea_text(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID, idea_id: uuid.UUID) -> str:
@@ -268,14 +294,3 @@ def media_cards(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID,
 
     return [{**r, "thumb": media.thumbnail(session, user_id=actor, workspace_id=workspace_id,
                                            asset_id=uuid.UUID(r["id"]))} for r in refs]
-
-
-def media_problems(network: str, settings: dict[str, Any] | None, count: int) -> list[str]:
-    """The composer's live check of the number of attached images against the network's limit."""
-    from app.connectors.checks import label
-
-    limits = registry.limits_for(network, settings)
-    if count > limits.max_media:
-        return [f"{label(network)} allows {limits.max_media} image(s) per post; this post has {count} — "
-                f"remove {count - limits.max_media}"]
-    return []

@@ -10,8 +10,8 @@ from sqlmodel import Session, col, select
 
 from app.services.tenancy import permissions
 from models import Channel, Post, PostTarget
+from models.post import POST_DRAFTS
 
-DRAFT_STATUSES = ("draft", "changes_requested")
 EXCERPT = 200
 
 
@@ -27,7 +27,7 @@ class Draft:
 def list_drafts(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID, limit: int = 200) -> list[Draft]:
     permissions.require(session, actor, workspace_id, "post:read")
     posts = session.exec(
-        select(Post).where(Post.workspace_id == workspace_id, col(Post.status).in_(DRAFT_STATUSES))
+        select(Post).where(Post.workspace_id == workspace_id, col(Post.status).in_(POST_DRAFTS))
         .order_by(col(Post.updated_at).desc()).limit(limit)
     ).all()
     names: dict[uuid.UUID, list[str]] = {p.id: [] for p in posts}

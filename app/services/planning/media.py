@@ -7,6 +7,7 @@ limits the original exceeds (e.g. Bluesky's 1,000,000 bytes); the original is ke
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import os
@@ -117,7 +118,7 @@ def store_upload(
         if alt_text and alt_text != existing.alt_text:
             existing.alt_text = alt_text
             session.add(existing)
-            session.commit()
+            session.flush()
         return existing
     path = media_root() / str(workspace_id) / f"{digest}.{IMAGE_TYPES[info.content_type]}"
     _write_atomic(path, data)
@@ -144,7 +145,7 @@ def store_upload(
         subject_id=asset.id,
         size_bytes=len(data),
     )
-    session.commit()
+    session.flush()
     usage.record("image")
     return asset
 
@@ -207,8 +208,6 @@ THUMB_SIDE = 320
 def thumbnail(session: Session, *, user_id: uuid.UUID, workspace_id: uuid.UUID, asset_id: uuid.UUID) -> str:
     """A small JPEG of one of this workspace's images as a data: URL, for the composer's thumbnails and
     previews (so stored files are never served by path, and no other workspace's file can be asked for)."""
-    import base64
-
     permissions.require(session, user_id, workspace_id, "post:read")
     asset = session.exec(
         select(MediaAsset).where(MediaAsset.id == asset_id, MediaAsset.workspace_id == workspace_id)

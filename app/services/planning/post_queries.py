@@ -10,7 +10,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.services.errors import ValidationFailed
-from app.services.planning.post_rules import _member, _targets, get_post
+from app.services.planning.post_rules import get_post, targets_of
+from app.services.tenancy import permissions
 from models import Channel, Post, PostTarget, PublishAttempt
 
 
@@ -26,7 +27,7 @@ def list_targets(
     author_id: uuid.UUID | None = None,
 ) -> list[dict[str, Any]]:
     """Targets scheduled in [start, end) for the calendar, with their post's text and channel."""
-    _member(session, actor, workspace_id, "post:read")
+    permissions.require(session, actor, workspace_id, "post:read")
     if end <= start:
         raise ValidationFailed("the end of the range must be after its start", field="end")
     query = (
@@ -81,7 +82,7 @@ def list_posts(
     offset: int = 0,
 ) -> tuple[list[Post], int]:
     """A page of posts, newest first, and the total that match the filters."""
-    _member(session, actor, workspace_id, "post:read")
+    permissions.require(session, actor, workspace_id, "post:read")
     query = select(Post).where(Post.workspace_id == workspace_id)
     if statuses:
         query = query.where(col(Post.status).in_(statuses))
@@ -103,7 +104,7 @@ def post_detail(session: Session, actor: uuid.UUID, post_id: uuid.UUID) -> dict[
     """A post with each target's status, every attempt and the network's own errors."""
     post = get_post(session, actor, post_id)
     targets = []
-    for t in _targets(session, post.id):
+    for t in targets_of(session, post.id):
         channel = session.get(Channel, t.channel_id)
         attempts = session.exec(
             select(PublishAttempt)

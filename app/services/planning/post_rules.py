@@ -1,18 +1,21 @@
-"""Post content rules and guards shared by the posts services: inputs, limits, permissions."""
+"""Post content rules and guards shared by the posts services: inputs, limits, permissions, and how a
+target is made and a change to a post recorded."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import structlog
 from sqlmodel import Session, col, select
 
-from app.services.delivery import publishing
+from app.services.delivery import credentials, publish_request
 from app.services.errors import NotFound, PermissionDenied, Problem, ValidationFailed
-from app.services.tenancy import permissions
-from models import Channel, MediaAsset, Membership, Post, PostTarget
+from app.services.planning import statuses
+from app.services.tenancy import audit, permissions
+from models import Channel, MediaAsset, Post, PostTarget
 
 log = structlog.get_logger("posts")
 
@@ -33,30 +36,26 @@ class TargetInput:
 
 
 # --- guards and checks ---
-def _member(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID, permission: str) -> Membership:
-    return permissions.require(session, actor, workspace_id, permission)
-
-
-def _may(role: str, permission: str) -> bool:
-    return permissions.can(role, permission)
-
-
 def get_post(session: Session, actor: uuid.UUID, post_id: uuid.UUID, permission: str = "post:read") -> Post:
     post = session.get(Post, post_id)
     if post is None:
         raise NotFound("post not found", field="post_id")
-    m = _member(session, actor, post.workspace_id, "post:read")
+    m = permissions.require(session, actor, post.workspace_id, "post:read")
     if permission in ("post:edit", "post:delete"):
         # Authors edit and delete their own posts; editors and above any post.
-        any_permission = "post:edit_any" if permission == "post:edit" else "post:delete"
-        if not (_may(m.role, any_permission) or (post.author_id == actor and _may(m.role, "post:create"))):
+        mine = post.author_id == actor
+        if permission == "post:edit":
+            may = statuses.may_change(m.role, mine)
+        else:
+            may = permissions.can(m.role, "post:delete") or (mine and permissions.can(m.role, "post:create"))
+        if not may:
             raise PermissionDenied(f"your role ({m.role}) cannot change other people's posts")
     elif permission != "post:read":
         permissions.require(session, actor, post.workspace_id, permission)
     return post
 
 
-def _targets(session: Session, post_id: uuid.UUID) -> list[PostTarget]:
+def targets_of(session: Session, post_id: uuid.UUID) -> list[PostTarget]:
     return list(
         session.exec(
             select(PostTarget).where(PostTarget.post_id == post_id).order_by(col(PostTarget.created_at))
@@ -90,7 +89,7 @@ def _raise(problems: list[Problem]) -> None:
         raise ValidationFailed(message, field=first.field, problems=problems)
 
 
-def _check_inputs(
+def check_inputs(
     session: Session,
     workspace_id: uuid.UUID,
     body: str,
@@ -176,7 +175,7 @@ def _check_media(session: Session, workspace_id: uuid.UUID, channel: Channel, me
                                           "attach it again"))
 
 
-def _options(t: TargetInput) -> dict[str, Any]:
+def target_options(t: TargetInput) -> dict[str, Any]:
     options: dict[str, Any] = {}
     if t.media:
         options["media"] = [{"id": str(m["id"]), "alt": str(m.get("alt") or "")} for m in t.media]
@@ -185,6 +184,49 @@ def _options(t: TargetInput) -> dict[str, Any]:
     if t.first_comment:
         options["first_comment"] = t.first_comment
     return options
+
+
+def new_target(
+    session: Session, post: Post, t: TargetInput, status: str = "draft", scheduled_at: datetime | None = None
+) -> PostTarget:
+    """A target of `post` on one channel, added to the session."""
+    target_id = uuid.uuid4()
+    # Stable per target: a repeated publish of the same target is refused by networks that support it.
+    target = PostTarget(
+        id=target_id,
+        workspace_id=post.workspace_id,
+        post_id=post.id,
+        channel_id=t.channel_id,
+        body=t.body,
+        options=target_options(t),
+        status=status,
+        scheduled_at=scheduled_at,
+        idempotency_key=target_id.hex,
+    )
+    session.add(target)
+    return target
+
+
+def input_of(t: PostTarget) -> TargetInput:
+    """A target as the input that would make it again (its channel, own text, thread, comment, media)."""
+    options = t.options
+    return TargetInput(t.channel_id, t.body, list(options.get("thread", [])), options.get("first_comment"),
+                       list(options.get("media", [])))
+
+
+def record(
+    session: Session, actor: uuid.UUID, action: str, subject: Post | PostTarget, **details: str
+) -> None:
+    """Record in the audit log what the actor did to a post or one of its targets, in its workspace."""
+    audit.record(
+        session,
+        action,
+        actor_id=actor,
+        workspace_id=subject.workspace_id,
+        subject_type="post" if isinstance(subject, Post) else "post_target",
+        subject_id=subject.id,
+        **details,
+    )
 
 
 def validate_for_networks(session: Session, post: Post, targets: list[PostTarget]) -> None:
@@ -205,12 +247,12 @@ def validate_for_networks(session: Session, post: Post, targets: list[PostTarget
             )
             continue
         try:
-            connector = publishing.connector_for(channel)
+            connector = credentials.connector_for(channel)
         except ImportError:
             continue  # no connector registry yet: the network's answer at publish time will say it
         except Exception as exc:  # noqa: BLE001 - a connector that cannot be built must not block drafts
             log.warning("posts.validate_skipped", network=channel.network, error=type(exc).__name__)
             continue
-        for p in connector.validate(publishing.build_request(post, target)):
+        for p in connector.validate(publish_request.build_request(post, target)):
             problems.append(Problem(f"targets[{i}].{p.field}", p.message, "over_limit"))
     _raise(problems)

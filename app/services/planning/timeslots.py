@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -13,11 +14,12 @@ from app.services import inputs, zones
 from app.services.errors import NotFound, Problem, ValidationFailed
 from app.services.tenancy import permissions
 from models import Channel, PostTarget, TimeSlot
+from models.post import TARGET_HOLDS_SLOT
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 QUEUE_HORIZON_DAYS = 7 * 26  # half a year of slots is searched before "the queue is full"
 ZONE_MAX = 64  # the longest IANA name is 32; more is not a zone
-_TAKEN = ("scheduled", "queued", "publishing", "published", "retrying", "awaiting_approval", "unknown")
+_TAKEN = TARGET_HOLDS_SLOT
 
 
 def zone(name: str, field: str = "timezone") -> ZoneInfo:
@@ -139,29 +141,50 @@ def set_slots(
     return rows
 
 
-def next_free_slot(
-    session: Session, channel: Channel, after: datetime, also_taken: set[datetime] | None = None
+def slots_of(session: Session, channel_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[TimeSlot]]:
+    """The weekly slots of each channel (one query for all), in weekday and time order."""
+    out: dict[uuid.UUID, list[TimeSlot]] = {cid: [] for cid in channel_ids}
+    if not channel_ids:
+        return out
+    for slot in session.exec(
+        select(TimeSlot)
+        .where(col(TimeSlot.channel_id).in_(list(channel_ids)))
+        .order_by(col(TimeSlot.weekday), col(TimeSlot.local_time))
+    ).all():
+        out[slot.channel_id].append(slot)
+    return out
+
+
+def taken_times(
+    session: Session, channel_ids: Sequence[uuid.UUID], after: datetime
+) -> dict[uuid.UUID, set[datetime]]:
+    """The times after `after` that live targets already hold, per channel (one query for all)."""
+    out: dict[uuid.UUID, set[datetime]] = {cid: set() for cid in channel_ids}
+    if not channel_ids:
+        return out
+    for channel_id, moment in session.exec(
+        select(PostTarget.channel_id, PostTarget.scheduled_at).where(
+            col(PostTarget.channel_id).in_(list(channel_ids)),
+            col(PostTarget.status).in_(_TAKEN),
+            col(PostTarget.scheduled_at) > after,
+        )
+    ).all():
+        if moment is not None:
+            out[channel_id].add(moment)
+    return out
+
+
+def first_free(
+    channel: Channel, slots: Sequence[TimeSlot], taken: set[datetime], after: datetime
 ) -> datetime:
-    """The first slot of `channel` after `after` that no live target of the channel already holds."""
-    slots = session.exec(select(TimeSlot).where(TimeSlot.channel_id == channel.id)).all()
+    """The first of `slots` after `after` that is not in `taken`; refuses when the channel has no slots
+    or every slot within the horizon is taken."""
     if not slots:
         raise ValidationFailed(
             f"The channel “{channel.name}” has no queue slots yet: add weekly time slots to it first, or "
             "pick a date and time.",
             field="queue",
         )
-    taken = set(also_taken or ())
-    taken.update(
-        t
-        for t in session.exec(
-            select(PostTarget.scheduled_at).where(
-                PostTarget.channel_id == channel.id,
-                col(PostTarget.status).in_(_TAKEN),
-                col(PostTarget.scheduled_at) > after,
-            )
-        ).all()
-        if t is not None
-    )
     start: date = after.astimezone(zone(slots[0].timezone)).date()
     for offset in range(QUEUE_HORIZON_DAYS + 1):
         day = start + timedelta(days=offset)
@@ -179,3 +202,14 @@ def next_free_slot(
         "slots, or pick a date and time.",
         field="queue",
     )
+
+
+def next_free_slot(
+    session: Session, channel: Channel, after: datetime, also_taken: set[datetime] | None = None
+) -> datetime:
+    """The first slot of `channel` after `after` that no live target of the channel already holds."""
+    slots = slots_of(session, [channel.id])[channel.id]
+    if not slots:
+        return first_free(channel, slots, set(), after)
+    taken = set(also_taken or ()) | taken_times(session, [channel.id], after)[channel.id]
+    return first_free(channel, slots, taken, after)

@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from app.connectors.catalogue import LABELS as NETWORK_LABELS
 from app.core import db
 from app.services.errors import ValidationFailed
 from app.services.identity import admins
 from app.services.planning import timeslots
-from app.services.planning.calendar import NETWORK_LABELS
 from app.services.tenancy import permissions
 from models import AuditLog, Channel, Invitation, PostTarget, User
 
