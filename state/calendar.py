@@ -10,7 +10,7 @@ import json
 import logging
 import uuid
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import reflex as rx
@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from app.connectors import catalogue
 from app.core.config import get_settings
-from app.services.delivery import channels
+from app.services.channels import channels
 from app.services.errors import DomainError
 from app.services.planning import calendar as calendar_service
 from app.services.planning import ical, posts, statuses
@@ -27,58 +27,14 @@ from app.services.tenancy import workspaces
 from components.calendar import revert_drop, scroll_to
 from components.networks import marks as network_marks
 from state.auth import AuthState
+from state.calendar_events import SUMMARISED_VIEWS, Placed, canonical, moment, summarised
 from state.live import client_connected, count_mount, unasked
 from state.workspace import WorkspaceState
 
 logger = logging.getLogger(__name__)
 ALL = "all"
-DAY_LIMIT = 4  # a month-view day with more posts shows the first few and one "+N more" summary
-SUMMARISED_VIEWS = ("dayGridMonth", "listMonth")  # a month: crowded days as "+N more"
 WATCH_SECONDS = 3.0  # how often the open calendar asks whether its range changed (one indexed query)
 STATUS_FILTERS = list(statuses.CALENDAR_FILTERS)
-
-
-def _moment(value: str) -> datetime:
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        raise DomainError("the calendar sent a time without an offset", field="start")
-    return moment
-
-
-class Placed(NamedTuple):
-    """A target on the calendar. A tuple, not a dict: Reflex wraps every dict or list read from state in
-    a change-tracking proxy, which made walking a month of 2,000 of them after each drop cost ~30 ms."""
-
-    id: str
-    post_id: str
-    start: str  # UTC ISO 8601: these strings sort as the times do
-    day: str  # the local date in the workspace's time zone
-    event: dict[str, Any]  # what the calendar draws (CalendarEvent.as_fullcalendar)
-
-
-def _canonical(events: list[dict[str, Any]]) -> str:
-    return json.dumps(sorted(({k: v for k, v in e.items() if k != "revision"} for e in events),
-                             key=lambda e: str(e["id"])), sort_keys=True)
-
-
-def _summarised(placed: list[Placed]) -> list[dict[str, Any]]:
-    """A month's events with crowded days cut to their first posts plus one "+N more" event.
-
-    FullCalendar builds a node for every event even when `dayMaxEvents` hides it, and 2,000 nodes
-    make the month slow to draw and to drag in."""
-    by_day: dict[str, list[Placed]] = {}
-    for p in placed:
-        by_day.setdefault(p.day, []).append(p)
-    out: list[dict[str, Any]] = []
-    for day, items in by_day.items():
-        shown = items if len(items) <= DAY_LIMIT else items[: DAY_LIMIT - 1]
-        out.extend(dict(p.event) for p in shown)
-        if len(shown) < len(items):
-            out.append({"id": f"more-{day}", "title": f"+{len(items) - len(shown)} more",
-                        "start": day, "allDay": True, "startEditable": False, "display": "block",
-                        "backgroundColor": "var(--iris-a3)", "borderColor": "var(--iris-9)",
-                        "textColor": "var(--iris-12)", "classNames": ["qc-more"]})
-    return out
 
 
 class HomeState(AuthState):
@@ -162,10 +118,10 @@ class CalendarState(WorkspaceState):
         if not self.view.startswith("timeGrid") or not self.range_start:
             return None
         now = datetime.now(UTC)
-        if _moment(self.range_start) <= now < _moment(self.range_end):
+        if moment(self.range_start) <= now < moment(self.range_end):
             at = now
         elif self._placed:
-            at = _moment(self._placed[0].start)
+            at = moment(self._placed[0].start)
         else:
             return None
         return scroll_to(f"{max(at.astimezone(ZoneInfo(self.workspace_timezone)).hour - 1, 0):02d}:00:00")
@@ -191,7 +147,7 @@ class CalendarState(WorkspaceState):
         if not self.range_start or not self._workspace_id:
             return None
         try:
-            start, end = _moment(self.range_start), _moment(self.range_end)
+            start, end = moment(self.range_start), moment(self.range_end)
             kwargs: dict[str, Any] = {}
             if self.channel_filter != ALL:
                 kwargs["channel_ids"] = [uuid.UUID(self.channel_filter)]
@@ -211,7 +167,7 @@ class CalendarState(WorkspaceState):
         except (DomainError, ValueError) as exc:
             return None if live else rx.toast.error(str(exc))
         tz = ZoneInfo(self.workspace_timezone)
-        placed = [Placed(e.id, e.post_id, e.start, _moment(e.start).astimezone(tz).date().isoformat(),
+        placed = [Placed(e.id, e.post_id, e.start, moment(e.start).astimezone(tz).date().isoformat(),
                          e.as_fullcalendar()) for e in found]  # in start order
         self._placed = placed
         self._render(placed, live=live)
@@ -241,7 +197,7 @@ class CalendarState(WorkspaceState):
             if not key:
                 continue  # not read yet
             try:
-                start, end = _moment(ranged[0]), _moment(ranged[1])
+                start, end = moment(ranged[0]), moment(ranged[1])
                 now = await asyncio.to_thread(
                     unasked, *ids, lambda s, u, w: calendar_service.version(s, u, w, start, end))  # noqa: B023
             except (DomainError, ValueError):
@@ -277,14 +233,14 @@ class CalendarState(WorkspaceState):
         if that was the only change (no crowded day's count changed, no other channel of the post moved),
         nothing is sent, sparing the browser a redraw of the whole month. A `live` read that changes
         nothing drawn (a target hidden in a crowded day, or filtered out) sends nothing either."""
-        events = _summarised(placed) if self.view in SUMMARISED_VIEWS else [dict(p.event) for p in placed]
-        drawn = _canonical(events)
+        events = summarised(placed) if self.view in SUMMARISED_VIEWS else [dict(p.event) for p in placed]
+        drawn = canonical(events)
         if live and drawn == self._drawn:
             return
         if dropped is not None:
             target_id, start = dropped
             shown = [{**e, "start": start} if e["id"] == target_id else e for e in json.loads(self._drawn)]
-            if _canonical(shown) == drawn:
+            if canonical(shown) == drawn:
                 self._drawn = drawn
                 return
         if events:
@@ -309,7 +265,7 @@ class CalendarState(WorkspaceState):
         self._render(placed, (dropped, start) if dropped else None)
 
     def _local(self, value: str) -> datetime:
-        return _moment(value).astimezone(ZoneInfo(self.workspace_timezone)).replace(tzinfo=None)
+        return moment(value).astimezone(ZoneInfo(self.workspace_timezone)).replace(tzinfo=None)
 
     async def _move(self, post_id: str, local: datetime) -> bool:
         """Reschedule on the server; True when the post repeats (its copies were planned again)."""

@@ -12,7 +12,7 @@ from typing import Any
 import reflex as rx
 
 from app.connectors import catalogue
-from app.services.delivery import channel_oauth, channels
+from app.services.channels import channel_oauth, channels
 from app.services.errors import DomainError
 from state.forms import ConfirmDialog, OnceForm, fresh_nonce
 from state.workspace import WorkspaceState

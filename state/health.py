@@ -7,9 +7,9 @@ from typing import Any
 
 import reflex as rx
 
+from app.services import usage
 from app.services.errors import DomainError
-from app.services.insight import usage
-from app.services.operations import prometheus
+from app.services.operations import adoption, prometheus
 from state.auth import AuthState, in_db
 
 REFRESH_SECONDS = 10
@@ -77,7 +77,7 @@ def adoption_rows(a: usage.Adoption) -> list[dict[str, str]]:
 
 
 def _both(session, user_id):  # type: ignore[no-untyped-def]
-    return prometheus.health_for_admin(session, user_id), usage.adoption_for_admin(session, user_id)
+    return prometheus.health_for_admin(session, user_id), adoption.adoption_for_admin(session, user_id)
 
 
 class HealthState(AuthState):

@@ -18,7 +18,7 @@ import reflex as rx
 
 from app.core import routes
 from app.services.errors import DomainError
-from app.services.messaging import webhooks
+from app.services.events import webhooks
 from app.services.tenancy import invitations, workspaces
 from state.auth import field_errors
 from state.forms import ConfirmDialog, OnceForm, fresh_nonce

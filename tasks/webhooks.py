@@ -1,9 +1,9 @@
-"""Thin tasks over app.services.messaging.webhook_delivery: one delivery attempt, and the sweep for
+"""Thin tasks over app.services.events.webhook_delivery: one delivery attempt, and the sweep for
 lost ones."""
 
 from __future__ import annotations
 
-from app.services.messaging import webhook_delivery
+from app.services.events import webhook_delivery
 from tasks.base import quillcast_task
 
 

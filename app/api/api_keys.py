@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from app.api.deps import SessionDep, SignedInUser
-from app.services.identity import apikeys
+from app.services.tenancy import apikeys
 from models import ApiKey
 
 router = APIRouter(prefix="/api-keys", tags=["api keys"])

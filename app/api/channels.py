@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 
 from app.api.deps import CurrentUser, SessionDep, WorkspaceContext, require
 from app.connectors import catalogue
-from app.services.delivery import channel_oauth
-from app.services.delivery import channels as channel_service
+from app.services.channels import channel_oauth
+from app.services.channels import channels as channel_service
 from app.services.errors import NotFound
 from app.services.planning import media as media_service
 from models import NETWORKS, Channel, MediaAsset

@@ -21,8 +21,8 @@ from app.core import db
 from app.core.db import get_db, get_service_db
 from app.core.security import InvalidToken
 from app.services.errors import NotAuthenticated, PermissionDenied
-from app.services.identity import apikeys, supabase_auth, tokens
-from app.services.tenancy import permissions
+from app.services.identity import supabase_auth, tokens
+from app.services.tenancy import apikeys, permissions
 from models import ApiKey, Membership, User, Workspace
 
 # The door owns the transaction (docs/conventions.md): one session per request, committed when the route

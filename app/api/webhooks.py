@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, Field
 
 from app.api.deps import SessionDep, WorkspaceContext, require
-from app.services.messaging import webhooks
+from app.services.events import webhooks
 from models import WEBHOOK_EVENTS, Webhook, WebhookDelivery
 
 router = APIRouter(prefix="/workspaces/{workspace_id}/webhooks", tags=["webhooks"])

@@ -20,6 +20,9 @@ PUBLISH_QUEUE = "publish"
 EMAIL_QUEUE = "email"
 MAINTENANCE_QUEUE = "maintenance"
 ALL_QUEUES = (PUBLISH_QUEUE, EMAIL_QUEUE, MAINTENANCE_QUEUE)
+# The one task more than one package sends (scheduling, the dispatcher, the reconciler): named here so
+# planning can hand a target over without importing delivery.
+PUBLISH_TASK = "quillcast.publish.target"
 
 
 def celery_config() -> dict[str, Any]:

@@ -30,7 +30,7 @@ UNSUBSCRIBE = "/unsubscribe"  # ?token=: a notice e-mail's "Stop these e-mails" 
 ANALYTICS = "/analytics"
 # Workspace
 CHANNELS = "/channels"
-CHANNELS_OAUTH_CALLBACK = "/channels/oauth/callback"  # app.services.delivery.channel_oauth.CALLBACK_PATH
+CHANNELS_OAUTH_CALLBACK = "/channels/oauth/callback"  # app.services.channels.channel_oauth.CALLBACK_PATH
 WORKSPACE_SETTINGS = "/settings/workspace"
 AUDIT = "/settings/audit"  # owners and admins
 IDEAS = "/ideas"

@@ -64,7 +64,7 @@ def _targets(session, post_id):
 @pytest.fixture()
 def studio(session, bluesky_pds):  # noqa: F811
     """A Berlin workspace with two Bluesky accounts on the real PDS, connected with their app passwords."""
-    from app.services.delivery import channels
+    from app.services.channels import channels
 
     user = make_user(session, email_verified_at=datetime.now(UTC), display_name="Ada Lovelace")
     ws = make_workspace(session, owner=user, name="Ada's Studio", timezone="Europe/Berlin")

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from app.core import crypto
 from app.core.db import session_scope, user_claims
-from app.services.messaging import webhooks
+from app.services.events import webhooks
 from models import Webhook, WebhookDelivery
 from tests.e2e.conftest import goto, screenshot, sign_in_as
 from tests.engine_support import wait_for

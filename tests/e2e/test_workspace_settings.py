@@ -105,7 +105,7 @@ def test_an_editor_sees_settings_read_only(browser, base_url, session, member):
 
 
 def test_audit_log_pages_for_admins_only(browser, base_url, session, member):
-    from app.services.tenancy import audit
+    from app.services import audit
 
     owner, ws, _channel = member
     for i in range(30):  # each sentence names its own entry, in markup that must show as text

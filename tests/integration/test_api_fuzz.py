@@ -26,8 +26,8 @@ from schemathesis.specs.openapi.checks import (
 from app.api.main import create_api
 from app.core import db, jobs
 from app.core.config import get_settings
+from app.services.events import webhooks
 from app.services.identity import tokens
-from app.services.messaging import webhooks
 from models import Idea
 from tests.factories import make_channel, make_target, make_user, make_workspace
 

@@ -7,7 +7,7 @@ from cryptography.fernet import Fernet
 
 from app.core import crypto
 from app.core.config import get_settings
-from app.services.delivery import channel_credentials
+from app.services.channels import channel_credentials
 from tests.factories import make_channel, make_workspace
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.core.config import get_settings
-from app.services.delivery import channels
+from app.services.channels import channels
 from app.services.errors import ValidationFailed
 from tests.factories import make_user, make_workspace
 

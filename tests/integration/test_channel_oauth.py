@@ -12,7 +12,7 @@ import pytest
 import respx
 
 from app.core.config import get_settings
-from app.services.delivery import channel_credentials, channel_oauth
+from app.services.channels import channel_credentials, channel_oauth
 from app.services.errors import PermissionDenied, ValidationFailed
 from models import Membership
 from tests.factories import make_user, make_workspace

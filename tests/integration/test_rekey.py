@@ -10,7 +10,7 @@ from cryptography.fernet import Fernet
 
 from app.core import crypto, keys, rekey
 from app.core.config import LEGACY_DEFAULT_SECRET_KEY
-from app.services.delivery import channel_credentials
+from app.services.channels import channel_credentials
 from models import Channel, User, Webhook
 from tests.factories import make_channel, make_user, make_workspace
 

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from app.services import usage
 from app.services.errors import PermissionDenied
 from app.services.identity import sessions
-from app.services.insight import usage
+from app.services.operations import adoption
 from app.services.planning import compose, ical, links
 from tests.factories import make_user, make_workspace
 
@@ -53,8 +54,8 @@ def test_only_instance_administrators_read_adoption(session):
     member = make_user(session)
     admin = make_user(session, is_admin=True)
     with pytest.raises(PermissionDenied):
-        usage.adoption_for_admin(session, member.id)
-    assert usage.adoption_for_admin(session, admin.id).days == 30
+        adoption.adoption_for_admin(session, member.id)
+    assert adoption.adoption_for_admin(session, admin.id).days == 30
 
 
 def test_a_count_never_fails_the_action(monkeypatch):

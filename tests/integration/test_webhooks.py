@@ -22,7 +22,7 @@ from app.core.config import get_settings
 from app.core.db import session_scope, user_claims
 from app.services.delivery import publishing, reconciler
 from app.services.errors import NotFound, PermissionDenied, ValidationFailed
-from app.services.messaging import webhook_delivery, webhook_events, webhooks
+from app.services.events import webhook_delivery, webhook_events, webhooks
 from app.services.planning import posts
 from models import Membership, User, Webhook, WebhookDelivery, Workspace
 from tests import support

@@ -7,7 +7,8 @@ import secrets
 import pytest
 
 from app.connectors.base import AuthError, MediaItem, PermanentError, Presence, PublishRequest
-from app.connectors.bluesky import BlueskyConnector, tid_for
+from app.connectors.bluesky import BlueskyConnector
+from app.connectors.bluesky_records import tid_for
 from tests.peers.images import make_jpeg, make_png
 
 pytestmark = pytest.mark.peers

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from app.api.main import create_api
 from app.connectors.base import PublishRequest
-from app.services.delivery import channel_credentials, channels
+from app.services.channels import channel_credentials, channels
 from app.services.errors import NotFound, PermissionDenied, ValidationFailed
 from models import AuditLog, Channel, Membership
 from tests.accounts_support import access_token_for

@@ -14,7 +14,8 @@ import redis as redis_lib
 from sqlmodel import select
 
 from app.core import jobs
-from app.services.delivery import channels, dispatcher, reconciler
+from app.services.channels import channels
+from app.services.delivery import dispatcher, reconciler
 from models import PostTarget
 from tests import support
 from tests.engine_support import clear_targets, wait_for

@@ -10,7 +10,8 @@ import httpx
 import pytest
 from PIL import Image
 
-from app.services.delivery import channels, publishing
+from app.services.channels import channels
+from app.services.delivery import publishing
 from app.services.planning import media
 from tests.factories import make_target, make_user, make_workspace
 

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from app.services.messaging.approval_notices import EXCERPT_CHARS, excerpt, when_label
+from app.services.events.approval_notices import EXCERPT_CHARS, excerpt, when_label
 
 
 def test_excerpt_keeps_short_text_on_one_line():

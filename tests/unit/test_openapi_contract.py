@@ -4,11 +4,10 @@ and the length limits a client reads there are the ones the services enforce."""
 import pytest
 
 from app.api.main import create_api
-from app.services.delivery.channels import MAX_NAME as CHANNEL_NAME_MAX
-from app.services.identity import apikeys
-from app.services.messaging import webhooks
+from app.services.channels.channels import MAX_NAME as CHANNEL_NAME_MAX
+from app.services.events import webhooks
 from app.services.planning import assist, ideas, links, snippets, timeslots
-from app.services.tenancy import invitations, workspaces
+from app.services.tenancy import apikeys, invitations, workspaces
 
 ERRORS = ("401", "403", "404", "409", "413", "422", "429")
 

@@ -23,7 +23,7 @@ from cryptography.x509.oid import NameOID
 
 from app.connectors.http import PinnedTransport, PrivateAddress
 from app.core.config import get_settings
-from app.services.messaging import webhook_delivery
+from app.services.events import webhook_delivery
 from tests.peers.receiver import WebhookReceiver
 
 PUBLIC = "93.184.215.14"  # a global address; nothing is ever sent there (connections to it are refused)

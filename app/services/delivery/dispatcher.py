@@ -7,7 +7,7 @@ from sqlalchemy import text
 from app.core import db, jobs
 from app.core.config import get_settings
 
-PUBLISH_TASK = "quillcast.publish.target"
+PUBLISH_TASK = jobs.PUBLISH_TASK
 
 # SKIP LOCKED lets several dispatchers (or a slow tick overlapping the next) claim disjoint rows.
 _CLAIM = text(

@@ -15,9 +15,10 @@ from sqlmodel import Session, select
 from app.connectors.base import AuthError, PermanentError, PublishRequest, PublishResult, TransientError
 from app.core import breaker, db
 from app.core.config import get_settings
-from app.services.delivery.credentials import try_refresh
-from app.services.insight import usage
-from app.services.messaging import email, notifications, webhook_events
+from app.services import usage
+from app.services.channels.credentials import try_refresh
+from app.services.events import webhook_events
+from app.services.messaging import email, notifications
 from app.services.planning.statuses import derive_post_status, refresh_post_status
 from models import Channel, Post, PostTarget, PublishAttempt, User
 from models.base import utcnow

@@ -29,16 +29,16 @@ from app.connectors.base import (
     PublishResult,
     TransientError,
 )
-from app.core import breaker, db
+from app.core import breaker, db, jobs
 from app.core.config import get_settings
-from app.services.delivery.credentials import (
+from app.services.channels.credentials import (
     connector_for,
     connector_or_error,
     save_rotated_credentials,
     set_connector_resolver,
 )
 from app.services.delivery.outcomes import Lease, email_author, finish
-from app.services.delivery.publish_request import build_request, media_refs, request_for, with_media
+from app.services.planning.publish_request import build_request, media_refs, request_for, with_media
 from app.services.planning.statuses import refresh_post_status
 from models import Channel, Post, PostTarget, PublishAttempt
 from models.base import utcnow
@@ -51,7 +51,7 @@ __all__ = [
 
 log = structlog.get_logger("publishing")
 
-PUBLISH_TASK = "quillcast.publish.target"
+PUBLISH_TASK = jobs.PUBLISH_TASK
 WORKER = socket.gethostname()[:200]
 
 

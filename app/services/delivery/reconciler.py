@@ -14,10 +14,10 @@ from sqlmodel import select
 from app.connectors.base import LookupResult, Presence, TransientError
 from app.core import db, jobs
 from app.core.config import get_settings
-from app.services.delivery.credentials import connector_or_error
+from app.services.channels.credentials import connector_or_error
 from app.services.delivery.outcomes import mark_published
 from app.services.delivery.publishing import PUBLISH_TASK
-from app.services.messaging import webhook_events
+from app.services.events import webhook_events
 from app.services.planning.statuses import refresh_post_status
 from models import Channel, PostTarget, PublishAttempt
 from models.base import utcnow

@@ -1,4 +1,5 @@
-"""Identity: who a person is and how they prove it. Local accounts, passwords, e-mail links, TOTP and
-recovery codes, server-side sessions, API tokens and keys, social and Supabase sign-in, instance
-administrators and the first-run setup link. Uses models, core, and the messaging package to send mail;
-nothing here knows about posts or channels."""
+"""Identity: who a person is and how they prove it. Accounts and their input rules, signing in and out
+(authentication), passwords, e-mail links (onetime), TOTP and recovery codes, server-side sessions, API
+tokens, social and Supabase sign-in, instance administrators and the first-run setup link. Uses models,
+core, the shared audit and usage modules, and messaging to send mail; nothing here knows about
+workspaces, posts or channels."""

@@ -18,11 +18,10 @@ from sqlmodel import Session, select
 
 from app.core import ratelimit
 from app.core.config import get_settings
-from app.services import zones
+from app.services import audit, zones
 from app.services.errors import NotAuthenticated, ValidationFailed
 from app.services.identity import onetime, passwords, sessions, signin_throttle, tokens
 from app.services.messaging import email
-from app.services.tenancy import audit
 from models import User
 from models.base import utcnow
 
@@ -34,11 +33,14 @@ EMAIL_MAX = 320  # RFC 5321's practical limit
 
 # --- input rules ---
 
-def normalize_email(raw: str | None, *, field: str = "email") -> str:
-    """The address as stored (domain lower-cased, IDNA-normalised), or a clear error naming `field`."""
+def normalize_email(raw: str | None, *, field: str = "email",
+                    missing: str = "enter your e-mail address") -> str:
+    """The address as stored (domain lower-cased, IDNA-normalised), or a clear error naming `field`.
+
+    The one e-mail address rule: sign-up, sign-in, invitations, administrators and social login."""
     value = (raw or "").strip()
     if not value:
-        raise ValidationFailed(f"{field}: enter your e-mail address", field=field)
+        raise ValidationFailed(f"{field}: {missing}", field=field)
     if len(value) > EMAIL_MAX:
         raise ValidationFailed(f"{field}: an e-mail address has at most {EMAIL_MAX} characters", field=field)
     try:

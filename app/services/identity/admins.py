@@ -11,9 +11,9 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlmodel import Session, func, select
 
+from app.services import audit
 from app.services.errors import NotAuthenticated, PermissionDenied, ValidationFailed
-from app.services.tenancy import audit
-from app.services.tenancy.invitations import clean_email
+from app.services.identity.accounts import normalize_email
 from models import User
 
 # argon2id at OWASP's minimum (19 MiB, t=2, p=1): the accounts service verifies these hashes and
@@ -33,7 +33,7 @@ def create_admin(session: Session, email: str, password: str | None = None, *,
                  via: str = "cli") -> AdminResult:
     """Make `email` an instance administrator: a new account (verified: the operator vouches for it),
     or an existing one promoted. An existing account's password is never changed here."""
-    address = clean_email(email)
+    address = normalize_email(email)
     user = session.exec(select(User).where(func.lower(User.email) == address.lower())).first()
     if user is not None:
         promoted = not user.is_admin

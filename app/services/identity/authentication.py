@@ -20,11 +20,11 @@ from app.core import ratelimit
 from app.core.config import get_settings
 from app.core.redis import get_redis
 from app.core.security import InvalidToken
+from app.services import audit
 from app.services.errors import NotAuthenticated, NotFound, ValidationFailed
 from app.services.identity import passwords, sessions, signin_throttle, supabase_auth, tokens, totp
 from app.services.identity.accounts import find_by_email, normalize_email
 from app.services.messaging import email
-from app.services.tenancy import audit
 from models import User
 from models.base import utcnow
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from app.core.config import get_settings
 from app.core.redis import get_redis
-from app.services.insight import usage
+from app.services import usage
 
 _KEY = "quillcast:session:"
 _USER_KEY = "quillcast:user-sessions:"

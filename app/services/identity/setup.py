@@ -23,10 +23,10 @@ from sqlmodel import Session, select
 
 from app.core import ratelimit
 from app.core.config import get_settings
+from app.services import audit
 from app.services.errors import Conflict, PermissionDenied, ValidationFailed
 from app.services.identity import accounts, admins, passwords, sessions, totp
 from app.services.messaging import email
-from app.services.tenancy import audit
 from models import User
 from models.base import utcnow
 

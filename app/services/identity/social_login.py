@@ -14,9 +14,9 @@ from typing import Any
 from sqlmodel import Session, func, select
 
 from app.core import db
+from app.services import audit
 from app.services.errors import NotAuthenticated, PermissionDenied
-from app.services.tenancy import audit
-from app.services.tenancy.invitations import clean_email
+from app.services.identity.accounts import normalize_email
 from models import User
 
 GOOGLE_METADATA = "https://accounts.google.com/.well-known/openid-configuration"
@@ -61,7 +61,7 @@ def sign_in(session: Session, identity: Identity, ip: str | None = None) -> tupl
         # An unverified address could be anyone's: linking it would hand over that person's account.
         raise NotAuthenticated(f"{identity.provider} has not verified your e-mail address: verify it there "
                                "first, or sign in another way")
-    email = clean_email(identity.email)
+    email = normalize_email(identity.email)
     with db.as_service(session):  # nobody is signed in yet
         user = session.exec(select(User).where(func.lower(User.email) == email.lower())).first()
         created = user is None

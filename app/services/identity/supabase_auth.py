@@ -19,8 +19,8 @@ from sqlmodel import Session, func, select
 
 from app.core import db
 from app.core.config import get_settings
+from app.services import audit
 from app.services.errors import NotAuthenticated
-from app.services.tenancy import audit
 from models import User
 
 AUDIENCE = "authenticated"

@@ -24,9 +24,9 @@ from sqlmodel import Session, col, select, update
 from app.core import db
 from app.core.redis import get_redis
 from app.core.security import ACCESS_TOKEN_TTL, InvalidToken, create_access_token, decode_access_token
+from app.services import audit
 from app.services.errors import NotAuthenticated
 from app.services.identity import sessions
-from app.services.tenancy import audit
 from models import RefreshToken, User
 
 REFRESH_TOKEN_TTL = timedelta(days=30)

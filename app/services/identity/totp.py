@@ -22,10 +22,10 @@ from sqlmodel import Session, col, delete, select
 
 from app.core import crypto, ratelimit
 from app.core.config import get_settings
+from app.services import audit
 from app.services.errors import Conflict, NotFound, ValidationFailed
 from app.services.identity import passwords, sessions, signin_throttle, tokens
 from app.services.messaging import email
-from app.services.tenancy import audit
 from models import RecoveryCode, User
 from models.base import utcnow
 

@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from app.connectors.base import AuthError, Connector, ConnectorError, Metrics, TransientError
 from app.connectors.registry import ENGAGEMENT_NETWORKS
 from app.core import breaker
-from app.services.delivery import credentials
+from app.services.channels import credentials
 from app.services.tenancy import permissions
 from models import Channel, MetricSnapshot, PostTarget
 from models.base import utcnow

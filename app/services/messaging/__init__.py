@@ -1,5 +1,3 @@
-"""Messaging: what Quillcast tells people and other systems. E-mail (templates, outbox, sending),
-notice preferences and unsubscribe links, approval notices, and outgoing event webhooks (managing them,
-recording events, delivering them). Uses models, core, connectors (webhook signing, the pinned HTTP
-transport), tenancy's permissions and audit, and delivery's public-endpoint check; it never decides a
-post's fate."""
+"""Messaging: the e-mail Quillcast sends. Templates, the outbox and sending from a worker (email), and
+which notice mails a person wants with their one-click unsubscribe links (notifications). Uses models
+and core only, so every other package may send mail."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import regex
 
 from app.core import llm
+from app.services import usage
 from app.services.errors import DomainError, ValidationFailed
-from app.services.insight import usage
 
 MAX_INPUT = 10_000
 _SYSTEM = (

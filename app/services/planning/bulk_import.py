@@ -30,9 +30,9 @@ from sqlmodel import Session, col, select
 
 from app.connectors.checks import label
 from app.services import inputs
-from app.services.delivery import channels
+from app.services.channels import channels
 from app.services.errors import DomainError, PermissionDenied, Problem, ValidationFailed
-from app.services.messaging import approval_notices
+from app.services.events import approval_notices
 from app.services.planning import import_file, posts, timeslots
 from app.services.tenancy import permissions
 from models import Channel, PostTarget, Workspace

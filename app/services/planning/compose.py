@@ -15,9 +15,9 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.connectors import registry
-from app.services.delivery import channels
+from app.services import usage
+from app.services.channels import channels
 from app.services.errors import Conflict, ValidationFailed
-from app.services.insight import usage
 from app.services.planning import posts, queue, timeslots
 from app.services.planning.compose_checks import (
     MAX_COMPOSE_CHARS,

@@ -15,7 +15,7 @@ from typing import Any
 
 from app.connectors import registry, text
 from app.connectors.checks import label
-from app.services.delivery import channels
+from app.services.channels import channels
 from app.services.planning import posts, preview
 from models import Channel
 

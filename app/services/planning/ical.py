@@ -11,8 +11,8 @@ from icalendar import Calendar, Event
 from sqlmodel import Session, col, select
 
 from app.connectors.catalogue import LABELS as NETWORK_LABELS
+from app.services import usage
 from app.services.errors import NotFound
-from app.services.insight import usage
 from app.services.tenancy import permissions
 from models import CalendarFeed, Channel, Post, PostTarget
 

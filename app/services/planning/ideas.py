@@ -6,8 +6,8 @@ import uuid
 
 from sqlmodel import Session, select
 
+from app.services import usage
 from app.services.errors import NotFound, ValidationFailed
-from app.services.insight import usage
 from app.services.tenancy import permissions
 from models import Idea
 

@@ -11,8 +11,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from app.services import usage
 from app.services.errors import NotFound, ValidationFailed
-from app.services.insight import usage
 from app.services.tenancy import permissions
 from models import Link, LinkClick
 

@@ -24,9 +24,9 @@ from sqlmodel import Session, select
 
 from app.connectors.base import Limits, MediaItem
 from app.core.config import get_settings
+from app.services import audit, usage
 from app.services.errors import ValidationFailed
-from app.services.insight import usage
-from app.services.tenancy import audit, permissions
+from app.services.tenancy import permissions
 from models import MediaAsset
 
 IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/gif": "gif"}

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
+from app.services import usage
 from app.services.errors import Conflict, ValidationFailed
-from app.services.insight import usage
-from app.services.messaging import approval_notices
+from app.services.events import approval_notices
 from app.services.planning import post_scheduling
 from app.services.planning.post_rules import get_post, record, targets_of, validate_for_networks
 from models import Post

@@ -11,10 +11,11 @@ from typing import Any
 import structlog
 from sqlmodel import Session, col, select
 
-from app.services.delivery import credentials, publish_request
+from app.services import audit
+from app.services.channels import credentials
 from app.services.errors import NotFound, PermissionDenied, Problem, ValidationFailed
-from app.services.planning import statuses
-from app.services.tenancy import audit, permissions
+from app.services.planning import publish_request, statuses
+from app.services.tenancy import permissions
 from models import Channel, MediaAsset, Post, PostTarget
 
 log = structlog.get_logger("posts")

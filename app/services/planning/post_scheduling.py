@@ -14,11 +14,9 @@ from typing import Literal
 from sqlmodel import Session, select
 
 from app.core import jobs
-from app.services import inputs
-from app.services.delivery import publishing
+from app.services import inputs, usage
 from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from app.services.insight import usage
-from app.services.messaging import approval_notices, webhook_events
+from app.services.events import approval_notices, webhook_events
 from app.services.planning import statuses, timeslots
 from app.services.planning.post_rules import (
     get_post,
@@ -201,7 +199,7 @@ def queue_now(session: Session, target: PostTarget, now: datetime) -> None:
     target.next_attempt_at = None
     if target.scheduled_at > now:
         target.scheduled_at = now
-    jobs.send_after_commit(session, publishing.PUBLISH_TASK, str(target.id), queue=jobs.PUBLISH_QUEUE)
+    jobs.send_after_commit(session, jobs.PUBLISH_TASK, str(target.id), queue=jobs.PUBLISH_QUEUE)
 
 
 def cancel_post(session: Session, actor: uuid.UUID, post_id: uuid.UUID) -> Post:

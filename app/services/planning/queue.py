@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.connectors.checks import label
-from app.services.delivery import channels
+from app.services.channels import channels
 from app.services.errors import NotFound, ValidationFailed
 from app.services.planning import post_queries, timeslots
 from models import Channel

@@ -13,9 +13,9 @@ from sqlmodel import Session, col, select
 
 from app.connectors.catalogue import LABELS as NETWORK_LABELS
 from app.core import db
+from app.services import zones
 from app.services.errors import ValidationFailed
 from app.services.identity import admins
-from app.services.planning import timeslots
 from app.services.tenancy import permissions
 from models import AuditLog, Channel, Invitation, PostTarget, User
 
@@ -210,7 +210,7 @@ def readable(
     before: datetime | None = None,
 ) -> list[Line]:
     """The workspace's entries as sentences with their time in `zone_name` (audit:read, like `entries`)."""
-    zone = timeslots.zone(zone_name, field="zone")
+    zone = zones.zone(zone_name, field="zone")
     rows = entries(session, user_id, workspace_id, limit=limit, before=before)
     actors = {e.actor_id for e, _ in rows if e.actor_id}
     names = {uid: name for uid, name in session.exec(

@@ -8,24 +8,25 @@ and checks everything itself: the address, expiry, single use.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, col, select
 
 from app.core import db
 from app.core.config import get_settings
+from app.services import audit
 from app.services.errors import Conflict, NotFound, ValidationFailed
-from app.services.tenancy import audit, permissions
+from app.services.identity import accounts
+from app.services.messaging import email as email_service
+from app.services.tenancy import permissions
 from models import INVITABLE_ROLES, Invitation, Membership, User, Workspace
 
 INVITATION_TTL = timedelta(days=7)
-EMAIL_MAX = 320
+EMAIL_MAX = accounts.EMAIL_MAX
 TOKEN_MAX = 200
 
 
@@ -41,22 +42,11 @@ def token_hash(token: str) -> str:
 
 
 def clean_email(email: str, field: str = "email") -> str:
-    email = (email or "").strip()
-    if not email:
-        raise ValidationFailed(f"{field}: enter the e-mail address to invite", field=field)
-    if len(email) > EMAIL_MAX:
-        raise ValidationFailed(f"{field}: an e-mail address has at most {EMAIL_MAX} characters", field=field)
-    try:
-        # `.test` addresses are reserved names; they are allowed outside production for test runs.
-        return validate_email(email, check_deliverability=False,
-                              test_environment=get_settings().environment != "production").normalized
-    except EmailNotValidError as exc:
-        raise ValidationFailed(f"{field}: {exc}", field=field) from None
+    return accounts.normalize_email(email, field=field, missing="enter the e-mail address to invite")
 
 
 def _send_mail(session: Session, to: str, context: dict[str, Any]) -> None:
     """Through the e-mail service's outbox (same transaction: no mail for an invitation rolled back)."""
-    email_service = importlib.import_module("app.services.messaging.email")
     email_service.send_template(session, to, "invitation", context)
 
 

@@ -15,9 +15,9 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from app.services import zones
+from app.services import audit, zones
 from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from app.services.tenancy import audit, permissions
+from app.services.tenancy import permissions
 from models import ROLES, Membership, User, Workspace
 
 NAME_MAX = 120

@@ -10,11 +10,11 @@ import pytest
 
 from app.connectors import registry
 from app.connectors.base import MediaItem, PublishRequest
-from app.connectors.bluesky import S32, find_facets, tid_for
+from app.connectors.bluesky_records import S32, find_facets, tid_for
 from app.connectors.linkedin import escape_commentary, sunset_of, version_alert
 from app.connectors.text import graphemes, mastodon_length, utf8_bytes, utf16_units, x_weighted_length
 from app.connectors.webhook import sign, verify_signature
-from app.services.delivery.channels import validate_content
+from app.services.channels.channels import validate_content
 
 
 def test_graphemes_count_what_a_reader_sees():

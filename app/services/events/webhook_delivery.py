@@ -5,8 +5,8 @@ HMAC-SHA256 over "<timestamp>.<body>"), retries 5xx, 429 (honouring Retry-After)
 backoff, and stops at any other 4xx. The delivery id travels in `X-Quillcast-Delivery` and never changes
 between attempts, so a receiver can drop repeats. `sweep` sends again what the broker lost and forgets
 old finished deliveries. Each step opens its own short transaction: none stays open while a receiver
-answers. Recording deliveries is app.services.messaging.webhook_events; managing webhooks is
-app.services.messaging.webhooks.
+answers. Recording deliveries is app.services.events.webhook_events; managing webhooks is
+app.services.events.webhooks.
 """
 
 from __future__ import annotations

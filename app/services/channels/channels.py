@@ -1,8 +1,8 @@
 """Channels: connect a workspace to a network account, list, disconnect, re-connect, check content.
 
 Credentials are checked by calling the network (e.g. Bluesky createSession) before anything is saved,
-then stored encrypted (app.services.delivery.channel_credentials keeps them at rest); servers the user
-names must be public (app.services.delivery.public_endpoints). Disconnecting keeps the row (status
+then stored encrypted (app.services.channels.channel_credentials keeps them at rest); servers the user
+names must be public (app.services.channels.public_endpoints). Disconnecting keeps the row (status
 `disabled`, credentials wiped) so posts waiting for it fail visibly with a reason instead of vanishing.
 """
 
@@ -28,10 +28,11 @@ from app.connectors.base import (
 from app.connectors.checks import label
 from app.connectors.linkedin import version_alert
 from app.core.config import get_settings
-from app.services.delivery.channel_credentials import encrypt_credentials
-from app.services.delivery.public_endpoints import check_endpoints
+from app.services import audit
+from app.services.channels.channel_credentials import encrypt_credentials
+from app.services.channels.public_endpoints import check_endpoints
 from app.services.errors import DomainError, NotFound, ValidationFailed
-from app.services.tenancy import audit, permissions
+from app.services.tenancy import permissions
 from models import NETWORKS, Channel, MediaAsset, PostTarget
 from models.base import utcnow
 from models.post import TARGET_PENDING

@@ -4,7 +4,7 @@ the secret, send a test, read recent deliveries.
 Webhooks let a workspace's own systems (Slack, Zapier, n8n, ...) hear when a post went out, failed, or
 needs someone. Addresses must be public (`public_endpoints.check_public_url`, checked again at each
 send); the signing secret is shown only when made or rotated and stored encrypted. Recording events is
-app.services.messaging.webhook_events, sending them app.services.messaging.webhook_delivery.
+app.services.events.webhook_events, sending them app.services.events.webhook_delivery.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from sqlmodel import Session, col, select
 
 from app.core import crypto
 from app.core.config import get_settings
-from app.services.delivery.public_endpoints import check_public_url
+from app.services import audit
+from app.services.channels.public_endpoints import check_public_url
 from app.services.errors import NotFound, ValidationFailed
-from app.services.messaging import webhook_events
-from app.services.tenancy import audit, permissions
+from app.services.events import webhook_events
+from app.services.tenancy import permissions
 from models import TEST_EVENT, WEBHOOK_EVENTS, User, Webhook, WebhookDelivery
 from models.base import utcnow
 

@@ -22,7 +22,7 @@ from app.connectors.base import ConnectorError, TransientError
 from app.core import crypto
 from app.core.config import get_settings
 from app.core.redis import get_redis
-from app.services.delivery import channels, public_endpoints
+from app.services.channels import channels, public_endpoints
 from app.services.errors import ValidationFailed
 from app.services.tenancy import permissions
 from models import Channel

@@ -3,8 +3,8 @@
 `emit` records one delivery per active webhook subscribed to the event, in the caller's unit of work, and
 enqueues it after that commit (a rolled-back change tells nobody); the body is fixed then, so every
 attempt sends the same bytes. The target events (`target.published` / `failed` / `unknown`) are shaped
-here for the publishing engine; approval steps are emitted by app.services.messaging.approval_notices.
-Sending is app.services.messaging.webhook_delivery.
+here for the publishing engine; approval steps are emitted by app.services.events.approval_notices.
+Sending is app.services.events.webhook_delivery.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from app.core import db, jobs
 from app.core.config import get_settings
-from app.services.messaging.webhook_delivery import DELIVER_TASK, QUEUE
+from app.services.events.webhook_delivery import DELIVER_TASK, QUEUE
 from models import WEBHOOK_EVENTS, Channel, PostTarget, Webhook, WebhookDelivery
 from models.base import utcnow
 

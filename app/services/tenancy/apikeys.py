@@ -14,8 +14,9 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from app.core import db
+from app.services import audit
 from app.services.errors import NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
-from app.services.tenancy import audit, permissions
+from app.services.tenancy import permissions
 from models import ApiKey, User
 
 KEY_PREFIX = "qc_"

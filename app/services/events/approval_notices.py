@@ -1,6 +1,6 @@
 """E-mail notices for approvals: reviewers hear of a submitted post, its author of the decision; the
 workspace's webhooks hear of all three steps (`post.approval_requested` / `post.approved` /
-`post.changes_requested`, emitted here through app.services.messaging.webhook_events).
+`post.changes_requested`, emitted here through app.services.events.webhook_events).
 
 posts.py calls these right after the state change, in the same unit of work: each mail is an outbox
 row (messaging.email) that is sent only once that unit commits, so a refused or rolled-back action
@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from app.core.config import get_settings
-from app.services.messaging import email, notifications, webhook_events
+from app.services.events import webhook_events
+from app.services.messaging import email, notifications
 from app.services.tenancy import permissions
 from models import Channel, Membership, Post, PostTarget, User, Workspace
 from models.post import TARGET_GOING_OUT

@@ -1,8 +1,8 @@
 """A channel's credentials at rest and their upkeep: encrypted with app.core.crypto, decrypted only to build
 its connector, re-encrypted when a key is added, saved again when a network rotates a token, and the
 channel marked `needs_reauth` when the network refuses them. They are never logged, audited or returned by
-the API. Connecting a channel is app.services.delivery.channels; the publishing engine's connector seam
-(and the tokens rotated during a publish or an engagement read) is app.services.delivery.credentials.
+the API. Connecting a channel is app.services.channels.channels; the publishing engine's connector seam
+(and the tokens rotated during a publish or an engagement read) is app.services.channels.credentials.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from app.connectors import registry
 from app.connectors.base import AuthError, Connector
 from app.core import crypto
-from app.services.tenancy import audit
+from app.services import audit
 from models import Channel
 from models.base import utcnow
 

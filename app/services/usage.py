@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import structlog
 from redis.client import Pipeline
-from sqlmodel import Session
 
 from app.core.redis import get_redis
 
@@ -106,10 +105,3 @@ def adoption(days: int = 30, today: date | None = None) -> Adoption:
     rows = [FeatureUse(f, FEATURES[f], uses[f], days_used[f]) for f in FEATURES]
     rows.sort(key=lambda u: (-u.uses, u.label))
     return Adoption(days, rows, people(dates[:1]), people(dates[:7]), people(dates))
-
-
-def adoption_for_admin(session: Session, viewer_id: uuid.UUID | None, days: int = 30) -> Adoption:
-    from app.services.identity import admins
-
-    admins.require_instance_admin(session, viewer_id)
-    return adoption(days)
