@@ -25,7 +25,7 @@ from app.services.identity import supabase_auth, tokens
 from app.services.tenancy import apikeys, permissions
 from models import ApiKey, Membership, User, Workspace
 
-# The door owns the transaction (docs/conventions.md): one session per request, committed when the route
+# The door owns the transaction (DESIGN.md, "Conventions"): one session per request, committed when the route
 # has returned and its answer is built, before the answer is sent (`scope="function"`; the default
 # "request" scope would commit after the client already has a 2xx), and rolled back on any error.
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]
