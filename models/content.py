@@ -1,4 +1,4 @@
-"""Content studio: short links and their clicks, saved snippets and hashtag groups, ideas, iCal feeds."""
+"""Writing aids: short links and their clicks, saved snippets and hashtag groups, ideas, iCal feeds."""
 
 from __future__ import annotations
 

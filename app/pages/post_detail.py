@@ -107,7 +107,7 @@ def target_card(t: TargetView) -> rx.Component:
             rx.cond(t.last_error != "",
                     rx.callout(t.last_error, icon="circle-alert", color_scheme="red", size="1", width="100%"),
                     rx.fragment()),
-            rx.cond(t.text != PostDetailState.body,  # only a variant that differs from the post's text
+            rx.cond(t.text != PostDetailState.body,  # only an own text that differs from the post's text
                     rx.text(t.text, size="2", white_space="pre-wrap", style={"overflow_wrap": "anywhere"},
                             color_scheme="gray"),
                     rx.fragment()),

@@ -13,7 +13,7 @@ from tests.factories import make_channel, make_user, make_workspace
 
 
 @pytest.fixture()
-def studio(session):
+def team(session):
     owner = make_user(session)
     ws = make_workspace(session, owner=owner, timezone="Europe/Berlin")
     bsky = make_channel(session, ws, "bluesky", name="Sky")
@@ -22,15 +22,15 @@ def studio(session):
     return owner, ws, bsky, matrix
 
 
-def test_channel_choices_lists_active_channels_with_limits(session, studio):
-    owner, ws, bsky, matrix = studio
+def test_channel_choices_lists_active_channels_with_limits(session, team):
+    owner, ws, bsky, matrix = team
     choices = compose.channel_choices(session, owner.id, ws.id)
     assert [c["name"] for c in choices] == ["Sky", "Room"]
     assert choices[0]["limit"] == 300 and choices[0]["network"] == "bluesky"
 
 
-def test_channel_choices_need_membership(session, studio):
-    _, ws, _, _ = studio
+def test_channel_choices_need_membership(session, team):
+    _, ws, _, _ = team
     stranger = make_user(session)
     with pytest.raises(NotFound):  # a stranger does not even learn the workspace exists
         compose.channel_choices(session, stranger.id, ws.id)
@@ -52,8 +52,8 @@ def test_check_text_refuses_a_huge_paste_quickly():
     assert huge.segments == [] and "at most" in huge.problems[0]
 
 
-def test_save_creates_then_updates_and_detects_another_tab(session, studio):
-    owner, ws, bsky, matrix = studio
+def test_save_creates_then_updates_and_detects_another_tab(session, team):
+    owner, ws, bsky, matrix = team
     post_id, v1 = compose.save(session, owner.id, ws.id, None, "Base", {str(bsky.id): None,
                                                                         str(matrix.id): "Own"}, "")
     session.commit()
@@ -70,15 +70,15 @@ def test_save_creates_then_updates_and_detects_another_tab(session, studio):
     assert [(r.channel_id, r.body) for r in rows] == [(bsky.id, "Sky only")]
 
 
-def test_save_refuses_huge_text_naming_the_field(session, studio):
-    owner, ws, bsky, _ = studio
+def test_save_refuses_huge_text_naming_the_field(session, team):
+    owner, ws, bsky, _ = team
     with pytest.raises(ValidationFailed) as exc:
         compose.save(session, owner.id, ws.id, None, "z" * 100_000, {str(bsky.id): None}, "")
     assert exc.value.field == "body"
 
 
-def test_viewer_cannot_save(session, studio):
-    _, ws, bsky, _ = studio
+def test_viewer_cannot_save(session, team):
+    _, ws, bsky, _ = team
     viewer = make_user(session)
     session.add(Membership(workspace_id=ws.id, user_id=viewer.id, role="viewer"))
     session.commit()
@@ -93,10 +93,10 @@ def test_parse_local_names_the_schedule_field():
     assert exc.value.field == "scheduled_at"
 
 
-def test_shorten_links_adds_utm_and_names_a_missing_link(session, studio):
+def test_shorten_links_adds_utm_and_names_a_missing_link(session, team):
     from models import Link
 
-    owner, ws, _, _ = studio
+    owner, ws, _, _ = team
     out = compose.shorten_links(session, owner.id, ws.id, "Read https://example.com/a?x=1 now",
                                 "bluesky", "social", "")
     assert "https://example.com" not in out and "/l/" in out
@@ -107,10 +107,10 @@ def test_shorten_links_adds_utm_and_names_a_missing_link(session, studio):
     assert exc.value.field == "links"
 
 
-def test_snippet_choices_and_assist_reason(session, studio):
+def test_snippet_choices_and_assist_reason(session, team):
     from app.services.planning import snippets
 
-    owner, ws, _, _ = studio
+    owner, ws, _, _ = team
     snippets.save(session, owner.id, ws.id, "hashtags", "Launch", "#launch #quillcast")
     assert compose.snippet_choices(session, owner.id, ws.id)[0]["body"] == "#launch #quillcast"
     assert "AI_BASE_URL" in compose.assist_unavailable_reason()
@@ -127,11 +127,11 @@ def test_split_thread_uses_the_strictest_thread_network():
     assert exc.value.field == "thread"
 
 
-def test_a_post_from_an_idea_starts_with_its_text_and_uses_it(session, studio):
+def test_a_post_from_an_idea_starts_with_its_text_and_uses_it(session, team):
     from app.services.planning import ideas
     from models import Idea
 
-    owner, ws, bsky, _ = studio
+    owner, ws, bsky, _ = team
     idea = ideas.add(session, owner.id, ws.id, "Behind the scenes", "Show the <b>studio</b> desk")
     session.commit()
     text = compose.idea_text(session, owner.id, ws.id, idea.id)
@@ -150,8 +150,8 @@ def _choices(session, owner, ws):
     return compose.channel_choices(session, owner.id, ws.id)
 
 
-def test_check_targets_gives_each_channel_its_own_text_or_the_posts(session, studio):
-    owner, ws, bsky, matrix = studio
+def test_check_targets_gives_each_channel_its_own_text_or_the_posts(session, team):
+    owner, ws, bsky, matrix = team
     checks = compose_checks.check_targets(_choices(session, owner, ws), [str(matrix.id), str(bsky.id)],
                                           "x" * 312, {str(matrix.id): "Room only"}, 0)
     assert [c.name for c in checks] == ["Room", "Sky"]  # in the order chosen
@@ -166,8 +166,8 @@ def test_check_targets_gives_each_channel_its_own_text_or_the_posts(session, stu
     assert compose_checks.check_targets([], [str(bsky.id)], "hi", {}, 0) == []
 
 
-def test_strictest_and_thread_counts_follow_the_lowest_limit_that_posts_threads(session, studio):
-    owner, ws, bsky, matrix = studio
+def test_strictest_and_thread_counts_follow_the_lowest_limit_that_posts_threads(session, team):
+    owner, ws, bsky, matrix = team
     checks = compose_checks.check_targets(_choices(session, owner, ws), [str(matrix.id), str(bsky.id)],
                                           "hello", {}, 0)
     assert compose_checks.strictest(checks).name == "Sky"
@@ -204,8 +204,8 @@ def test_buttons_per_role_and_what_is_said_after():
     assert compose_checks.done_message("publishing", published=True) == "Publishing now"
 
 
-def test_schedule_refuses_naming_the_channels_whose_network_objects(session, studio):
-    owner, ws, bsky, matrix = studio
+def test_schedule_refuses_naming_the_channels_whose_network_objects(session, team):
+    owner, ws, bsky, matrix = team
     post_id, _ = compose.save(session, owner.id, ws.id, None, "x" * 312,
                               {str(bsky.id): None, str(matrix.id): "fits the room"}, "")
     session.commit()
@@ -219,10 +219,10 @@ def test_schedule_refuses_naming_the_channels_whose_network_objects(session, stu
     assert {r.status for r in rows} == {"draft"}
 
 
-def test_schedule_and_publish_now_return_the_new_status_and_version(session, studio):
+def test_schedule_and_publish_now_return_the_new_status_and_version(session, team):
     from datetime import UTC, datetime
 
-    owner, ws, bsky, matrix = studio
+    owner, ws, bsky, matrix = team
     post_id, v1 = compose.save(session, owner.id, ws.id, None, "Launch", {str(bsky.id): None}, "")
     session.commit()
     status, v2 = compose.schedule(session, owner.id, ws.id, uuid.UUID(post_id), day="2030-05-04",
@@ -243,8 +243,8 @@ def test_schedule_and_publish_now_return_the_new_status_and_version(session, stu
     assert status == "publishing"
 
 
-def test_schedule_asks_which_reading_of_a_dst_gap(session, studio):
-    owner, ws, bsky, _ = studio
+def test_schedule_asks_which_reading_of_a_dst_gap(session, team):
+    owner, ws, bsky, _ = team
     post_id, _ = compose.save(session, owner.id, ws.id, None, "Clocks change", {str(bsky.id): None}, "")
     session.commit()
     with pytest.raises(ValidationFailed) as exc:
@@ -257,8 +257,8 @@ def test_schedule_asks_which_reading_of_a_dst_gap(session, studio):
     assert status == "scheduled"
 
 
-def test_a_contributor_schedules_by_submitting_for_approval(session, studio):
-    _, ws, bsky, _ = studio
+def test_a_contributor_schedules_by_submitting_for_approval(session, team):
+    _, ws, bsky, _ = team
     writer = make_user(session)
     session.add(Membership(workspace_id=ws.id, user_id=writer.id, role="contributor"))
     session.commit()
@@ -270,10 +270,10 @@ def test_a_contributor_schedules_by_submitting_for_approval(session, studio):
     assert compose_checks.done_message(status, published=False) == "Submitted for approval"
 
 
-def test_assist_shortens_for_the_strictest_chosen_network(session, studio, monkeypatch):
+def test_assist_shortens_for_the_strictest_chosen_network(session, team, monkeypatch):
     from app.services.planning import assist
 
-    owner, ws, bsky, matrix = studio
+    owner, ws, bsky, matrix = team
     asked = {}
 
     def shorten(text, network, limit, count):
@@ -290,12 +290,12 @@ def test_assist_shortens_for_the_strictest_chosen_network(session, studio, monke
     assert compose.assist_text("shorten", "as is", "", []) == "as is"  # no channel chosen: nothing to fit
 
 
-def test_next_free_slot_is_the_latest_of_the_chosen_channels(session, studio):
+def test_next_free_slot_is_the_latest_of_the_chosen_channels(session, team):
     from datetime import time
 
     from app.services.planning import timeslots
 
-    owner, ws, bsky, matrix = studio
+    owner, ws, bsky, matrix = team
     timeslots.set_slots(session, owner.id, bsky.id, [timeslots.SlotInput(0, time(9))], "Europe/Berlin")
     timeslots.set_slots(session, owner.id, matrix.id, [timeslots.SlotInput(2, time(18))], "Europe/Berlin")
     session.commit()

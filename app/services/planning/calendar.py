@@ -83,7 +83,7 @@ def version(session: Session, actor_id: uuid.UUID, workspace_id: uuid.UUID, star
     """A value that changes whenever a target in this range does: how many there are, and when the
     latest of them changed (a status, a move, a channel's text). The open calendar asks every few seconds
     and reads the range again only when this changed, so it reads the calendar index alone (it holds
-    updated_at). An edit of a post's shared text does not touch its targets: it shows with their next
+    updated_at). An edit of a post's text does not touch its targets: it shows with their next
     change, or when the range is read again."""
     permissions.require(session, actor_id, workspace_id, "post:read")
     _check_range(start, end)
