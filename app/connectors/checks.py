@@ -9,12 +9,6 @@ from app.connectors.base import Limits, MediaItem, PermanentError, Problem, Publ
 from app.connectors.text import code_points, utf8_bytes
 
 
-def label(network: str) -> str:
-    """The network as a sentence names it ("The webhook allows ..."); kept for the services that word
-    their messages with it (the facts are the catalogue's)."""
-    return catalogue.subject(network)
-
-
 def refuse(problems: list[Problem]) -> None:
     """Stop before calling the network when the content breaks its rules: every problem, in one message."""
     if problems:
@@ -34,7 +28,7 @@ def text_problems(
     count: Callable[[str], int] = code_points,
     unit: str = "characters",
 ) -> list[Problem]:
-    name = label(network)
+    name = catalogue.subject(network)
     problems: list[Problem] = []
     text_limit = limits.max_chars
     if request.media and limits.max_caption_chars:
@@ -92,7 +86,7 @@ def text_problems(
 
 
 def media_problems(network: str, limits: Limits, media: tuple[MediaItem, ...]) -> list[Problem]:
-    name = label(network)
+    name = catalogue.subject(network)
     problems: list[Problem] = []
     if len(media) > limits.max_media:
         if limits.max_media == 0:

@@ -146,7 +146,7 @@ def credentials_form() -> rx.Component:
             rx.cond(
                 s.reconnect_id == "",
                 labelled_input("Channel name (optional)", "name", s.errors,
-                               hint="Shown in Quillcast only; defaults to the account name."),
+                               hint="Shown in Quillcast only; defaults to the handle on the network."),
                 rx.fragment(),
             ),
             rx.hstack(

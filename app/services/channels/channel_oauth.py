@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 from sqlmodel import Session
 
-from app.connectors import oauth
+from app.connectors import catalogue, oauth
 from app.connectors.base import ConnectorError, TransientError
 from app.core import crypto
 from app.core.config import get_settings
@@ -28,7 +28,7 @@ from app.services.tenancy import permissions
 from models import Channel
 
 STATE_TTL_SECONDS = 600
-OAUTH_NETWORKS = ("x", "mastodon")
+OAUTH_NETWORKS = catalogue.connectable("oauth")
 CALLBACK_PATH = "/channels/oauth/callback"
 
 

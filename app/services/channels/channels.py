@@ -25,7 +25,7 @@ from app.connectors.base import (
     TransientError,
     VerifiedAccount,
 )
-from app.connectors.checks import label
+from app.connectors.catalogue import subject
 from app.connectors.linkedin import version_alert
 from app.core.config import get_settings
 from app.services import audit
@@ -75,7 +75,7 @@ def _verify(
     network: str, credentials: dict[str, Any], settings: dict[str, Any], client: httpx.Client | None
 ) -> VerifiedAccount:
     """Ask the network whether the credentials work; turn its answer into an error the user can act on."""
-    name = label(network)
+    name = subject(network)
     check_endpoints(credentials, settings)
     try:
         return registry.build(network, credentials, settings, client=client).verify()
@@ -266,7 +266,7 @@ def channel_alerts(channel: Channel) -> list[str]:
     """Things an admin should act on before posts fail (e.g. a LinkedIn API version near its sunset)."""
     alerts = []
     if channel.status == "needs_reauth":
-        alerts.append(f"{label(channel.network)} needs re-connecting: {channel.status_reason}")
+        alerts.append(f"{subject(channel.network)} needs re-connecting: {channel.status_reason}")
     if channel.network == "linkedin":
         alert = version_alert(get_settings().linkedin_api_version)
         if alert:

@@ -28,7 +28,7 @@ from typing import Literal
 from sqlalchemy import text as sql
 from sqlmodel import Session, col, select
 
-from app.connectors.checks import label
+from app.connectors.catalogue import subject
 from app.services import inputs
 from app.services.channels import channels
 from app.services.errors import DomainError, PermissionDenied, Problem, ValidationFailed
@@ -106,12 +106,12 @@ class _Channels:
             return named[0], ""
         if len(named) > 1:
             return None, (f"{len(named)} channels are named “{value.strip()}”; write the network and account "
-                          f"instead, e.g. “{label(named[0].network)} {named[0].account}”")
+                          f"instead, e.g. “{subject(named[0].network)} {named[0].account}”")
         parts = _SEPARATORS.split(wanted, maxsplit=1)
         if len(parts) == 2:
             network, account = parts[0], parts[1].lstrip("@")
             for c in self.rows:
-                if network in (c.network, label(c.network).casefold()) and \
+                if network in (c.network, subject(c.network).casefold()) and \
                         c.account.strip().casefold().lstrip("@") == account:
                     return c, ""
         return None, (f"there is no channel “{value.strip()[:80]}” in this workspace; use a name from the "
@@ -229,10 +229,10 @@ def _check_row(r: RowResult, cells: dict[str, str], found: _Channels, now: datet
     if channel is None:
         add(Problem(_f(r, "channel"), why))
     else:
-        r.channel_id, r.channel_label = channel.id, f"{label(channel.network)} · {channel.name}"
+        r.channel_id, r.channel_label = channel.id, f"{subject(channel.network)} · {channel.name}"
         if channel.status != "active":
             state = "is disconnected" if channel.status == "disabled" else "needs reconnecting"
-            add(Problem(_f(r, "channel"), f"the {label(channel.network)} channel “{channel.name}” {state}; "
+            add(Problem(_f(r, "channel"), f"the {subject(channel.network)} channel “{channel.name}” {state}; "
                                           "re-connect it on the Channels page or choose another"))
     _check_text(r, channel)
     # Also for a row with problems: one imported earlier (now perhaps in the past) is skipped, not refused.

@@ -15,10 +15,13 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.connectors import registry
+from app.connectors.catalogue import subject
+from app.core import llm
+from app.core.config import get_settings
 from app.services import usage
 from app.services.channels import channels
 from app.services.errors import Conflict, ValidationFailed
-from app.services.planning import posts, queue, timeslots
+from app.services.planning import assist, ideas, links, posts, queue, snippets, threads, timeslots
 from app.services.planning.compose_checks import (
     MAX_COMPOSE_CHARS,
     TargetCheck,
@@ -28,6 +31,7 @@ from app.services.planning.compose_checks import (
     strictest,
     too_long_message,
 )
+from app.services.tenancy import permissions
 from models import Channel, Post, PostTarget
 from models.base import utcnow
 
@@ -115,7 +119,6 @@ def save(
     if post_id is None:
         post = posts.create_post(session, actor, workspace_id, body=body, targets=targets)
         if idea_id is not None:  # the idea card now points at the post it became
-            from app.services.planning import ideas
 
             ideas.mark_used(session, workspace_id, idea_id, post.id)
     else:
@@ -192,8 +195,6 @@ def next_free_slot(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID,
 def shorten_links(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID, body: str,
                   source: str, medium: str, campaign: str) -> str:
     """Every link in `body` replaced by a Quillcast short link carrying the UTM fields that are filled."""
-    from app.core.config import get_settings
-    from app.services.planning import links
 
     utm = {k: v.strip() for k, v in (("utm_source", source), ("utm_medium", medium),
                                       ("utm_campaign", campaign)) if v.strip()}
@@ -204,7 +205,6 @@ def shorten_links(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID, b
 
 
 def snippet_choices(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID) -> list[dict[str, str]]:
-    from app.services.planning import snippets
 
     return [{"id": str(s.id), "name": s.name, "kind": s.kind, "body": s.body}
             for s in snippets.list_for(session, actor, workspace_id)]
@@ -212,7 +212,6 @@ def snippet_choices(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID)
 
 def assist_unavailable_reason() -> str:
     """"" when AI assist is configured, else how to enable it."""
-    from app.core import llm
 
     try:
         llm.config()
@@ -224,7 +223,6 @@ def assist_unavailable_reason() -> str:
 def assist_text(action: str, body: str, topic: str, targets: Sequence[TargetCheck]) -> str:
     """AI assist's answer for the composer: "write" from the topic, "rewrite" the post's text, "shorten"
     it for the strictest chosen network (counted the way that network counts), or add "hashtags"."""
-    from app.services.planning import assist
 
     strict = strictest(targets)
     if action == "write":
@@ -243,8 +241,6 @@ def assist_text(action: str, body: str, topic: str, targets: Sequence[TargetChec
 def split_thread(body: str, networks: list[tuple[str, dict[str, Any] | None]]) -> tuple[list[str], int, str]:
     """`body` split at sentence boundaries for the strictest chosen network that posts threads:
     (parts, that network's limit, its name). Counted the way that network counts."""
-    from app.connectors.checks import label
-    from app.services.planning import threads
 
     capable = [(n, s, registry.limits_for(n, s)) for n, s in networks]
     capable = [c for c in capable if c[2].supports_threads]
@@ -259,16 +255,14 @@ def split_thread(body: str, networks: list[tuple[str, dict[str, Any] | None]]) -
         raise ValidationFailed(f"this text makes {len(parts)} parts; a thread has at most "
                                f"{posts.MAX_THREAD_PARTS + 1} — shorten it", field="thread")
     usage.record("thread")
-    return parts, limits.max_chars, label(network)
+    return parts, limits.max_chars, subject(network)
 
 
 def idea_text(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID, idea_id: uuid.UUID) -> str:
     """The starting text of a post made from an idea card: its title, then its notes."""
-    from app.services.planning import ideas
-    from app.services.tenancy import permissions
 
     permissions.require(session, actor, workspace_id, "post:create")
-    idea = ideas._get(session, workspace_id, idea_id)  # noqa: SLF001 - the one lookup that checks the workspace
+    idea = ideas.get_idea(session, workspace_id, idea_id)  # the one lookup that checks the workspace
     return "\n\n".join(p for p in (idea.title, idea.notes) if p)
 
 
@@ -276,13 +270,13 @@ def attach_image(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID, fi
                  data: bytes) -> dict[str, str]:
     """Store an uploaded image (type, size and dimensions checked) and give the composer its card:
     id, file name, alt text and a small thumbnail (data: URL). A refusal names the file and the rule."""
-    from app.services.planning import media
+    from app.services.planning import media  # lazily: only a post with media pays for Pillow
 
     try:
         asset = media.store_upload(session, user_id=actor, workspace_id=workspace_id, filename=filename,
                                    data=data)
     except ValidationFailed as exc:
-        raise ValidationFailed(f"{media._safe_filename(filename)}: {exc}", field="media") from exc  # noqa: SLF001
+        raise ValidationFailed(f"{media.safe_filename(filename)}: {exc}", field="media") from exc
     thumb = media.thumbnail(session, user_id=actor, workspace_id=workspace_id, asset_id=asset.id)
     return {"id": str(asset.id), "filename": asset.filename, "alt": asset.alt_text, "thumb": thumb}
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.connectors import registry, text
-from app.connectors.checks import label
+from app.connectors.catalogue import subject
 from app.services.channels import channels
 from app.services.planning import posts, preview
 from models import Channel
@@ -65,7 +65,7 @@ def media_problems(network: str, settings: dict[str, Any] | None, count: int) ->
     """The number of attached images against the network's limit (the composer checks it live)."""
     limits = registry.limits_for(network, settings)
     if count > limits.max_media:
-        return [f"{label(network)} allows {limits.max_media} image(s) per post; this post has {count} — "
+        return [f"{subject(network)} allows {limits.max_media} image(s) per post; this post has {count} — "
                 f"remove {count - limits.max_media}"]
     return []
 

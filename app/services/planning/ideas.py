@@ -42,7 +42,7 @@ def board(session: Session, actor_id: uuid.UUID, workspace_id: uuid.UUID, status
     return list(session.exec(query.order_by(Idea.created_at.desc())).all())  # type: ignore[attr-defined]
 
 
-def _get(session: Session, workspace_id: uuid.UUID, idea_id: uuid.UUID) -> Idea:
+def get_idea(session: Session, workspace_id: uuid.UUID, idea_id: uuid.UUID) -> Idea:
     idea = session.get(Idea, idea_id)
     if idea is None or idea.workspace_id != workspace_id:
         raise NotFound("this idea does not exist (any more)", field="idea_id")
@@ -52,7 +52,7 @@ def _get(session: Session, workspace_id: uuid.UUID, idea_id: uuid.UUID) -> Idea:
 def edit(session: Session, actor_id: uuid.UUID, workspace_id: uuid.UUID, idea_id: uuid.UUID, title: str,
          notes: str) -> Idea:
     permissions.require(session, actor_id, workspace_id, "post:create")
-    idea = _get(session, workspace_id, idea_id)
+    idea = get_idea(session, workspace_id, idea_id)
     idea.title, idea.notes = _clean(title, notes)
     session.add(idea)
     return idea
@@ -60,7 +60,7 @@ def edit(session: Session, actor_id: uuid.UUID, workspace_id: uuid.UUID, idea_id
 
 def archive(session: Session, actor_id: uuid.UUID, workspace_id: uuid.UUID, idea_id: uuid.UUID) -> Idea:
     permissions.require(session, actor_id, workspace_id, "post:create")
-    idea = _get(session, workspace_id, idea_id)
+    idea = get_idea(session, workspace_id, idea_id)
     idea.status = "archived"
     session.add(idea)
     return idea
@@ -68,7 +68,7 @@ def archive(session: Session, actor_id: uuid.UUID, workspace_id: uuid.UUID, idea
 
 def mark_used(session: Session, workspace_id: uuid.UUID, idea_id: uuid.UUID, post_id: uuid.UUID) -> Idea:
     """Called when an idea became a post (the caller has checked post:create)."""
-    idea = _get(session, workspace_id, idea_id)
+    idea = get_idea(session, workspace_id, idea_id)
     idea.status, idea.post_id = "used", post_id
     session.add(idea)
     usage.record("idea_to_post")

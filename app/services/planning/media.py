@@ -76,7 +76,7 @@ def inspect_image(data: bytes) -> ImageInfo:
     return ImageInfo(kind.mime, width, height)
 
 
-def _safe_filename(name: str) -> str:
+def safe_filename(name: str) -> str:
     name = unicodedata.normalize("NFC", Path(name or "").name).strip()
     name = re.sub(r"[\x00-\x1f\x7f/\\]", "", name)
     return (name or "image")[:255]
@@ -125,7 +125,7 @@ def store_upload(
     asset = MediaAsset(
         workspace_id=workspace_id,
         uploaded_by_id=user_id,
-        filename=_safe_filename(filename),
+        filename=safe_filename(filename),
         content_type=info.content_type,
         size_bytes=len(data),
         width=info.width,

@@ -11,6 +11,8 @@ from typing import Any
 import structlog
 from sqlmodel import Session, col, select
 
+from app.connectors import registry
+from app.connectors.catalogue import subject
 from app.services import audit
 from app.services.channels import credentials
 from app.services.errors import NotFound, PermissionDenied, Problem, ValidationFailed
@@ -148,11 +150,8 @@ def _check_media(session: Session, workspace_id: uuid.UUID, channel: Channel, me
     """Images exist in this workspace, fit the network's count, and their alt text its length."""
     if not media:
         return
-    from app.connectors import registry
-    from app.connectors.checks import label
-
     limits = registry.limits_for(channel.network, dict(channel.settings or {}))
-    network = label(channel.network)
+    network = subject(channel.network)
     if len(media) > limits.max_media:
         problems.append(Problem(name, f"{network} allows {limits.max_media} image(s) per post; this post has "
                                       f"{len(media)} — remove {len(media) - limits.max_media}"))

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.connectors.checks import label
+from app.connectors.catalogue import subject
 from app.services.channels import channels
 from app.services.errors import NotFound, ValidationFailed
 from app.services.planning import post_queries, timeslots
@@ -51,7 +51,7 @@ def overview(session: Session, actor: uuid.UUID, workspace_id: uuid.UUID,
     rows = post_queries.list_targets(session, actor, workspace_id, now, now + HORIZON)
     out = []
     for ch in chans:
-        entry = ChannelQueue(id=ch.id, name=ch.name, network=ch.network, network_label=label(ch.network),
+        entry = ChannelQueue(id=ch.id, name=ch.name, network=ch.network, network_label=subject(ch.network),
                              slots=[(s.weekday, s.local_time) for s in slots[ch.id]])
         if slots[ch.id]:
             try:
