@@ -2,7 +2,7 @@
 its connector, re-encrypted when a key is added, saved again when a network rotates a token, and the
 channel marked `needs_reauth` when the network refuses them. They are never logged, audited or returned by
 the API. Connecting a channel is app.services.channels.channels; the publishing engine's connector seam
-(and the tokens rotated during a publish or an engagement read) is app.services.channels.credentials.
+(and the tokens rotated during a publish or an engagement read) is app.services.channels.connector.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from app.connectors.base import AuthError, PermanentError, PublishRequest, Publi
 from app.core import breaker, db
 from app.core.config import get_settings
 from app.services import usage
-from app.services.channels.credentials import try_refresh
+from app.services.channels.connector import try_refresh
 from app.services.events import webhook_events
 from app.services.messaging import email, notifications
 from app.services.planning.statuses import derive_post_status, refresh_post_status

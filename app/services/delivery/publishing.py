@@ -31,7 +31,7 @@ from app.connectors.base import (
 )
 from app.core import breaker, db, jobs
 from app.core.config import get_settings
-from app.services.channels.credentials import (
+from app.services.channels.connector import (
     connector_for,
     connector_or_error,
     save_rotated_credentials,

@@ -14,7 +14,7 @@ from sqlmodel import select
 from app.connectors.base import LookupResult, Presence, TransientError
 from app.core import db, jobs
 from app.core.config import get_settings
-from app.services.channels.credentials import connector_or_error
+from app.services.channels.connector import connector_or_error
 from app.services.delivery.outcomes import mark_published
 from app.services.delivery.publishing import PUBLISH_TASK
 from app.services.events import webhook_events

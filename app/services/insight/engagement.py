@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from app.connectors.base import AuthError, Connector, ConnectorError, Metrics, TransientError
 from app.connectors.registry import ENGAGEMENT_NETWORKS
 from app.core import breaker
-from app.services.channels import credentials
+from app.services.channels import connector as channel_connector
 from app.services.tenancy import permissions
 from models import Channel, MetricSnapshot, PostTarget
 from models.base import utcnow
@@ -136,7 +136,7 @@ def sync(session: Session, batch: int = 100, now: datetime | None = None,
             report.skipped += len(group)  # asked again at the next run
             continue
         try:
-            connector = credentials.connector_for(channel)
+            connector = channel_connector.connector_for(channel)
         except Exception as exc:  # noqa: BLE001 - an unreadable channel must not stop the batch
             report.failed += len(group)
             log.warning("engagement.no_connector", network=network, error=type(exc).__name__)
@@ -172,7 +172,7 @@ def sync(session: Session, batch: int = 100, now: datetime | None = None,
         if server in failing and network not in report.networks_failed:
             report.networks_failed.append(network)
         if answered:  # Bluesky rotates its refresh token on every use: keep the new one for publishing
-            credentials.save_rotated_credentials(channel, connector)
+            channel_connector.save_rotated_credentials(channel, connector)
         if snapshots:
             session.add_all(snapshots)
             session.commit()  # channel by channel: a later failure in this long run keeps what was read

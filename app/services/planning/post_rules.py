@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from app.connectors import registry
 from app.connectors.catalogue import subject
 from app.services import audit
-from app.services.channels import credentials
+from app.services.channels import connector as channel_connector
 from app.services.errors import NotFound, PermissionDenied, Problem, ValidationFailed
 from app.services.planning import publish_request, statuses
 from app.services.tenancy import permissions
@@ -247,7 +247,7 @@ def validate_for_networks(session: Session, post: Post, targets: list[PostTarget
             )
             continue
         try:
-            connector = credentials.connector_for(channel)
+            connector = channel_connector.connector_for(channel)
         except ImportError:
             continue  # no connector registry yet: the network's answer at publish time will say it
         except Exception as exc:  # noqa: BLE001 - a connector that cannot be built must not block drafts
