@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from app.core import db
 from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.services.messaging import email as email_service
 from app.services.tenancy import invitations, permissions, workspaces
 from models import AuditLog, Invitation, Membership, Workspace
 from tests.factories import make_user
@@ -25,9 +26,8 @@ def mailbox(monkeypatch):
     """Records what the e-mail service (another slice: `send_template(session, to, template, context)`)
     is asked to send; the real service is tested with its own SMTP server."""
     sent = []
-    module = types.ModuleType("app.services.messaging.email")
-    module.send_template = lambda session, to, template, context: sent.append((to, template, context))
-    monkeypatch.setitem(__import__("sys").modules, "app.services.messaging.email", module)
+    # The invitation service calls messaging.email.send_template at send time: stand in for it there.
+    monkeypatch.setattr(email_service, "send_template", lambda session, to, template, context: sent.append((to, template, context)))
     return sent
 
 
