@@ -1,0 +1,1 @@
+"""Quillcast on AWS, as CDK constructs: one stack (stack.py) built from the parts in this package."""
