@@ -61,6 +61,13 @@ def test_parameters(template: Template) -> None:
         assert name in params
 
 
+def test_services_wait_for_the_first_migrate(template: Template) -> None:
+    assert template.to_json()["Parameters"]["RunServices"]["Default"] == "no"
+    for target in resources(template, "AWS::ApplicationAutoScaling::ScalableTarget").values():
+        assert target["Properties"]["MinCapacity"]["Fn::If"][2] == 0
+        assert target["Properties"]["MaxCapacity"]["Fn::If"][2] == 0
+
+
 def test_vpc_has_private_subnets_for_tasks_and_data(template: Template) -> None:
     subnets = resources(template, "AWS::EC2::Subnet")
     private = [s for s in subnets.values() if not s["Properties"].get("MapPublicIpOnLaunch")]
@@ -87,7 +94,8 @@ def test_services_and_release_strategies(template: Template) -> None:
     assert len(services) == 3
     web = one(template, "AWS::ECS::Service", {"DeploymentController": {"Type": "CODE_DEPLOY"}})
     assert web["LoadBalancers"]
-    beat = one(template, "AWS::ECS::Service", {"DesiredCount": 1})
+    # Exactly one beat once the services run (RunServices=yes); none before the first migrate.
+    beat = one(template, "AWS::ECS::Service", {"DesiredCount": {"Fn::If": ["Running", 1, 0]}})
     config = beat["DeploymentConfiguration"]
     assert config["MaximumPercent"] == 100 and config["MinimumHealthyPercent"] == 0
     assert config["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}

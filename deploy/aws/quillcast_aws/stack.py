@@ -7,7 +7,7 @@ take no traffic, so a rolling deployment with the ECS circuit breaker and rollba
 stopped-then-started (max 100 %, min 0 %) because two beats would tick twice.
 """
 
-from aws_cdk import Aws, CfnOutput, CfnParameter, Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import Aws, CfnCondition, CfnOutput, CfnParameter, Duration, Fn, RemovalPolicy, Stack, Token
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
@@ -60,6 +60,16 @@ class QuillcastStack(Stack):
             default="public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3",
             description="ADOT collector image: scrapes /api/metrics and writes CloudWatch metrics"
         ).value_as_string
+        # "no" on the first deploy: the services would fail (and the stack roll back) until the migrate
+        # task has made the schema and the app login exists (docs/OPERATIONS.md, first deploy).
+        run_services = CfnParameter(self, "RunServices", allowed_values=["yes", "no"], default="no",
+                                    description="Start web, worker and beat (after the first migrate)")
+        running = CfnCondition(self, "Running", expression=Fn.condition_equals(run_services.value_as_string,
+                                                                               "yes"))
+
+        def when_running(count: int) -> int:
+            return Token.as_number(Fn.condition_if(running.logical_id, count, 0))
+
         # A context flag, not a parameter: it changes the web ACL's list of rules.
         bot_control = str(self.node.try_get_context("bot_control")).lower() == "true"
 
@@ -210,19 +220,19 @@ class QuillcastStack(Stack):
                                       assign_public_ip=False, enable_execute_command=False,
                                       **kw)  # type: ignore[arg-type]
 
-        web = service("WebService", web_td, 2,
+        web = service("WebService", web_td, when_running(2),
                       deployment_controller=ecs.DeploymentController(type=ecs.DeploymentControllerType.CODE_DEPLOY),
                       health_check_grace_period=Duration.seconds(120))
         web.attach_to_application_target_group(blue)
-        worker = service("WorkerService", worker_td, 2,
+        worker = service("WorkerService", worker_td, when_running(2),
                          circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
                          min_healthy_percent=100, max_healthy_percent=200)
-        service("BeatService", beat_td, 1,
+        service("BeatService", beat_td, when_running(1),
                 circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
                 min_healthy_percent=0, max_healthy_percent=100)
 
         # --- auto scaling ---
-        web_scaling = web.auto_scale_task_count(min_capacity=2, max_capacity=10)
+        web_scaling = web.auto_scale_task_count(min_capacity=when_running(2), max_capacity=when_running(10))
         web_scaling.scale_on_cpu_utilization("Cpu", target_utilization_percent=60)
         web_scaling.scale_on_request_count("Requests", requests_per_target=500, target_group=blue)
         # Worker: step scaling on the publish queue's depth, the CloudWatch metric the sidecar writes
@@ -230,7 +240,8 @@ class QuillcastStack(Stack):
         queue_depth = cw.Metric(namespace=METRICS_NAMESPACE, metric_name="quillcast_queue_depth",
                                 dimensions_map={"queue": "publish"}, statistic="Maximum",
                                 period=Duration.minutes(1))
-        worker_scaling = worker.auto_scale_task_count(min_capacity=2, max_capacity=20)
+        worker_scaling = worker.auto_scale_task_count(min_capacity=when_running(2),
+                                                      max_capacity=when_running(20))
         worker_scaling.scale_on_metric("QueueDepth", metric=queue_depth, scaling_steps=[
             {"upper": 10, "change": -1}, {"lower": 100, "change": +2}, {"lower": 1000, "change": +5}],
             cooldown=Duration.minutes(3))
