@@ -8,7 +8,8 @@ export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run test lint typecheck unit integration e2e bench bench-publish bench-ui clean install install-dev browser
+.PHONY: run test lint typecheck unit integration e2e bench bench-publish bench-ui clean install install-dev browser \
+	aws-synth security secrets-baseline
 
 $(BIN)/python:
 	@echo "==> creating the virtualenv in $(VENV)"
@@ -35,9 +36,31 @@ run: install
 browser:
 	@scripts/ensure-chromium.sh
 
-lint: install-dev
+lint: install-dev security
 	@echo "==> ruff"
 	@$(BIN)/ruff check .
+
+# bandit (config in pyproject.toml) and detect-secrets against the committed .secrets.baseline: a new
+# finding fails. The hook runs on a copy of the baseline: it rewrites a baseline whose line numbers moved
+# (exit 3, no new secret), which must not dirty the tree during a check.
+security: install-dev
+	@echo "==> bandit"
+	@$(BIN)/bandit -q -c pyproject.toml -r app state components tasks models
+	@echo "==> detect-secrets"
+	@tmp=$$(mktemp); cp .secrets.baseline $$tmp; \
+	$(BIN)/detect-secrets-hook --baseline $$tmp $$(git ls-files); rc=$$?; rm -f $$tmp; \
+	if [ $$rc -ne 0 ] && [ $$rc -ne 3 ]; then \
+	  echo "detect-secrets: a secret not in .secrets.baseline (above). Remove it; if it is none, run"; \
+	  echo "  make secrets-baseline && .venv/bin/detect-secrets audit .secrets.baseline"; exit 1; fi
+
+# After a reviewed false positive: add it to the baseline (audits already made are kept).
+secrets-baseline: install-dev
+	@$(BIN)/detect-secrets scan --baseline .secrets.baseline
+
+# The AWS stack's CloudFormation, offline (no AWS account): deploy/aws/cdk.out/Quillcast.template.json.
+aws-synth: install-dev
+	@cd deploy/aws && $(abspath $(BIN))/python app.py
+	@ls deploy/aws/cdk.out/*.template.json
 
 typecheck: install-dev
 	@echo "==> mypy"
