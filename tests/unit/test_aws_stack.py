@@ -57,7 +57,7 @@ def container(template: Template, command: str) -> dict:
 
 def test_parameters(template: Template) -> None:
     params = template.to_json()["Parameters"]
-    for name in ("ImageUri", "CertificateArn", "PublicUrl", "BackupCopyRegion"):
+    for name in ("ImageUri", "WebImageUri", "CertificateArn", "PublicUrl", "BackupCopyRegion"):
         assert name in params
 
 
@@ -76,17 +76,27 @@ def test_vpc_has_private_subnets_for_tasks_and_data(template: Template) -> None:
 
 
 def test_one_image_four_processes_and_no_plain_secrets(template: Template) -> None:
-    images = set()
+    images = {}
     for command in ("web", "worker", "beat", "migrate"):
         c = container(template, command)
-        images.add(json.dumps(c["Image"]))
+        images[command] = c["Image"]
         env = {e["Name"] for e in c.get("Environment", [])}
         secrets = {s["Name"] for s in c["Secrets"]}
         assert {"SECRET_KEY", "ENCRYPTION_KEYS", "DATABASE_URL", "DATABASE_APP_URL", "REDIS_URL"} <= secrets
         assert not env & {"SECRET_KEY", "ENCRYPTION_KEYS", "DATABASE_URL", "DATABASE_APP_URL", "REDIS_URL",
                           "METRICS_TOKEN"}
         assert c["LogConfiguration"]["LogDriver"] == "awslogs"
-    assert images == {json.dumps({"Ref": "ImageUri"})}
+    # One image; web names it apart because CodeDeploy, not CloudFormation, releases web after the first deploy.
+    assert images == {"web": {"Ref": "WebImageUri"}, "worker": {"Ref": "ImageUri"}, "beat": {"Ref": "ImageUri"},
+                      "migrate": {"Ref": "ImageUri"}}
+
+
+def test_web_and_worker_share_data_dir_on_efs(template: Template) -> None:
+    fs = one(template, "AWS::EFS::FileSystem")
+    assert fs["Encrypted"] is True
+    for command, shared in (("web", True), ("worker", True), ("beat", False), ("migrate", False)):
+        mounts = container(template, command).get("MountPoints", [])
+        assert (mounts == [{"ContainerPath": "/app/data", "ReadOnly": False, "SourceVolume": "data"}]) is shared
 
 
 def test_services_and_release_strategies(template: Template) -> None:
