@@ -147,9 +147,10 @@ def test_alb_https_redirect_and_health_check(template: Template) -> None:
 
 def test_auto_scaling(template: Template) -> None:
     policies = [p["Properties"] for p in resources(template, "AWS::ApplicationAutoScaling::ScalingPolicy").values()]
-    metrics = {p["TargetTrackingScalingPolicyConfiguration"]["PredefinedMetricSpecification"]
-               ["PredefinedMetricType"] for p in policies if "TargetTrackingScalingPolicyConfiguration" in p}
-    assert metrics == {"ECSServiceAverageCPUUtilization", "ALBRequestCountPerTarget"}
+    metrics = sorted(p["TargetTrackingScalingPolicyConfiguration"]["PredefinedMetricSpecification"]
+                     ["PredefinedMetricType"] for p in policies if "TargetTrackingScalingPolicyConfiguration" in p)
+    # Requests per target on both target groups: blue-green releases move the traffic between them.
+    assert metrics == ["ALBRequestCountPerTarget", "ALBRequestCountPerTarget", "ECSServiceAverageCPUUtilization"]
     assert any(p["PolicyType"] == "StepScaling" for p in policies)
     template.has_resource_properties("AWS::CloudWatch::Alarm", {
         "MetricName": "quillcast_queue_depth", "Namespace": "Quillcast",
@@ -164,6 +165,7 @@ def test_rds_multi_az_encrypted_backed_up_protected_behind_proxy(template: Templ
     proxy = one(template, "AWS::RDS::DBProxy")
     assert proxy["RequireTLS"] is True and proxy["EngineFamily"] == "POSTGRESQL"
     assert all(a["AuthScheme"] == "SECRETS" for a in proxy["Auth"])
+    assert len(proxy["Auth"]) == 1  # the app login only; migrate reaches the instance as owner
 
 
 def test_redis_multi_az_failover_tls_encrypted_with_auth(template: Template) -> None:

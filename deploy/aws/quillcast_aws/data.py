@@ -72,7 +72,8 @@ class Data(Construct):
         # secrets. The app sets its role per connection (SET ROLE), which pins a client to a database
         # connection: the proxy still caps and reuses connections across task restarts and failovers.
         self.proxy = self.db.add_proxy(
-            "Proxy", secrets=[self.app_secret, self.owner_secret], vpc=vpc, vpc_subnets=data_subnets,
+            # Only the app login: the owner (migrate) connects to the instance itself.
+            "Proxy", secrets=[self.app_secret], vpc=vpc, vpc_subnets=data_subnets,
             security_groups=[self.db_sg], require_tls=True, iam_auth=False,
             debug_logging=False, idle_client_timeout=Duration.minutes(30),
         )

@@ -267,7 +267,10 @@ class QuillcastStack(Stack):
         # --- auto scaling ---
         web_scaling = web.auto_scale_task_count(min_capacity=when_running(2), max_capacity=when_running(10))
         web_scaling.scale_on_cpu_utilization("Cpu", target_utilization_percent=60)
-        web_scaling.scale_on_request_count("Requests", requests_per_target=500, target_group=blue)
+        # One request-count policy per target group: CodeDeploy moves production traffic between them at
+        # each release. The idle group's metric has no data, so its policy neither adds nor removes tasks.
+        for name, group in (("Blue", blue), ("Green", green)):
+            web_scaling.scale_on_request_count(f"Requests{name}", requests_per_target=500, target_group=group)
         # Worker: step scaling on the publish queue's depth, the CloudWatch metric the sidecar writes
         # from quillcast_queue_depth{queue="publish"} (a backlog is what makes posts late, not CPU).
         queue_depth = cw.Metric(namespace=METRICS_NAMESPACE, metric_name="quillcast_queue_depth",
