@@ -264,3 +264,9 @@ def test_cfn_lint_passes(synth: tuple[Template, Path]) -> None:
                             capture_output=True, text=True, timeout=300)
     # cfn-lint's exit code is a bit field: 2 errors, 4 warnings, 8 informational.
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_kms_key_lets_logs_and_alarm_notifications_use_it(template: Template) -> None:
+    policy = json.dumps(one(template, "AWS::KMS::Key")["KeyPolicy"])
+    assert "cloudwatch.amazonaws.com" in policy and "logs." in policy
+    assert one(template, "AWS::KMS::Key")["EnableKeyRotation"] is True

@@ -82,7 +82,16 @@ class QuillcastStack(Stack):
 
         key = kms.Key(self, "Key", enable_key_rotation=True, description="Quillcast data at rest",
                       removal_policy=RemovalPolicy.RETAIN)
-        key.grant_encrypt_decrypt(iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com"))
+        # Services that use the key on their own behalf: CloudWatch Logs for the log groups, and CloudWatch
+        # alarms publishing to the encrypted SNS topic (without this their notifications are dropped).
+        key.add_to_resource_policy(iam.PolicyStatement(
+            principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
+            actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*",
+                     "kms:Describe*"],
+            resources=["*"]))
+        key.add_to_resource_policy(iam.PolicyStatement(
+            principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+            actions=["kms:Decrypt", "kms:GenerateDataKey*"], resources=["*"]))
 
         vpc = ec2.Vpc(
             self, "Vpc", max_azs=2, nat_gateways=2,
