@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.connectors.base import Connector, MediaItem, PermanentError, PublishRequest
+from app.connectors.base import Connector, PermanentError, PublishRequest
+from app.services.channels import channels
 from app.services.errors import ValidationFailed
 from models import MediaAsset, Post, PostTarget
 
@@ -55,9 +56,7 @@ def with_media(session: Session, request: PublishRequest, workspace_id: uuid.UUI
     items = []
     for ref, asset_id in zip(refs, ids, strict=True):
         asset = by_id[asset_id]
-        item = MediaItem(path=asset.storage_path, content_type=asset.content_type,
-                         alt_text=ref["alt"] or asset.alt_text, width=asset.width, height=asset.height,
-                         size_bytes=asset.size_bytes)
+        item = replace(channels.media_item(asset), alt_text=ref["alt"] or asset.alt_text)
         try:
             items.append(fit_for_network(item, limits))
         except ValidationFailed as exc:
