@@ -191,3 +191,11 @@ def test_the_default_stays_the_local_directory(app_env, tmp_path, session, owner
                                    data=png(colour="olive"))
         assert Path(asset.storage_path).is_file() and tmp_path / "media" in Path(asset.storage_path).parents
         assert storage.check() == f"local directory {tmp_path / 'media'}"
+
+
+def test_a_backup_says_the_media_is_in_the_bucket_not_in_it(s3, bucket):
+    from app.services.operations import backups
+
+    assert backups.media_note() == (f"uploaded media is not in the backup: it is in s3://{bucket}/media at "
+                                    f"{s3.url}; the bucket keeps its own copies (versioning; replicate it "
+                                    "for another region)")
