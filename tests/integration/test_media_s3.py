@@ -199,3 +199,12 @@ def test_a_backup_says_the_media_is_in_the_bucket_not_in_it(s3, bucket):
     assert backups.media_note() == (f"uploaded media is not in the backup: it is in s3://{bucket}/media at "
                                     f"{s3.url}; the bucket keeps its own copies (versioning; replicate it "
                                     "for another region)")
+
+
+def test_web_and_worker_say_at_start_when_the_bucket_cannot_be_used(s3, app_env, tmp_path):
+    env = {**os.environ, **s3.env("no-such-bucket"), "DATA_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", "from app.cli.processes import announce_media_store as a; a()"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0  # the process goes on: everything but images works
+    assert ("warning: media storage cannot be used, so uploads and publishing images will fail: the bucket "
+            "no-such-bucket does not exist") in done.stderr
