@@ -20,7 +20,7 @@ from app.api.main import create_api
 from app.connectors.base import MediaItem, PermanentError, TransientError
 from app.connectors.registry import NETWORK_LIMITS
 from app.core import storage
-from app.services.errors import Unavailable
+from app.services.errors import NotFound, Unavailable
 from app.services.planning import media
 from tests.accounts_support import access_token_for
 from tests.factories import make_user, make_workspace
@@ -82,6 +82,9 @@ def test_an_upload_is_kept_in_the_bucket_read_back_and_deleted(s3, bucket, sessi
     assert not storage.exists(asset.storage_path) and s3.keys(bucket) == []
     with pytest.raises(storage.StorageMissing):
         storage.read(asset.storage_path)
+    with pytest.raises(NotFound) as gone:
+        media.thumbnail(session, user_id=owner.id, workspace_id=workspace.id, asset_id=asset.id)
+    assert gone.value.message == "sun.png is no longer in media storage: remove it and attach it again"
     # A connector asked for an image that is gone fails the target, naming the image.
     with pytest.raises(PermanentError) as err:
         MediaItem(asset.storage_path, "image/png", name="sun.png").read()
@@ -140,7 +143,7 @@ def test_a_missing_bucket_is_named_by_readiness_and_an_upload_fails_naming_the_f
         client, r = _upload(owner, workspace)
         assert r.status_code == 503, r.text
         assert r.json()["code"] == "unavailable"
-        assert r.json()["message"].startswith("plum.png could not be stored: media storage is not answering")
+        assert r.json()["message"].startswith("plum.png could not be stored: media storage is not working right now")
         ready = {c["name"]: c for c in client.get("/api/ready").json()["checks"]}
         assert not ready["media"]["ok"]
         assert ready["media"]["detail"].startswith(f"the bucket no-such-bucket does not exist at {s3.url}")

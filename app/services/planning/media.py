@@ -4,7 +4,7 @@ The file type comes from the bytes (`filetype`), never from the name or the brow
 must decode it, which also refuses decompression bombs. Resizing re-encodes a copy for a network whose
 limits the original exceeds (e.g. Bluesky's 1,000,000 bytes); the original is kept as uploaded.
 Bytes go to and come from the media store (app/core/storage.py: DATA_DIR/media or a bucket); a store that
-fails is an `Unavailable` naming the file, with the operator's reason in the log.
+fails is an `Unavailable` (503) naming the file, with the operator's reason in the log.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from sqlmodel import Session, select
 from app.connectors.base import Limits, MediaItem
 from app.core import storage
 from app.services import audit, usage
-from app.services.errors import Unavailable, ValidationFailed
+from app.services.errors import DomainError, NotFound, Unavailable, ValidationFailed
 from app.services.tenancy import permissions
 from models import MediaAsset
 
@@ -91,11 +91,16 @@ def storage_key(workspace_id: uuid.UUID, digest: str, content_type: str) -> str:
     return f"{workspace_id}/{digest}.{IMAGE_TYPES[content_type]}"
 
 
-def unavailable(filename: str, doing: str, exc: storage.StorageError) -> Unavailable:
-    """The person's error for a store that failed (naming the file); the operator's reason goes to the log."""
+def storage_failure(filename: str, doing: str, exc: storage.StorageError, field: str = "file") -> DomainError:
+    """The person's error for a store that failed, naming the file (the operator's reason goes to the log),
+    or for an image whose stored bytes are gone."""
+    name = safe_filename(filename)
+    if isinstance(exc, storage.StorageMissing):
+        log.warning("media.missing", file=filename, reason=str(exc))
+        return NotFound(f"{name} is no longer in media storage: remove it and attach it again", field=field)
     log.error("media.storage_failed", file=filename, doing=doing, reason=str(exc))
-    return Unavailable(f"{safe_filename(filename)} could not be {doing}: media storage is not answering; "
-                       "try again in a few minutes, and tell your administrator if it goes on", field="file")
+    return Unavailable(f"{name} could not be {doing}: media storage is not working right now; try again in "
+                       "a few minutes, and tell your administrator if it goes on", field=field)
 
 
 def store_upload(
@@ -129,7 +134,7 @@ def store_upload(
         ref = storage.media_store().put(storage_key(workspace_id, digest, info.content_type), data,
                                         info.content_type)
     except storage.StorageError as exc:
-        raise unavailable(filename, "stored", exc) from exc
+        raise storage_failure(filename, "stored", exc) from exc
     asset = MediaAsset(
         workspace_id=workspace_id,
         uploaded_by_id=user_id,
@@ -231,7 +236,7 @@ def thumbnail(session: Session, *, user_id: uuid.UUID, workspace_id: uuid.UUID, 
     try:
         data = storage.read(asset.storage_path)
     except storage.StorageError as exc:
-        raise unavailable(asset.filename, "read", exc) from exc
+        raise storage_failure(asset.filename, "read", exc, field="media") from exc
     with Image.open(io.BytesIO(data)) as opened:
         img = ImageOps.exif_transpose(opened)
         img.load()
