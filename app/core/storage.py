@@ -129,10 +129,11 @@ class LocalStore:
             path.unlink(missing_ok=True)
 
     def check(self) -> str:
-        with self._errors(self.root):
-            self.root.mkdir(parents=True, exist_ok=True)
-        if not os.access(self.root, os.W_OK | os.X_OK):
-            raise StorageError(f"{self.root} is not writable by this process: fix its owner or DATA_DIR")
+        # Changes nothing: a directory not made yet is fine when the first upload can make it.
+        existing = next(p for p in (self.root, *self.root.parents) if p.exists())
+        if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+            raise StorageError(f"{existing} is not a directory this process may write to: fix its owner, "
+                               "or DATA_DIR")
         return f"local directory {self.root}"
 
     def describe(self) -> str:

@@ -211,3 +211,11 @@ def test_web_and_worker_say_at_start_when_the_bucket_cannot_be_used(s3, app_env,
     assert done.returncode == 0  # the process goes on: everything but images works
     assert ("warning: media storage cannot be used, so uploads and publishing images will fail: the bucket "
             "no-such-bucket does not exist") in done.stderr
+
+
+def test_a_local_directory_that_cannot_be_written_is_named(app_env, tmp_path):
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("a file where DATA_DIR should be")
+    with environment(MEDIA_STORAGE_URL="", DATA_DIR=str(blocked)), pytest.raises(storage.StorageError) as err:
+        storage.check()
+    assert str(err.value) == f"{blocked} is not a directory this process may write to: fix its owner, or DATA_DIR"

@@ -72,7 +72,7 @@ def _worker() -> str:
 
 def _media() -> str:
     """The media store answers: the local directory is writable, or the bucket exists and these
-    credentials may use it (a HEAD of the bucket; writing is not tried, readiness changes nothing)."""
+    credentials may list it (a HEAD of the bucket). Nothing is written: readiness changes nothing."""
     return storage.check()
 
 
