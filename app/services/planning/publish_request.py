@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.connectors.base import Connector, PermanentError, PublishRequest
+from app.connectors.base import Connector, PermanentError, PublishRequest, media_failure
+from app.core import storage
 from app.services.channels import channels
 from app.services.errors import ValidationFailed
 from models import MediaAsset, Post, PostTarget
@@ -61,4 +62,6 @@ def with_media(session: Session, request: PublishRequest, workspace_id: uuid.UUI
             items.append(fit_for_network(item, limits))
         except ValidationFailed as exc:
             raise PermanentError(f"{asset.filename}: {exc}") from exc
+        except storage.StorageError as exc:
+            raise media_failure(asset.filename, exc) from exc
     return replace(request, media=tuple(items))
