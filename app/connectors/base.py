@@ -41,7 +41,7 @@ def media_failure(name: str, exc: storage.StorageError) -> ConnectorError:
     """An image gone from the store fails the target (attach it again); a store that does not answer is
     retried later, like a network that does not."""
     if isinstance(exc, storage.StorageMissing):
-        return PermanentError(f"the image {name} is no longer in media storage: attach it again ({exc})")
+        return NotSent(f"the image {name} is no longer in media storage: attach it again ({exc})")
     return TransientError(f"media storage did not give the image {name}: {exc}")
 
 
@@ -143,6 +143,11 @@ class TransientError(ConnectorError):
 
 class PermanentError(ConnectorError):
     """Retrying will not help: validation refused, content rejected. Shown to the user as is."""
+
+
+class NotSent(PermanentError):
+    """Ours, not the network's: the post could not be prepared (an image gone or unfit), so it never left.
+    People are told so, not "<network> refused the post"."""
 
 
 class AuthError(PermanentError):
