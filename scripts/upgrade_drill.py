@@ -369,6 +369,7 @@ def main() -> None:
             "web_stop_s_max": round(max(n["web_stop_s"]), 2),
             "web_ready_after_start_s_max": round(max(n["web_start_s"]), 1),
             "worker_stop_s_max": round(max(n["worker_stop_s"]), 2),
+            "worker_ready_after_start_s_max": round(max(n["worker_start_s"]), 1),
             "beat_stop_s": round(beat_stop, 2),
             "forced_kills": fleet.forced_kills,
             "targets": args.targets, "window_s": args.window, "rps": args.rps,
