@@ -183,6 +183,8 @@ def seed_targets(ids: tuple[uuid.UUID, uuid.UUID, uuid.UUID], times: list[dateti
 
     ws_id, ch_id, user_id = ids
     due: dict[str, float] = {}
+    if not times:
+        return due
     posts, targets = [], []
     for when in times:
         post_id, target_id = uuid.uuid4(), uuid.uuid4()
