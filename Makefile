@@ -9,7 +9,7 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: run test lint typecheck unit integration e2e bench bench-publish bench-ui clean install install-dev browser \
-	aws-synth security secrets-baseline
+	aws-synth security secrets-baseline upgrade-drill
 
 $(BIN)/python:
 	@echo "==> creating the virtualenv in $(VENV)"
@@ -77,6 +77,10 @@ bench: bench-publish
 
 bench-publish: install-dev
 	@$(BIN)/python scripts/bench_publish.py
+
+# A rolling restart of every web, worker and beat process under load: one JSON line (docs/OPERATIONS.md).
+upgrade-drill: install-dev
+	@$(BIN)/python scripts/upgrade_drill.py
 
 bench-ui: install-dev browser
 	@$(BIN)/python scripts/bench_ui.py

@@ -5,6 +5,7 @@ from starlette.types import ASGIApp
 
 from app.api.main import create_api
 from app.api.security import OriginPolicy
+from app.core import drain
 from app.pages import routes
 from app.pages.account import account_page
 from app.pages.analytics import analytics_page
@@ -78,6 +79,8 @@ class QuillcastApp(rx.App):
 
 app = QuillcastApp(api_transformer=create_api(), extra_app_wraps={(3, "ReadyMarker"): _ready_marker},
                    stylesheets=["/toasts.css", "/shell.css"], head_components=ICONS)
+# On SIGTERM: /api/ready answers 503 for WEB_DRAIN_SECONDS before Granian stops taking connections.
+app.register_lifespan_task(drain.install)
 app.add_page(home_page, route=routes.HOME, title="Quillcast", on_load=HomeState.go_home)
 app.add_page(status_page, route=routes.STATUS, title="Quillcast — status",
              on_load=[StatusState.refresh, HealthState.open])

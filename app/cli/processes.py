@@ -65,7 +65,9 @@ def worker_argv(concurrency: int, queues: str = "publish,email,maintenance") -> 
     return [
         str(BIN / "celery"), "-A", "tasks", "worker", "--loglevel", _celery_level(), "-Q", queues,
         "--concurrency", str(concurrency), "--without-gossip", "--without-mingle",
-        "--hostname", "quillcast@%h",
+        # Unique per process: two workers on one machine (compose --scale, the upgrade drill) would
+        # otherwise answer pings and remote control under one name. After exec the pid is the worker's.
+        "--hostname", f"quillcast-{os.getpid()}@%h",
     ]
 
 

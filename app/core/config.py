@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     web_host: str = Field(default="127.0.0.1", min_length=1)
     web_port: int = Field(default=3000, ge=1, le=65535)
     public_url: str | None = None
+    # On SIGTERM each web worker answers /api/ready with 503 and keeps serving this long before Granian
+    # stops taking connections (app/core/drain.py); 0: stop at once (ECS deregisters from the ALB first).
+    web_drain_seconds: float = Field(default=0.0, ge=0, le=300)
     embedded_redis_port: int = Field(default=6390, ge=1, le=65535)
     log_level: str = "INFO"
     log_json: bool = True

@@ -21,6 +21,17 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("postgresql+psycopg://unused")).get_current_head()
 
 
+def is_known(revision: str) -> bool:
+    """Whether this code's migrations include `revision` (a later release's is unknown to it)."""
+    from alembic.util import CommandError
+
+    try:
+        return ScriptDirectory.from_config(alembic_config("postgresql+psycopg://unused")).get_revision(
+            revision) is not None
+    except CommandError:
+        return False
+
+
 def upgrade(database_url: str | None = None, revision: str = "head") -> None:
     """Migrate as the owner; at head, also make (or repair) the app's own login, unless DATABASE_APP_URL
     names one made by hand. Every start migrates, so a changed SECRET_KEY re-derives its password."""

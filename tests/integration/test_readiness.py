@@ -65,3 +65,24 @@ def test_ready_reports_a_database_behind_the_code(app_env, servers):
         get_settings.cache_clear()
         db.reset_engine()
         support.drop_database(servers.pg_server_url, name)
+
+
+def test_ready_accepts_a_schema_a_newer_release_expanded(app_env):
+    """A rolling release migrates first: the release still running then sees a revision its code does not
+    know. Expand-only migrations (tests/unit/test_migration_rules.py) keep it working, so it stays ready;
+    a known older revision is still "behind"."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from app.core.migrations import head_revision
+
+    owner = make_url(app_env["DATABASE_URL"]).set(drivername="postgresql").render_as_string(hide_password=False)
+    head = head_revision()
+    with psycopg.connect(owner, autocommit=True) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = 'fa57f0rward'")
+        try:
+            check = next(c for c in system.readiness() if c.name == "database")
+            assert check.ok and "ahead of this code" in check.detail, check
+        finally:
+            conn.execute("UPDATE alembic_version SET version_num = %s", (head,))
+    assert next(c for c in system.readiness() if c.name == "database").ok

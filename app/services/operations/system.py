@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import text
 
-from app.core import db, jobs, storage
+from app.core import db, drain, jobs, storage
 from app.core.redis import get_redis
 
 HEARTBEAT_KEY = "quillcast:worker:heartbeat"
@@ -41,12 +41,16 @@ def _short(exc: BaseException) -> str:
 def _database() -> str:
     from alembic.runtime.migration import MigrationContext
 
-    from app.core.migrations import head_revision
+    from app.core.migrations import head_revision, is_known
 
     with db.get_engine().connect() as conn:
         conn.execute(text("SELECT 1"))
         current = MigrationContext.configure(conn).get_current_revision()
     head = head_revision()
+    if current != head and current is not None and not is_known(current):
+        # A newer release migrated first (expand only, DESIGN.md "Migrations"): this code keeps serving
+        # on that schema until it is replaced.
+        return f"schema at {current}, ahead of this code's {head} (a newer release's expand step)"
     if current != head:
         raise RuntimeError(f"schema at {current or 'nothing'}, code expects {head}: run `quillcast migrate`")
     return f"schema at {current}"
@@ -77,6 +81,9 @@ def _media() -> str:
 
 
 def readiness() -> list[Check]:
+    if drain.draining():
+        # Shutting down: the load balancer should send nothing new here, whatever the rest says.
+        return [Check("draining", False, "this web process is shutting down", 0.0)]
     return [
         _timed("database", _database),
         _timed("redis", _redis),
