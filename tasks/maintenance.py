@@ -19,7 +19,9 @@ def reconcile() -> dict[str, int]:
     return dict(reconciler.reconcile().__dict__)
 
 
-@quillcast_task("quillcast.maintenance.backup", time_limit=3600)
+# Below the broker's visibility timeout (3600 s, app/core/jobs.py): a backup still running when it expires
+# would be handed to a second worker.
+@quillcast_task("quillcast.maintenance.backup", time_limit=3000)
 def backup() -> dict[str, object]:
     """The daily database backup (BACKUP_DIR, keeping BACKUP_KEEP files)."""
     return backups.scheduled()

@@ -293,3 +293,9 @@ def test_kms_key_lets_logs_and_alarm_notifications_use_it(template: Template) ->
     policy = json.dumps(one(template, "AWS::KMS::Key")["KeyPolicy"])
     assert "cloudwatch.amazonaws.com" in policy and "logs." in policy
     assert one(template, "AWS::KMS::Key")["EnableKeyRotation"] is True
+
+
+def test_workers_get_time_to_finish_their_publishes_before_sigkill(template: Template) -> None:
+    # ECS sends SIGTERM, then SIGKILL after StopTimeout (30 s unless set): a warm shutdown needs the
+    # task time limit (120 s) to let in-flight publishes finish.
+    assert container(template, "worker")["StopTimeout"] == 120

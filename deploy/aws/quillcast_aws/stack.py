@@ -151,7 +151,8 @@ class QuillcastStack(Stack):
 
         def task(name: str, command: list[str], cpu: int, memory: int, secrets: dict[str, ecs.Secret],
                  port: int | None = None, uses_media: bool = False,
-                 image: ecs.ContainerImage = image) -> ecs.FargateTaskDefinition:
+                 image: ecs.ContainerImage = image,
+                 stop_timeout: Duration | None = None) -> ecs.FargateTaskDefinition:
             td = ecs.FargateTaskDefinition(self, f"{name}Task", cpu=cpu, memory_limit_mib=memory,
                                            runtime_platform=ecs.RuntimePlatform(
                                                cpu_architecture=ecs.CpuArchitecture.X86_64,
@@ -166,6 +167,7 @@ class QuillcastStack(Stack):
                 # The app writes one JSON object per line (structlog): no multi-line pattern needed.
                 logging=ecs.LogDrivers.aws_logs(stream_prefix=name.lower(), log_group=group),
                 port_mappings=[ecs.PortMapping(container_port=port)] if port else None,
+                stop_timeout=stop_timeout,
             )
             # The image may live in ECR; GetAuthorizationToken has no resource to narrow to.
             td.add_to_execution_role_policy(iam.PolicyStatement(
@@ -177,7 +179,11 @@ class QuillcastStack(Stack):
                       {**common_secrets,
                        "METRICS_TOKEN": ecs.Secret.from_secrets_manager(app_secrets.metrics_token)},
                       port=WEB_PORT, uses_media=True, image=web_image)
-        worker_td = task("Worker", ["quillcast", "worker"], 1024, 2048, common_secrets, uses_media=True)
+        # Warm shutdown: on SIGTERM a worker finishes the publishes it holds (each at most 120 s, the task
+        # time limit) and hands unstarted ones back; ECS's default 30 s before SIGKILL would cut some short.
+        # 120 s is Fargate's maximum.
+        worker_td = task("Worker", ["quillcast", "worker"], 1024, 2048, common_secrets, uses_media=True,
+                         stop_timeout=Duration.seconds(120))
         beat_td = task("Beat", ["quillcast", "beat"], 256, 512, common_secrets)
         migrate_td = task("Migrate", ["quillcast", "migrate"], 512, 1024, {
             **common_secrets, "DATABASE_URL": ecs.Secret.from_secrets_manager(data.owner_url)})
