@@ -154,6 +154,19 @@ def processes_with_marker(marker: str) -> list[str]:
     return found
 
 
+def kill_processes_with_marker(marker: str) -> None:
+    """After a failed stop: SIGKILL what the runner started, so a failure leaves no orphans behind to slow
+    (or hold the ports of) the rest of the run."""
+    import psutil
+
+    for p in psutil.process_iter():
+        try:
+            if p.environ().get("QUILLCAST_TEST_MARKER") == marker:
+                p.kill()
+        except psutil.Error:
+            continue
+
+
 def without_smtp(monkeypatch) -> None:
     """This test expects mail to be held (no SMTP configured), whatever an earlier test set up."""
     from app.core.config import get_settings

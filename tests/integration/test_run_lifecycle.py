@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.support import PROD_BUILD_ENV, free_port, processes_with_marker
+from tests.support import PROD_BUILD_ENV, free_port, kill_processes_with_marker, processes_with_marker
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,12 +51,13 @@ def _wait_ready(port: int, runner: subprocess.Popen, data_dir: Path, timeout: fl
     pytest.fail(f"not ready in time:\n{_log(data_dir)}")
 
 
-def _stop(runner: subprocess.Popen, data_dir: Path) -> None:
+def _stop(runner: subprocess.Popen, data_dir: Path, marker: str) -> None:
     runner.send_signal(signal.SIGINT)
     try:
         code = runner.wait(120)  # worst case: 15 s per child, then pg_ctl -w
     except subprocess.TimeoutExpired:
         runner.kill()
+        kill_processes_with_marker(marker)
         pytest.fail(f"the runner did not exit within 120 s of Ctrl-C:\n{_log(data_dir)}")
     assert code == 0, _log(data_dir)
     assert "stopped: no process left running" in _log(data_dir)
@@ -91,7 +92,7 @@ def test_run_is_ready_stops_cleanly_and_keeps_its_data(data_dir):
                               "VALUES (gen_random_uuid(), 'Kept', 'kept-across-runs', 'UTC', false)"))
         engine.dispose()
     finally:
-        _stop(runner, data_dir)
+        _stop(runner, data_dir, marker)
     assert processes_with_marker(marker) == []
 
     runner = _start(data_dir, port, redis_port, marker)
@@ -103,5 +104,5 @@ def test_run_is_ready_stops_cleanly_and_keeps_its_data(data_dir):
         engine.dispose()
         assert kept == "Kept"
     finally:
-        _stop(runner, data_dir)
+        _stop(runner, data_dir, marker)
     assert processes_with_marker(marker) == []
