@@ -73,8 +73,8 @@ class Writer(threading.Thread):
                 while not self.stopping.is_set():
                     n += 1
                     post_id = str(uuid.uuid4())
-                    conn.execute("INSERT INTO posts (id, workspace_id, status, body) VALUES (%s, %s, 'draft', %s)",
-                                 (post_id, self.workspace, f"drill post #{n}"))
+                    conn.execute("INSERT INTO posts (id, workspace_id, status, body) "
+                                 "VALUES (%s, %s, 'draft', %s)", (post_id, self.workspace, f"post #{n}"))
                     self.acked[post_id] = time.time()  # autocommit: execute returned = committed
                     time.sleep(self.interval)
         except psycopg.Error as exc:
@@ -101,8 +101,10 @@ def answering(pgdata: Path, ids: list[str], timeout: float = 600) -> set[str]:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            with psycopg.connect(host=str(pgdata), user="postgres", dbname="quillcast", connect_timeout=2) as c:
-                return {str(r[0]) for r in c.execute("SELECT id FROM posts WHERE id = ANY(%s::uuid[])", (ids,))}
+            with psycopg.connect(host=str(pgdata), user="postgres", dbname="quillcast",
+                                 connect_timeout=2) as conn:
+                rows = conn.execute("SELECT id FROM posts WHERE id = ANY(%s::uuid[])", (ids,))
+                return {str(r[0]) for r in rows}
         except psycopg.OperationalError:
             if time.monotonic() > deadline:
                 raise
@@ -131,11 +133,7 @@ def start_replica(data_dir: Path, pgdata: Path) -> Path:
     from app.core import pitr, pitr_restore
 
     replica = data_dir / "replica"
-    pitr._run([pitr._bin("pg_basebackup"), "--pgdata", str(replica), "--host", str(pgdata), "--username",
-               "postgres", "--no-password", "--wal-method=stream", "--checkpoint=fast", "--write-recovery-conf"],
-              "pg_basebackup -R")
-    for stale in ("postmaster.pid", "postmaster.opts", ".s.PGSQL.5432.lock", ".handle_pids.json"):
-        (replica / stale).unlink(missing_ok=True)
+    pitr.take_base_backup(data_dir, into=replica, standby=True)
     replica.chmod(0o700)
     pitr.give_to_server(replica)
     pitr_restore.start(replica, timeout=120)
@@ -156,7 +154,7 @@ def recover(data_dir: Path, replica: Path | None) -> Path:
     from app.core import pitr, pitr_restore
 
     if replica is not None:
-        pitr_restore._pg_ctl(replica, ["-w", "promote"], 120)
+        pitr_restore.promote(replica)
         return replica
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     done = subprocess.run([sys.executable, "-m", "app.cli", "restore", "--to-time", "latest", "--yes"],  # noqa: S603

@@ -29,6 +29,8 @@ CONF_NAME = "quillcast.conf"
 INCLUDE_LINE = f"include_if_exists = '{CONF_NAME}'  # WAL archiving, written by Quillcast at each start"
 SEGMENT = re.compile(r"^[0-9A-F]{24}$")
 BACKUP_PREFIX = "base-"
+# What pgserver and the running server keep in the data directory, which pg_basebackup copies along.
+RUNTIME_FILES = ("postmaster.pid", "postmaster.opts", ".s.PGSQL.*", ".handle_pids.json")
 
 
 class PitrError(RuntimeError):
@@ -177,25 +179,27 @@ def base_backups(data_dir: Path) -> list[BaseBackup]:
     return sorted((b for b in found if b.path.is_dir()), key=lambda b: b.finished_at, reverse=True)
 
 
-def take_base_backup(data_dir: Path, socket_dir: Path | None = None, port: int | None = None,
-                     now: datetime | None = None) -> BaseBackup:
-    """A base backup of the running embedded server, with the WAL it needs to be consistent."""
-    started = now or datetime.now(UTC)
+def take_base_backup(data_dir: Path, into: Path | None = None, standby: bool = False) -> BaseBackup:
+    """A base backup of DATA_DIR's running embedded server, with the WAL it needs to be consistent, into
+    DATA_DIR/base-backups (or `into`). `standby`: a streaming replica's data directory (`-R`)."""
+    started = datetime.now(UTC)
     root = base_backups_dir(data_dir)
-    root.mkdir(parents=True, exist_ok=True)
-    root.chmod(0o700)  # a copy of the whole database: password hashes, encrypted credentials
-    path = root / f"{BACKUP_PREFIX}{started:%Y%m%d-%H%M%S-%f}"
+    if into is None:
+        root.mkdir(parents=True, exist_ok=True)
+        root.chmod(0o700)  # a copy of the whole database: password hashes, encrypted credentials
+    path = into or root / f"{BACKUP_PREFIX}{started:%Y%m%d-%H%M%S-%f}"
     partial = path.with_name(path.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    argv = [_bin("pg_basebackup"), "--pgdata", str(partial), "--host", str(socket_dir or pgdata_of(data_dir)),
+    argv = [_bin("pg_basebackup"), "--pgdata", str(partial), "--host", str(pgdata_of(data_dir)),
             "--username", "postgres", "--no-password", "--wal-method=stream", "--checkpoint=fast"]
-    if port:
-        argv += ["--port", str(port)]
     try:
-        _run(argv, "pg_basebackup")
+        _run(argv + (["--write-recovery-conf"] if standby else []), "pg_basebackup")
     except PitrError:
         shutil.rmtree(partial, ignore_errors=True)
         raise
+    for name in RUNTIME_FILES:  # the source server's, in its data directory: they would stop a start here
+        for stale in partial.glob(name):
+            stale.unlink()
     partial.rename(path)
     finished = datetime.now(UTC)
     note = path.with_name(path.name + ".json")

@@ -121,6 +121,11 @@ def wait_promoted(pgdata: Path, timeout: float = 3600) -> None:
     raise PitrError(f"recovery did not end within {timeout:.0f} s: see {pgdata / 'log'}")
 
 
+def promote(pgdata: Path, timeout: float = 120) -> None:
+    """End a standby's recovery now (fail-over to a replica); returns once it takes writes."""
+    _pg_ctl(pgdata, ["-w", "-t", str(int(timeout)), "promote"], timeout + 30)
+
+
 def stop(pgdata: Path) -> None:
     if not embedded.postgres_running(pgdata):
         return
@@ -143,7 +148,7 @@ def restore_to(data_dir: Path, target: datetime | None, now: datetime | None = N
         pgdata.rename(replaced)
     try:
         # The backed-up server's runtime files (its socket lock, pid lists) would stop ours from starting.
-        stale = shutil.ignore_patterns("postmaster.pid", "postmaster.opts", ".s.PGSQL.*", ".handle_pids.json")
+        stale = shutil.ignore_patterns(*pitr.RUNTIME_FILES)
         shutil.copytree(base.path, pgdata, symlinks=True, ignore=stale)
         copied = _copy_unarchived(replaced, pgdata, pitr.archive_dir(data_dir))
         recovery = {"recovery_target_action": "promote", "recovery_target_timeline": "latest"}
