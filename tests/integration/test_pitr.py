@@ -39,6 +39,28 @@ def _write(pgdata: Path, ids: range) -> None:
             conn.execute("INSERT INTO notes (id) VALUES (%s)", (i,))
 
 
+def _base_backup_as_beat_does(data_dir: Path, url: str) -> None:
+    """The rule `quillcast run` and beat share: due with none, not again for a day."""
+    from app.core.config import get_settings
+    from app.services.operations import backups
+
+    saved = {k: os.environ.get(k) for k in ("DATA_DIR", "DATABASE_URL")}
+    os.environ.update(DATA_DIR=str(data_dir), DATABASE_URL=url)
+    get_settings.cache_clear()
+    try:
+        assert backups.base_backup_due()
+        assert backups.base_backup_if_due()["taken"] is True
+        assert not backups.base_backup_due() and backups.base_backup_if_due() == {"taken": False}
+        assert backups.base_backup_due(datetime.now(UTC) + backups.BASE_BACKUP_EVERY)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        get_settings.cache_clear()
+
+
 @pytest.fixture(scope="module")
 def place() -> Iterator[Path]:
     """Not under pytest's tmp_path: each pytest run (any session's) makes /tmp/pytest-of-<user> 0700
@@ -59,7 +81,7 @@ def cluster(place) -> tuple[Path, datetime]:
         assert pg.archived
         with psycopg.connect(host=str(pg.pgdata), user="postgres", dbname="quillcast", autocommit=True) as c:
             c.execute("CREATE TABLE notes (id int PRIMARY KEY)")
-        pitr.take_base_backup(data_dir)
+        _base_backup_as_beat_does(data_dir, pg.url)
         _write(pg.pgdata, range(1, 6))
         time.sleep(0.3)
         noted = datetime.now(UTC)
