@@ -150,19 +150,16 @@ def test_refusals_name_the_problem_and_change_nothing(cluster, place):
     assert all("Traceback" not in r.stderr for r in (future, early, naive, nonsense, both, running))
 
     fresh = place / "fresh"
-    pg = embedded.start_postgres(fresh)  # archiving, but no base backup yet
-    pg.stop()
+    embedded.start_postgres(fresh).stop()  # archiving, but no base backup yet
     none = _quillcast(fresh, "--to-time", "latest", "--yes")
     assert none.returncode == 1 and "no base backup" in none.stderr
-
-    empty = place / "empty"  # a base backup, but the archive is gone
-    pg = embedded.start_postgres(empty)
+    pg = embedded.start_postgres(fresh)
     try:
-        pitr.take_base_backup(empty)
+        pitr.take_base_backup(fresh)
     finally:
         pg.stop()
-    for f in pitr.archive_dir(empty).iterdir():
+    for f in pitr.archive_dir(fresh).iterdir():  # a base backup, but the archive is gone
         f.unlink()
-    gone = _quillcast(empty, "--to-time", "latest", "--yes")
+    gone = _quillcast(fresh, "--to-time", "latest", "--yes")
     assert gone.returncode == 1 and "no archived WAL" in gone.stderr
-    assert (pitr.pgdata_of(empty) / "PG_VERSION").exists()
+    assert (pitr.pgdata_of(fresh) / "PG_VERSION").exists()
