@@ -141,6 +141,9 @@ def _restore_to_time(to_time: str, yes: bool) -> None:
         pitr_restore.finish(settings.data_dir)
     except pitr.PitrError as exc:
         fail(str(exc))
+    if done.whole_archive:
+        say(f"nothing committed after {point} is in the archive: restored all it holds (its last commit is "
+            "the nearest to that time there is)")
     if done.replaced:
         say(f"the data directory it replaced is kept in {done.replaced} (delete it once you are sure)")
     say(f"restored to {point}; start Quillcast again (`quillcast run`)")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +25,7 @@ class Restored:
     target: datetime | None  # None: the end of the archive
     replaced: Path | None  # where the data directory that was there now is
     copied_unarchived: int  # WAL segments taken from the replaced directory's pg_wal
+    whole_archive: bool = False  # nothing after `target` was archived: all of it was replayed
 
 
 def check(data_dir: Path, target: datetime | None) -> pitr.BaseBackup:
@@ -135,11 +136,23 @@ def stop(pgdata: Path) -> None:
         pass  # already stopped
 
 
+class _NothingAfterTarget(PitrError):
+    """The replay met no commit after the target: PostgreSQL stops, the target "not reached"."""
+
+
 def restore_to(data_dir: Path, target: datetime | None, now: datetime | None = None) -> Restored:
     """Replace DATA_DIR/postgres with its state at `target` (None: the latest archived). The server is
     left running and promoted; the caller stops it. On failure the replaced directory is put back."""
-    now = now or datetime.now(UTC)
-    data_dir = data_dir.resolve()
+    try:
+        return _attempt(data_dir.resolve(), target, now or datetime.now(UTC))
+    except _NothingAfterTarget:
+        # Nothing committed after `target` is in the archive (a quiet hour, or the last minutes were
+        # lost): the archive's end is the state at `target`, or the nearest to it there is.
+        done = _attempt(data_dir.resolve(), None, datetime.now(UTC))
+        return replace(done, target=target, whole_archive=True)
+
+
+def _attempt(data_dir: Path, target: datetime | None, now: datetime) -> Restored:
     pgdata = pitr.pgdata_of(data_dir)
     base = check(data_dir, target)
     stamp = f"{now:%Y%m%d-%H%M%S-%f}"
@@ -162,13 +175,15 @@ def restore_to(data_dir: Path, target: datetime | None, now: datetime | None = N
         wait_promoted(pgdata)
     except Exception as exc:
         stop(pgdata)
-        if pgdata.exists():
+        early = isinstance(exc, PitrError) and "before configured recovery target" in str(exc)
+        if early:
+            shutil.rmtree(pgdata, ignore_errors=True)  # our own copy of a base backup, nothing else
+        elif pgdata.exists():
             pgdata.rename(pgdata.with_name(f"postgres.failed-restore-{stamp}"))
         if replaced is not None:
             replaced.rename(pgdata)
-        if isinstance(exc, PitrError) and "recovery ended before configured recovery target" in str(exc):
-            raise PitrError(f"the archive ends before {target.isoformat() if target else 'the target'}: "
-                            "choose an earlier time, or `latest`") from exc
+        if early:
+            raise _NothingAfterTarget(str(exc)) from exc
         raise
     pitr.configure(pgdata, data_dir)  # the target lines are spent: the next start is a normal one
     os.sync()

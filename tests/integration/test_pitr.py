@@ -119,6 +119,17 @@ def test_restore_to_a_noted_time_brings_back_only_what_came_before(cluster):
         pg.stop()
     assert len(pitr.base_backups(data_dir)) == 2  # the restore's own, the next restore's start
 
+    # A time after the last commit: PostgreSQL never "reaches" it; the whole archive is that state.
+    time.sleep(0.2)
+    quiet = _quillcast(data_dir, "--to-time", datetime.now(UTC).isoformat(), "--yes")
+    assert quiet.returncode == 0, quiet.stderr
+    assert "nothing committed after" in quiet.stderr
+    pg = embedded.start_postgres(data_dir)
+    try:
+        assert _ids(pgdata) == [1, 2, 3, 4, 5, 100]
+    finally:
+        pg.stop()
+
 
 def test_refusals_name_the_problem_and_change_nothing(cluster, place):
     data_dir, _ = cluster
