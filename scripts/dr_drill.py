@@ -11,8 +11,8 @@ destroyed: the server and all its processes SIGKILLed and its data directory del
 
 Then what came back is compared with what was acknowledged:
   rpo_s  the last acknowledged write's time minus the newest acknowledged write that came back
-  rto_s  from the destruction to the database answering with the restored data (no detection time: the
-         drill acts at once)
+  rto_s  from the destruction (processes killed, directory deleted) to the database answering with the
+         restored data (no detection time: the drill acts at once)
   rows_lost, rows_lost_before_rpo_window  acknowledged rows missing; of those, acknowledged more than
          --rpo-goal seconds before the destruction (must be 0)
 Progress goes to stderr.
@@ -187,10 +187,10 @@ def main() -> None:
         say(f"writing posts for {args.seconds:.0f} s")
         time.sleep(args.seconds)
         destroyed_at = time.time()
-        t_destroy = time.monotonic()
         destroy(pgdata)
         writer.stopping.set()
         writer.join(10)
+        t_destroy = time.monotonic()  # the loss is complete (the writer saw it): recovery begins
         say(f"destroyed the primary (writer stopped on {writer.error or 'nothing'}); recovering")
         serving = recover(data_dir, replica)
         recovered = time.monotonic() - t_destroy
