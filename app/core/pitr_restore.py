@@ -8,7 +8,6 @@ surviving disk loses nothing), write recovery.signal and the target, start, wait
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from dataclasses import dataclass, replace
@@ -185,6 +184,7 @@ def _attempt(data_dir: Path, target: datetime | None, now: datetime) -> Restored
         if early:
             raise _NothingAfterTarget(str(exc)) from exc
         raise
-    pitr.configure(pgdata, data_dir)  # the target lines are spent: the next start is a normal one
-    os.sync()
+    # The target lines are spent: the next start is a normal one. (No sync here: the server fsyncs the
+    # copied directory when it starts from a backup, and the end of recovery is a checkpoint.)
+    pitr.configure(pgdata, data_dir)
     return Restored(base, target, replaced, copied)
