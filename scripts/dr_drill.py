@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import secrets
 import shutil
 import subprocess
@@ -44,7 +45,10 @@ def say(msg: str) -> None:
 def parse() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--replica", action="store_true", help="promote a streaming replica instead of restoring")
-    p.add_argument("--seconds", type=float, default=75.0, help="how long posts are written before the loss")
+    # Random by default: the loss then falls anywhere in the archive_timeout cycle, so repeated drills
+    # sample the RPO's range instead of one phase of it (a fixed 75 s always lost the same 15 s).
+    p.add_argument("--seconds", type=float, default=None,
+                   help="how long posts are written before the loss (default: random, 60 to 90)")
     p.add_argument("--interval", type=float, default=0.01, help="pause between two writes (seconds)")
     p.add_argument("--rpo-goal", type=float, default=60.0, help="the RPO promised (seconds)")
     p.add_argument("--keep", action="store_true", help="keep the temporary DATA_DIR (its path on stderr)")
@@ -167,6 +171,8 @@ def recover(data_dir: Path, replica: Path | None) -> Path:
 
 def main() -> None:
     args = parse()
+    if args.seconds is None:
+        args.seconds = round(random.uniform(60, 90), 1)  # noqa: S311 - a drill's timing, not a secret
     data_dir = Path(tempfile.mkdtemp(prefix="quillcast-dr-"))
     os.environ.update(DATA_DIR=str(data_dir), ENVIRONMENT="development", LOG_JSON="false")
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(48))
