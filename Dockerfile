@@ -22,8 +22,9 @@ RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
 
 FROM python:3.11-slim AS runtime
 RUN useradd --create-home --uid 10001 quillcast
-# DATA_DIR holds uploaded media (written by web, read by the worker when it publishes), backups and beat's
-# schedule: compose.yaml mounts one volume there for all three processes. WEB_HOST=0.0.0.0: a container
+# DATA_DIR holds uploaded media (written by web, read by the worker when it publishes; unless
+# MEDIA_STORAGE_URL puts it in a bucket), backups and beat's schedule: compose.yaml mounts one volume there
+# for all three processes. WEB_HOST=0.0.0.0: a container
 # is only reachable through its published port, which needs the server on every interface (the default
 # outside a container is loopback).
 ENV PATH=/venv/bin:$PATH PYTHONUNBUFFERED=1 ENVIRONMENT=production GRANIAN_WORKERS=2 WEB_PORT=3000 \

@@ -25,6 +25,8 @@ class MediaAsset(SQLModel, table=True):
     width: int | None = Field(default=None)
     height: int | None = Field(default=None)
     sha256: str = Field(max_length=64, index=True)
+    # Where the bytes are (app/core/storage.py): an absolute path on the local disk (DATA_DIR/media, and
+    # every row from before object storage), or a key `<workspace_id>/<sha256>.<ext>` in the media bucket.
     storage_path: str = Field(max_length=1024)
     alt_text: str = Field(default="", max_length=2000)
     created_at: datetime = created_at_field()

@@ -158,8 +158,7 @@ def _http() -> httpx.Client:
 
 def _image(item: Any) -> dict[str, Any]:
     """An image as a network receives it: its bytes (base64), type and alt text."""
-    with open(item.path, "rb") as f:
-        data = f.read()
+    data = item.read()  # from the media store, as a real connector reads it
     return {"data": base64.b64encode(data).decode(), "content_type": item.content_type,
             "alt": item.alt_text, "size": len(data)}
 

@@ -35,6 +35,7 @@ def health() -> Health:
 
 @router.get("/ready", response_model=Readiness, responses={503: {"model": Readiness}})
 def ready() -> JSONResponse:
-    """Readiness: database (at the migration head), Redis, the Celery broker and a live worker."""
+    """Readiness: database (at the migration head), Redis, the Celery broker, a live worker and the
+    media store (directory or bucket)."""
     body = system.readiness_dict()
     return JSONResponse(body, status_code=200 if body["ok"] else 503)

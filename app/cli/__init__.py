@@ -10,6 +10,7 @@ from __future__ import annotations
 import typer
 
 from app.cli import admins, database, local, processes, run
+from app.cli.media import media_cli
 from app.cli.processes import beat_argv, exposure_line, local_url, web_argv, worker_argv
 
 __all__ = ["beat_argv", "cli", "exposure_line", "local_url", "main", "web_argv", "worker_argv"]
@@ -25,6 +26,7 @@ cli.command("setup-link")(admins.setup_link)
 cli.command()(database.backup)
 cli.command()(database.restore)
 cli.command()(local.check)
+cli.add_typer(media_cli, name="media")
 cli.command()(run.run)
 
 

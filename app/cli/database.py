@@ -56,6 +56,7 @@ def backup(directory: Path = typer.Option(None, "--dir", help="Where to write (d
                                           "DATA_DIR/backups)")) -> None:
     """Back up the database to a file (pg_dump custom format); keeps the newest BACKUP_KEEP."""
     from app.core import backup as backups
+    from app.services.operations.backups import media_note
 
     settings = load_settings()
     target = directory or settings.backups_path
@@ -70,6 +71,7 @@ def backup(directory: Path = typer.Option(None, "--dir", help="Where to write (d
     key_file = settings.key_file_used
     keys = f"the key file {key_file}" if key_file else "SECRET_KEY / ENCRYPTION_KEYS"
     say(f"keep {keys} safe as well, apart from the backups: the encrypted secrets in them need it")
+    say(media_note())
 
 
 def base_backup_if_due() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from app.cli.base import load_settings, require_set
+from app.cli.base import load_settings, require_set, say
 
 BIN = Path(sys.executable).parent
 
@@ -86,12 +86,24 @@ def _exec(argv: list[str]) -> None:
     os.execve(argv[0], argv, child_env())  # noqa: S606 - replaces this process, as Docker expects
 
 
+def announce_media_store() -> None:
+    """One line at start: where uploads go, or why that store cannot be used. The process starts anyway
+    (all but images works, and /api/ready keeps naming the problem until it is fixed)."""
+    from app.core import storage
+
+    try:
+        say(f"media: {storage.check()}")
+    except storage.StorageError as exc:
+        say(f"warning: media storage cannot be used, so uploads and publishing images will fail: {exc}")
+
+
 def web(port: int = typer.Option(None, help="Port for UI and API (default WEB_PORT or 3000)"),
         dev: bool = typer.Option(False, help="Hot-reloading dev server on two ports")) -> None:
     """Start the web process: the Reflex UI and the REST API under /api."""
     settings = load_settings()
     require_set("DATABASE_URL", settings.database_url)
     require_set("REDIS_URL", settings.redis_url)
+    announce_media_store()
     _exec(web_argv(port or settings.web_port, settings.web_host, dev))
 
 
@@ -101,6 +113,7 @@ def worker(concurrency: int = typer.Option(None, help="Worker processes (default
     settings = load_settings()
     require_set("DATABASE_URL", settings.database_url)
     require_set("REDIS_URL", settings.redis_url)
+    announce_media_store()
     _exec(worker_argv(concurrency or settings.worker_concurrency, queues))
 
 

@@ -104,6 +104,7 @@ def _wait_until_up(url: str, children: list[Child], timeout: float) -> bool:
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        _check_stop()
         for child in children:
             if child.process.poll() is not None:
                 return False
@@ -120,8 +121,19 @@ def _bind_probe_host(host: str) -> str:
     return "" if host in ("0.0.0.0", "::") else host.strip("[]")  # noqa: S104 - probing, as web will bind
 
 
-def _raise_interrupt(signum: int, _frame: object) -> None:
+# Python drops a KeyboardInterrupt raised while it runs a garbage-collector callback ("Exception ignored
+# in ..."), so a Ctrl-C that lands there would be lost; the flag outlives it and the loops below check it.
+_stop_requested = threading.Event()
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    _stop_requested.set()
     raise KeyboardInterrupt
+
+
+def _check_stop() -> None:
+    if _stop_requested.is_set():
+        raise KeyboardInterrupt
 
 
 def run(port: int = typer.Option(None, help="Port for UI and API (default WEB_PORT or 3000)")) -> None:
@@ -133,8 +145,9 @@ def run(port: int = typer.Option(None, help="Port for UI and API (default WEB_PO
     port = port or settings.web_port
     # Explicitly, not inherited: a process started in the background by a non-interactive shell (CI
     # scripts, `cmd &`) begins with SIGINT ignored, and Python then never raises KeyboardInterrupt.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    _stop_requested.clear()
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     stoppers: list[Callable[[], object]] = []
     children: list[Child] = []
     code = 0
@@ -173,6 +186,7 @@ def run(port: int = typer.Option(None, help="Port for UI and API (default WEB_PO
             "Ctrl-C stops everything.")
         _announce_setup(url)
         while True:
+            _check_stop()
             for child in children:
                 if child.process.poll() is not None:
                     fail(f"{child.name} exited with code {child.process.returncode}: "

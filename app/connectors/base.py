@@ -8,17 +8,41 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any, Protocol
+
+from app.core import storage
 
 
 @dataclass(frozen=True)
 class MediaItem:
-    path: str  # local file path of the stored asset
+    path: str  # the stored reference: a key in the media store, or an absolute local path (app/core/storage)
     content_type: str
     alt_text: str = ""
     width: int | None = None
     height: int | None = None
     size_bytes: int = 0
+    name: str = ""  # the name it was uploaded as, for messages
+
+    @property
+    def filename(self) -> str:
+        """The stored file's own name (`<sha256>.png`), what networks are sent."""
+        return PurePosixPath(self.path).name
+
+    def read(self) -> bytes:
+        """The image's bytes from the media store; a store that fails is a connector error naming it."""
+        try:
+            return storage.read(self.path)
+        except storage.StorageError as exc:
+            raise media_failure(self.name or self.filename, exc) from exc
+
+
+def media_failure(name: str, exc: storage.StorageError) -> ConnectorError:
+    """An image gone from the store fails the target (attach it again); a store that does not answer is
+    retried later, like a network that does not."""
+    if isinstance(exc, storage.StorageMissing):
+        return NotSent(f"the image {name} is no longer in media storage: attach it again ({exc})")
+    return TransientError(f"media storage did not give the image {name}: {exc}")
 
 
 @dataclass(frozen=True)
@@ -119,6 +143,11 @@ class TransientError(ConnectorError):
 
 class PermanentError(ConnectorError):
     """Retrying will not help: validation refused, content rejected. Shown to the user as is."""
+
+
+class NotSent(PermanentError):
+    """Ours, not the network's: the post could not be prepared (an image gone or unfit), so it never left.
+    People are told so, not "<network> refused the post"."""
 
 
 class AuthError(PermanentError):

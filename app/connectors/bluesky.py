@@ -11,7 +11,6 @@ import base64
 import json
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -210,7 +209,7 @@ class BlueskyConnector:
             blob = self._xrpc(
                 "POST",
                 "com.atproto.repo.uploadBlob",
-                content=Path(item.path).read_bytes(),
+                content=item.read(),
                 headers={"Content-Type": item.content_type},
             )["blob"]
             image: dict[str, Any] = {"alt": item.alt_text, "image": blob}

@@ -7,7 +7,6 @@ cannot reply, so threads are refused; there is no idempotency key, so `lookup` c
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -99,11 +98,11 @@ class DiscordConnector:
         payload: dict[str, Any] = {"content": request.text, "allowed_mentions": {"parse": []}}
         if request.media:
             payload["attachments"] = [
-                {"id": i, "filename": Path(m.path).name, "description": m.alt_text}
+                {"id": i, "filename": m.filename, "description": m.alt_text}
                 for i, m in enumerate(request.media)
             ]
             files = {
-                f"files[{i}]": (Path(m.path).name, Path(m.path).read_bytes(), m.content_type)
+                f"files[{i}]": (m.filename, m.read(), m.content_type)
                 for i, m in enumerate(request.media)
             }
             r = send(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -21,6 +20,7 @@ from app.connectors.base import (
     AuthError,
     Limits,
     LookupResult,
+    MediaItem,
     Metrics,
     PermanentError,
     Presence,
@@ -141,7 +141,7 @@ class LinkedInConnector:
     def validate(self, request: PublishRequest) -> list[Problem]:
         return text_problems(NETWORK, LIMITS, request) + media_problems(NETWORK, LIMITS, request.media)
 
-    def _upload(self, author: str, path: str) -> str:
+    def _upload(self, author: str, item: MediaItem) -> str:
         init = self._send(
             "POST",
             f"{API}/rest/images",
@@ -153,7 +153,7 @@ class LinkedInConnector:
             self._client,
             "PUT",
             init["uploadUrl"],
-            content=Path(path).read_bytes(),
+            content=item.read(),
             headers={"Authorization": self._headers()["Authorization"]},
         )
         raise_for_status(LABEL, r, message_of=_message)
@@ -176,7 +176,7 @@ class LinkedInConnector:
             "lifecycleState": "PUBLISHED",
             "isReshareDisabledByAuthor": False,
         }
-        images = [{"id": self._upload(author, m.path), "altText": m.alt_text} for m in request.media]
+        images = [{"id": self._upload(author, m), "altText": m.alt_text} for m in request.media]
         if len(images) == 1:
             body["content"] = {"media": images[0]}
         elif images:

@@ -8,7 +8,6 @@ GET /api/v1/instance when the channel is connected and kept in the channel's set
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,6 +17,7 @@ from app.connectors.base import (
     AuthError,
     Limits,
     LookupResult,
+    MediaItem,
     Metrics,
     PermanentError,
     Presence,
@@ -120,12 +120,12 @@ class MastodonConnector:
             NETWORK, self._limits, request.media
         )
 
-    def _upload(self, path: str, content_type: str, alt: str) -> str:
+    def _upload(self, item: MediaItem, content_type: str, alt: str) -> str:
         data = {"description": alt} if alt else {}
         r = self._call(
             "POST",
             "/api/v2/media",
-            files={"file": (Path(path).name, Path(path).read_bytes(), content_type)},
+            files={"file": (item.filename, item.read(), content_type)},
             data=data,
         )
         body = r.json()
@@ -143,7 +143,7 @@ class MastodonConnector:
 
     def publish(self, request: PublishRequest) -> PublishResult:
         refuse(self.validate(request))
-        media_ids = [self._upload(m.path, m.content_type, m.alt_text) for m in request.media]
+        media_ids = [self._upload(m, m.content_type, m.alt_text) for m in request.media]
         visibility = request.options.get("visibility", "public")
         first: dict[str, Any] | None = None
         previous: str | None = None

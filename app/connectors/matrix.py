@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -22,6 +21,7 @@ from app.connectors.base import (
     ConnectorError,
     Limits,
     LookupResult,
+    MediaItem,
     Metrics,
     Presence,
     Problem,
@@ -161,13 +161,13 @@ class MatrixConnector:
         path = f"/_matrix/client/v3/rooms/{quote(self.room, safe='')}/send/m.room.message/{txn_id(key, part)}"
         return str(self._call("PUT", path, json=content)["event_id"])
 
-    def _upload(self, path: str, content_type: str) -> str:
-        name = Path(path).name
+    def _upload(self, item: MediaItem, content_type: str) -> str:
+        name = item.filename
         body = self._call(
             "POST",
             "/_matrix/media/v3/upload",
             params={"filename": name},
-            content=Path(path).read_bytes(),
+            content=item.read(),
             headers={"Content-Type": content_type},
         )
         return str(body["content_uri"])
@@ -185,9 +185,9 @@ class MatrixConnector:
                 info.update(w=item.width, h=item.height)
             content = {
                 "msgtype": "m.image",
-                "body": item.alt_text or Path(item.path).name,
-                "filename": Path(item.path).name,
-                "url": self._upload(item.path, item.content_type),
+                "body": item.alt_text or item.filename,
+                "filename": item.filename,
+                "url": self._upload(item, item.content_type),
                 "info": info,
             }
             if root:

@@ -8,7 +8,6 @@ key and no search, so `lookup` cannot tell.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -118,11 +117,11 @@ class TelegramConnector:
             first = self._call(
                 "sendPhoto",
                 data={"chat_id": chat, "caption": request.text},
-                files={"photo": (Path(m.path).name, Path(m.path).read_bytes(), m.content_type)},
+                files={"photo": (m.filename, m.read(), m.content_type)},
             )
         elif request.media:
             files = {
-                f"photo{i}": (Path(m.path).name, Path(m.path).read_bytes(), m.content_type)
+                f"photo{i}": (m.filename, m.read(), m.content_type)
                 for i, m in enumerate(request.media)
             }
             media = [

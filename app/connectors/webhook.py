@@ -14,7 +14,6 @@ import hmac
 import json
 import time
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -125,12 +124,12 @@ class WebhookConnector:
             "first_comment": request.first_comment,
             "media": [
                 {
-                    "filename": Path(m.path).name,
+                    "filename": m.filename,
                     "content_type": m.content_type,
                     "alt_text": m.alt_text,
                     "width": m.width,
                     "height": m.height,
-                    "data_base64": base64.b64encode(Path(m.path).read_bytes()).decode(),
+                    "data_base64": base64.b64encode(m.read()).decode(),
                 }
                 for m in request.media
             ],

@@ -8,7 +8,6 @@ UNKNOWN (the engine asks the user) and by X refusing duplicate text.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,6 +17,7 @@ from app.connectors.base import (
     AuthError,
     Limits,
     LookupResult,
+    MediaItem,
     Metrics,
     Presence,
     Problem,
@@ -135,11 +135,11 @@ class XConnector:
             NETWORK, LIMITS, request.media
         )
 
-    def _upload(self, path: str, content_type: str, alt: str) -> str:
+    def _upload(self, item: MediaItem, content_type: str, alt: str) -> str:
         body = self._call(
             "POST",
             f"{API}/2/media/upload",
-            files={"media": (Path(path).name, Path(path).read_bytes(), content_type)},
+            files={"media": (item.filename, item.read(), content_type)},
             data={"media_category": "tweet_image", "media_type": content_type},
         )
         media_id = str(body["data"]["id"])
@@ -153,7 +153,7 @@ class XConnector:
 
     def publish(self, request: PublishRequest) -> PublishResult:
         refuse(self.validate(request))
-        media_ids = [self._upload(m.path, m.content_type, m.alt_text) for m in request.media]
+        media_ids = [self._upload(m, m.content_type, m.alt_text) for m in request.media]
         first: dict[str, Any] | None = None
         previous: str | None = None
         for index, text in enumerate([request.text, *request.thread, *follow_up(request)]):

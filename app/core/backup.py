@@ -3,7 +3,8 @@
 The pg_dump/pg_restore binaries come from the pgserver wheel (a dependency anyway), so a backup works
 on any machine that runs Quillcast. A file holds what the database holds: hashed passwords and
 Fernet-encrypted channel credentials (useless without ENCRYPTION_KEYS/SECRET_KEY, which a backup does
-not contain: keep those apart, and both safe). Files are written 0600.
+not contain: keep those apart, and both safe). Files are written 0600. Uploaded media is not in them
+either: it is in DATA_DIR/media or the bucket of MEDIA_STORAGE_URL (app/core/storage.py), kept apart.
 """
 
 from __future__ import annotations

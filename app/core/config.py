@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -18,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # still opens values it encrypted, once, to re-encrypt them).
 LEGACY_DEFAULT_SECRET_KEY = "dev-secret-not-for-production-use-only"  # noqa: S105 - refused, not used
 PLACEHOLDER_SECRETS = {"changethis", "change-me", "changeme", "secret", LEGACY_DEFAULT_SECRET_KEY}
+BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 GENERATE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"  # noqa: S105 - a command
 
 
@@ -30,6 +32,19 @@ def with_redis_db(url: str, db: int) -> str:
 def redis_db_of(url: str) -> int:
     path = urlsplit(url).path.strip("/")
     return int(path) if path.isdigit() else 0
+
+
+def parse_media_storage_url(url: str | None) -> tuple[str, str] | None:
+    """(bucket, prefix) of `s3://bucket/prefix`; None for unset (the local directory)."""
+    if not url or not url.strip():
+        return None
+    parts = urlsplit(url.strip())
+    bucket, prefix = parts.netloc, parts.path.strip("/")
+    if parts.scheme != "s3" or not BUCKET_NAME.fullmatch(bucket) or parts.query or parts.fragment:
+        raise ValueError(f"MEDIA_STORAGE_URL {url!r} is not an S3 location: write s3://<bucket>/<prefix> (a "
+                         "bucket name of 3-63 lower-case letters, digits, dots and hyphens), or unset it to "
+                         "keep media in DATA_DIR/media")
+    return bucket, prefix
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -98,6 +113,12 @@ class Settings(BaseSettings):
     backup_dir: Path | None = None  # default: <DATA_DIR>/backups
     backup_keep: int = Field(default=7, ge=1, le=3650)
     backup_daily: bool = True
+    # Uploaded media (app/core/storage.py). Unset: <DATA_DIR>/media on this machine, which web and worker
+    # must then share. `s3://bucket/prefix`: an S3 bucket that every process reaches; credentials and region
+    # come from the standard AWS variables or the task's IAM role, never from here.
+    media_storage_url: str | None = None
+    # An S3-compatible server instead of AWS S3 (MinIO, Ceph, R2), e.g. http://minio:9000.
+    media_s3_endpoint_url: str | None = None
 
     # --- accounts (identity) ---
     # Outgoing mail. No SMTP_HOST: mail stays in the outbox with status "held" (admins read it there).
@@ -162,6 +183,14 @@ class Settings(BaseSettings):
     oidc_custom_client_secret: str | None = None
 
     _key_file: Path | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _check_media_storage(self) -> Settings:
+        parse_media_storage_url(self.media_storage_url)  # a malformed location stops every process at start
+        if self.media_s3_endpoint_url and not self.media_s3_endpoint_url.startswith(("http://", "https://")):
+            raise ValueError(f"MEDIA_S3_ENDPOINT_URL {self.media_s3_endpoint_url!r} is not a URL: write "
+                             "http(s)://host:port, or unset it for AWS S3")
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> Settings:

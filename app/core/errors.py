@@ -49,6 +49,13 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class Unavailable(DomainError):
+    """A part the request needs (media storage) did not answer: the same request may work later."""
+
+    status_code = 503
+    code = "unavailable"
+
+
 class RateLimited(DomainError):
     status_code = 429
     code = "rate_limited"
@@ -60,7 +67,7 @@ class RateLimited(DomainError):
 
 @dataclass
 class ErrorBody:
-    """The JSON shape of every 4xx answer."""
+    """The JSON shape of every 4xx answer (and of 503 Unavailable)."""
 
     code: str
     message: str

@@ -10,8 +10,9 @@ from app.core.errors import (
     PermissionDenied,
     Problem,
     RateLimited,
+    Unavailable,
     ValidationFailed,
 )
 
 __all__ = ["Conflict", "DomainError", "ErrorBody", "NotAuthenticated", "NotFound", "PermissionDenied",
-           "Problem", "RateLimited", "ValidationFailed"]
+           "Problem", "RateLimited", "Unavailable", "ValidationFailed"]

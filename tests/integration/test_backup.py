@@ -56,6 +56,7 @@ def test_backup_then_restore_brings_back_what_was_saved(database, tmp_path):
     assert made.returncode == 0, made.stderr
     [file] = backup.listing(tmp_path)
     assert f"backup written: {file.path}" in made.stderr
+    assert "uploaded media is not in the backup: it is in the local directory" in made.stderr
     assert oct(file.path.stat().st_mode & 0o777) == "0o600"  # it holds password hashes
 
     # After the backup: the workspace is deleted and another one appears.

@@ -27,7 +27,7 @@ def test_ready_names_the_missing_worker(app_env, celery_worker):
 def test_ready_is_200_with_every_part_up(app_env, celery_worker):
     res = TestClient(create_api()).get("/api/ready")
     assert res.status_code == 200, res.json()
-    assert {c["name"] for c in res.json()["checks"] if c["ok"]} == {"database", "redis", "broker", "worker"}
+    assert {c["name"] for c in res.json()["checks"] if c["ok"]} == {"database", "redis", "broker", "worker", "media"}
 
 
 def test_a_real_worker_runs_a_real_task(app_env, celery_worker):

@@ -83,7 +83,7 @@ def test_run_is_ready_stops_cleanly_and_keeps_its_data(data_dir):
     runner = _start(data_dir, port, redis_port, marker)
     try:
         body = _wait_ready(port, runner, data_dir)
-        assert {c["name"] for c in body["checks"] if c["ok"]} == {"database", "redis", "broker", "worker"}
+        assert {c["name"] for c in body["checks"] if c["ok"]} == {"database", "redis", "broker", "worker", "media"}
         assert "Quillcast" in httpx.get(f"http://127.0.0.1:{port}/", timeout=10).text
         pg_url = f"postgresql+psycopg://postgres:@/quillcast?host={data_dir / 'postgres'}"
         engine = create_engine(pg_url)

@@ -91,12 +91,34 @@ def test_one_image_four_processes_and_no_plain_secrets(template: Template) -> No
                       "migrate": {"Ref": "ImageUri"}}
 
 
-def test_web_and_worker_share_data_dir_on_efs(template: Template) -> None:
-    fs = one(template, "AWS::EFS::FileSystem")
-    assert fs["Encrypted"] is True
-    for command, shared in (("web", True), ("worker", True), ("beat", False), ("migrate", False)):
-        mounts = container(template, command).get("MountPoints", [])
-        assert (mounts == [{"ContainerPath": "/app/data", "ReadOnly": False, "SourceVolume": "data"}]) is shared
+def test_web_and_worker_keep_media_in_the_bucket_and_share_no_disk(template: Template) -> None:
+    """Uploads go to the media bucket (MEDIA_STORAGE_URL), so there is no EFS and no task mounts one."""
+    template.resource_count_is("AWS::EFS::FileSystem", 0)
+    [bucket] = resources(template, "AWS::S3::Bucket")
+    location = {"Fn::Join": ["", ["s3://", {"Ref": bucket}, "/media"]]}
+    for command, uses_media in (("web", True), ("worker", True), ("beat", False), ("migrate", False)):
+        c = container(template, command)
+        assert not c.get("MountPoints")
+        env = {e["Name"]: e["Value"] for e in c.get("Environment", [])}
+        assert (env.get("MEDIA_STORAGE_URL") == location) is uses_media
+        assert (env.get("AWS_REGION") == {"Ref": "AWS::Region"}) is uses_media
+    for td in resources(template, "AWS::ECS::TaskDefinition").values():
+        assert not td["Properties"].get("Volumes")
+
+
+def test_only_web_and_worker_may_read_and_write_media(template: Template) -> None:
+    [bucket] = resources(template, "AWS::S3::Bucket")
+    writers = set()
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            if "s3:PutObject" in actions and bucket in json.dumps(statement["Resource"]):
+                assert {"s3:GetObject*", "s3:DeleteObject*", "s3:List*"} <= set(actions)
+                writers |= {r["Ref"] for r in policy["Properties"]["Roles"]}
+    task_roles = {c["Command"][1]: td["Properties"]["TaskRoleArn"]["Fn::GetAtt"][0]
+                  for td in resources(template, "AWS::ECS::TaskDefinition").values()
+                  for c in td["Properties"]["ContainerDefinitions"] if c.get("Command")}
+    assert writers == {task_roles["web"], task_roles["worker"]}
 
 
 def test_services_and_release_strategies(template: Template) -> None:

@@ -4,9 +4,10 @@ and the length limits a client reads there are the ones the services enforce."""
 import pytest
 
 from app.api.main import create_api
+from app.services import zones
 from app.services.channels.channels import MAX_NAME as CHANNEL_NAME_MAX
 from app.services.events import webhooks
-from app.services.planning import assist, ideas, links, snippets, timeslots
+from app.services.planning import assist, ideas, links, snippets
 from app.services.tenancy import apikeys, invitations, workspaces
 
 ERRORS = ("401", "403", "404", "409", "413", "422", "429")
@@ -57,11 +58,11 @@ def _limit(spec: dict, schema: str, field: str) -> int:
     ("WebhookCreate", "description", webhooks.MAX_DESCRIPTION),
     ("ApiKeyIn", "name", apikeys.NAME_MAX),
     ("WorkspaceIn", "name", workspaces.NAME_MAX),
-    ("WorkspaceIn", "timezone", timeslots.ZONE_MAX),
+    ("WorkspaceIn", "timezone", zones.ZONE_MAX),
     ("InvitationIn", "email", invitations.EMAIL_MAX),
     ("AcceptIn", "token", invitations.TOKEN_MAX),
     ("ChannelCreate", "name", CHANNEL_NAME_MAX),
-    ("ScheduleIn", "timezone", timeslots.ZONE_MAX),
+    ("ScheduleIn", "timezone", zones.ZONE_MAX),
 ])
 def test_documented_length_limits_are_the_enforced_ones(spec, schema, field, real):
     assert _limit(spec, schema, field) == real

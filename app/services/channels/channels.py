@@ -283,6 +283,7 @@ def media_item(asset: MediaAsset) -> MediaItem:
         width=asset.width,
         height=asset.height,
         size_bytes=asset.size_bytes,
+        name=asset.filename,
     )
 
 

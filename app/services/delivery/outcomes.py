@@ -12,7 +12,14 @@ import structlog
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from app.connectors.base import AuthError, PermanentError, PublishRequest, PublishResult, TransientError
+from app.connectors.base import (
+    AuthError,
+    NotSent,
+    PermanentError,
+    PublishRequest,
+    PublishResult,
+    TransientError,
+)
 from app.core import breaker, db
 from app.core.config import get_settings
 from app.services import usage
@@ -208,6 +215,9 @@ def _fail_permanently(session: Session, target: PostTarget, lease: Lease, error:
         target.status = "failed"
         target.last_error = (f"{lease.network} refused the credentials: {error.message}. "
                              "Reconnect the channel in Settings, then retry this post.")
+    elif isinstance(error, NotSent):
+        target.status = "failed"
+        target.last_error = f"Not sent to {lease.network}: {error.message}."
     else:
         target.status = "failed"
         target.last_error = f"{lease.network} refused the post: {error.message}"

@@ -1,5 +1,5 @@
-"""The backups beat and `quillcast run` ask for: the daily `pg_dump` file, and the embedded PostgreSQL's
-base backups for point-in-time recovery (app/core/pitr.py).
+"""The backups beat and `quillcast run` ask for: the daily `pg_dump` file (and what it leaves out), and
+the embedded PostgreSQL's base backups for point-in-time recovery (app/core/pitr.py).
 
 A base backup is taken when the newest is older than BASE_BACKUP_EVERY: at each `quillcast run` start
 (so the first start has one, and a machine that is off at night still gets them) and by beat every hour
@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
-from app.core import backup, pitr
+from app.core import backup, pitr, storage
 from app.core.config import get_settings
 
 log = structlog.get_logger("backups")
@@ -20,11 +20,22 @@ log = structlog.get_logger("backups")
 BASE_BACKUP_EVERY = timedelta(hours=24)
 
 
+def media_note() -> str:
+    """What a database backup does not hold, and where that is: the uploaded media."""
+    store = storage.media_store()
+    if isinstance(store, storage.LocalStore):
+        advice = f"copy {store.root} along with the backups"
+    else:
+        advice = "the bucket keeps its own copies (versioning; replicate it for another region)"
+    return f"uploaded media is not in the backup: it is in {store.describe()}; {advice}"
+
+
 def scheduled() -> dict[str, object]:
     settings = get_settings()
     taken = backup.take(settings.sqlalchemy_database_url, settings.backups_path)
     removed = backup.prune(settings.backups_path, settings.backup_keep)
-    log.info("backup.taken", file=taken.path.name, bytes=taken.size, pruned=len(removed))
+    log.info("backup.taken", file=taken.path.name, bytes=taken.size, pruned=len(removed),
+             media=media_note())
     return {"file": str(taken.path), "bytes": taken.size, "pruned": len(removed)}
 
 

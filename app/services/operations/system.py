@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import text
 
-from app.core import db, jobs
+from app.core import db, jobs, storage
 from app.core.redis import get_redis
 
 HEARTBEAT_KEY = "quillcast:worker:heartbeat"
@@ -70,12 +70,19 @@ def _worker() -> str:
     return f"{len(names)} answering"
 
 
+def _media() -> str:
+    """The media store answers: the local directory is writable, or the bucket exists and these
+    credentials may list it (a HEAD of the bucket). Nothing is written: readiness changes nothing."""
+    return storage.check()
+
+
 def readiness() -> list[Check]:
     return [
         _timed("database", _database),
         _timed("redis", _redis),
         _timed("broker", _broker),
         _timed("worker", _worker),
+        _timed("media", _media),
     ]
 
 

@@ -3,6 +3,8 @@
 The file type comes from the bytes (`filetype`), never from the name or the browser's word; Pillow
 must decode it, which also refuses decompression bombs. Resizing re-encodes a copy for a network whose
 limits the original exceeds (e.g. Bluesky's 1,000,000 bytes); the original is kept as uploaded.
+Bytes go to and come from the media store (app/core/storage.py: DATA_DIR/media or a bucket); a store that
+fails is an `Unavailable` (503) naming the file, with the operator's reason in the log.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import os
 import re
 import unicodedata
 import uuid
@@ -19,13 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import filetype
+import structlog
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlmodel import Session, select
 
 from app.connectors.base import Limits, MediaItem
-from app.core.config import get_settings
+from app.core import storage
 from app.services import audit, usage
-from app.services.errors import ValidationFailed
+from app.services.errors import DomainError, NotFound, Unavailable, ValidationFailed
 from app.services.tenancy import permissions
 from models import MediaAsset
 
@@ -33,6 +35,8 @@ IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "i
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # beyond this Pillow calls it a decompression bomb
 MAX_ALT_TEXT = 2000
+
+log = structlog.get_logger("media")
 
 
 @dataclass(frozen=True)
@@ -82,15 +86,21 @@ def safe_filename(name: str) -> str:
     return (name or "image")[:255]
 
 
-def media_root() -> Path:
-    return Path(get_settings().data_dir) / "media"
+def storage_key(workspace_id: uuid.UUID, digest: str, content_type: str) -> str:
+    """Where an upload is kept in the media store: per workspace, named by its content."""
+    return f"{workspace_id}/{digest}.{IMAGE_TYPES[content_type]}"
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + f".{uuid.uuid4().hex}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+def storage_failure(filename: str, doing: str, exc: storage.StorageError, field: str = "file") -> DomainError:
+    """The person's error for a store that failed, naming the file (the operator's reason goes to the log),
+    or for an image whose stored bytes are gone."""
+    name = safe_filename(filename)
+    if isinstance(exc, storage.StorageMissing):
+        log.warning("media.missing", file=filename, reason=str(exc))
+        return NotFound(f"{name} is no longer in media storage: remove it and attach it again", field=field)
+    log.error("media.storage_failed", file=filename, doing=doing, reason=str(exc))
+    return Unavailable(f"{name} could not be {doing}: media storage is not working right now; try again in "
+                       "a few minutes, and tell your administrator if it goes on", field=field)
 
 
 def store_upload(
@@ -120,8 +130,11 @@ def store_upload(
             session.add(existing)
             session.flush()
         return existing
-    path = media_root() / str(workspace_id) / f"{digest}.{IMAGE_TYPES[info.content_type]}"
-    _write_atomic(path, data)
+    try:
+        ref = storage.media_store().put(storage_key(workspace_id, digest, info.content_type), data,
+                                        info.content_type)
+    except storage.StorageError as exc:
+        raise storage_failure(filename, "stored", exc) from exc
     asset = MediaAsset(
         workspace_id=workspace_id,
         uploaded_by_id=user_id,
@@ -131,7 +144,7 @@ def store_upload(
         width=info.width,
         height=info.height,
         sha256=digest,
-        storage_path=str(path),
+        storage_path=ref,
         alt_text=alt_text,
     )
     session.add(asset)
@@ -152,7 +165,8 @@ def store_upload(
 
 def fit_for_network(item: MediaItem, limits: Limits, *, max_side: int = 4096) -> MediaItem:
     """The item itself when the network takes it as is, else a re-encoded JPEG copy within
-    `limits.max_image_bytes` (scaled down step by step; transparency flattened on white)."""
+    `limits.max_image_bytes` (scaled down step by step; transparency flattened on white), kept in the
+    media store under `derived/` so the next publish reuses it. StorageError when the store fails."""
     fits = item.content_type in limits.image_types and (
         not limits.max_image_bytes or item.size_bytes <= limits.max_image_bytes
     )
@@ -160,25 +174,30 @@ def fit_for_network(item: MediaItem, limits: Limits, *, max_side: int = 4096) ->
         return item
     if "image/jpeg" not in limits.image_types:
         raise ValidationFailed(f"{item.content_type} cannot be converted for this network", field="media")
-    source = Path(item.path)
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:32]
-    out = media_root() / "derived" / f"{digest}-{limits.max_image_bytes}.jpg"
-    if not out.exists():
-        _write_atomic(out, _shrink(source, limits.max_image_bytes, max_side))
-    with Image.open(out) as img:
+    source = storage.read(item.path)
+    digest = hashlib.sha256(source).hexdigest()[:32]
+    key = f"derived/{digest}-{limits.max_image_bytes}.jpg"
+    store = storage.media_store()
+    try:
+        data = store.get(key)
+    except storage.StorageMissing:
+        data = _shrink(source, limits.max_image_bytes, max_side)
+        store.put(key, data, "image/jpeg")
+    with Image.open(io.BytesIO(data)) as img:
         width, height = img.size
     return MediaItem(
-        path=str(out),
+        path=store.ref(key),
         content_type="image/jpeg",
         alt_text=item.alt_text,
         width=width,
         height=height,
-        size_bytes=out.stat().st_size,
+        size_bytes=len(data),
+        name=item.name,
     )
 
 
-def _shrink(source: Path, max_bytes: int, max_side: int) -> bytes:
-    with Image.open(source) as opened:
+def _shrink(source: bytes, max_bytes: int, max_side: int) -> bytes:
+    with Image.open(io.BytesIO(source)) as opened:
         img = ImageOps.exif_transpose(opened)
         img.load()
     if img.mode in ("RGBA", "LA", "P"):
@@ -214,7 +233,11 @@ def thumbnail(session: Session, *, user_id: uuid.UUID, workspace_id: uuid.UUID, 
     ).first()
     if asset is None:
         raise ValidationFailed("this image is not one of this workspace's uploads", field="media")
-    with Image.open(asset.storage_path) as opened:
+    try:
+        data = storage.read(asset.storage_path)
+    except storage.StorageError as exc:
+        raise storage_failure(asset.filename, "read", exc, field="media") from exc
+    with Image.open(io.BytesIO(data)) as opened:
         img = ImageOps.exif_transpose(opened)
         img.load()
     if img.mode != "RGB":

@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.connectors.base import Connector, PermanentError, PublishRequest
+from app.connectors.base import Connector, NotSent, PublishRequest, media_failure
+from app.core import storage
 from app.services.channels import channels
 from app.services.errors import ValidationFailed
 from models import MediaAsset, Post, PostTarget
@@ -50,7 +51,7 @@ def with_media(session: Session, request: PublishRequest, workspace_id: uuid.UUI
     by_id = {a.id: a for a in rows}
     missing = [str(i) for i in ids if i not in by_id]
     if missing:
-        raise PermanentError(f"{len(missing)} attached image(s) no longer exist; edit the post and attach "
+        raise NotSent(f"{len(missing)} attached image(s) no longer exist; edit the post and attach "
                              "them again")
     limits = connector.limits()
     items = []
@@ -60,5 +61,7 @@ def with_media(session: Session, request: PublishRequest, workspace_id: uuid.UUI
         try:
             items.append(fit_for_network(item, limits))
         except ValidationFailed as exc:
-            raise PermanentError(f"{asset.filename}: {exc}") from exc
+            raise NotSent(f"{asset.filename}: {exc}") from exc
+        except storage.StorageError as exc:
+            raise media_failure(asset.filename, exc) from exc
     return replace(request, media=tuple(items))

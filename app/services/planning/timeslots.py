@@ -18,7 +18,6 @@ from models.post import TARGET_HOLDS_SLOT
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 QUEUE_HORIZON_DAYS = 7 * 26  # half a year of slots is searched before "the queue is full"
-ZONE_MAX = 64  # the longest IANA name is 32; more is not a zone
 _TAKEN = TARGET_HOLDS_SLOT
 
 

@@ -14,7 +14,6 @@ from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
-from aws_cdk import aws_efs as efs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -29,7 +28,7 @@ from quillcast_aws.metrics import METRICS_NAMESPACE, adot_config
 
 WEB_PORT = 3000
 HEALTH_PATH = "/api/health"  # liveness: the load balancer's check
-READY_PATH = "/api/ready"  # readiness (database, Redis, broker, worker): for people and `quillcast check`
+READY_PATH = "/api/ready"  # readiness (database, Redis, broker, worker, media): people, `quillcast check`
 TEST_LISTENER_PORT = 8443
 METRICS_LOG_GROUP = "/quillcast/metrics"
 
@@ -142,20 +141,16 @@ class QuillcastStack(Stack):
         data.db_sg.add_ingress_rule(app_sg, ec2.Port.tcp(5432), "tasks to proxy and database")
         data.redis_sg.add_ingress_rule(app_sg, ec2.Port.tcp(6379), "tasks to Redis")
 
-        # Web and worker share DATA_DIR (uploaded media: web writes, the worker reads when it publishes),
-        # as compose.yaml's volume does; on Fargate that is EFS. Beat and migrate need no shared files.
-        shared = efs.FileSystem(self, "Shared", vpc=vpc, encrypted=True, kms_key=key,
-                                vpc_subnets=app_subnets, removal_policy=RemovalPolicy.RETAIN,
-                                performance_mode=efs.PerformanceMode.GENERAL_PURPOSE,
-                                enable_automatic_backups=True)
-        data_dir = shared.add_access_point(
-            "DataDir", path="/data",
-            create_acl=efs.Acl(owner_uid="10001", owner_gid="10001", permissions="750"),
-            posix_user=efs.PosixUser(uid="10001", gid="10001"))  # the image's quillcast user
-        shared.connections.allow_default_port_from(app_sg, "web and worker tasks")
+        # Web writes uploaded media and the worker reads it when it publishes: both use the bucket
+        # (MEDIA_STORAGE_URL), so the tasks share no disk. What else lives in DATA_DIR needs none either:
+        # SECRET_KEY/ENCRYPTION_KEYS come from Secrets Manager (no key file), BACKUP_DAILY is off (RDS
+        # keeps the backups), and beat's schedule file is beat's own (losing it on a restart only makes
+        # a periodic job run once early). So DATA_DIR is each task's ephemeral disk, and there is no EFS.
+        # Region and credentials come from the task (AWS_REGION, the task role), never from here.
+        media_env = {"MEDIA_STORAGE_URL": f"s3://{media.bucket_name}/media", "AWS_REGION": Aws.REGION}
 
         def task(name: str, command: list[str], cpu: int, memory: int, secrets: dict[str, ecs.Secret],
-                 port: int | None = None, shares_data: bool = False,
+                 port: int | None = None, uses_media: bool = False,
                  image: ecs.ContainerImage = image) -> ecs.FargateTaskDefinition:
             td = ecs.FargateTaskDefinition(self, f"{name}Task", cpu=cpu, memory_limit_mib=memory,
                                            runtime_platform=ecs.RuntimePlatform(
@@ -164,25 +159,14 @@ class QuillcastStack(Stack):
             group = logs.LogGroup(self, f"{name}Logs", log_group_name=f"/quillcast/{name.lower()}",
                                   retention=logs.RetentionDays.THREE_MONTHS, encryption_key=key,
                                   removal_policy=RemovalPolicy.RETAIN)
-            main = td.add_container(
-                name.lower(), image=image, command=command, environment=env, secrets=secrets,
+            td.add_container(
+                name.lower(), image=image, command=command,
+                environment={**env, **media_env} if uses_media else env, secrets=secrets,
                 essential=True, readonly_root_filesystem=False,
                 # The app writes one JSON object per line (structlog): no multi-line pattern needed.
                 logging=ecs.LogDrivers.aws_logs(stream_prefix=name.lower(), log_group=group),
                 port_mappings=[ecs.PortMapping(container_port=port)] if port else None,
             )
-            if shares_data:
-                td.add_volume(name="data", efs_volume_configuration=ecs.EfsVolumeConfiguration(
-                    file_system_id=shared.file_system_id, transit_encryption="ENABLED",
-                    authorization_config=ecs.AuthorizationConfig(access_point_id=data_dir.access_point_id,
-                                                                 iam="ENABLED")))
-                main.add_mount_points(ecs.MountPoint(container_path="/app/data", source_volume="data",
-                                                     read_only=False))
-                td.add_to_task_role_policy(iam.PolicyStatement(
-                    actions=["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
-                    resources=[shared.file_system_arn],
-                    conditions={"StringEquals": {
-                        "elasticfilesystem:AccessPointArn": data_dir.access_point_arn}}))
             # The image may live in ECR; GetAuthorizationToken has no resource to narrow to.
             td.add_to_execution_role_policy(iam.PolicyStatement(
                 actions=["ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
@@ -192,8 +176,8 @@ class QuillcastStack(Stack):
         web_td = task("Web", ["quillcast", "web"], 1024, 2048,
                       {**common_secrets,
                        "METRICS_TOKEN": ecs.Secret.from_secrets_manager(app_secrets.metrics_token)},
-                      port=WEB_PORT, shares_data=True, image=web_image)
-        worker_td = task("Worker", ["quillcast", "worker"], 1024, 2048, common_secrets, shares_data=True)
+                      port=WEB_PORT, uses_media=True, image=web_image)
+        worker_td = task("Worker", ["quillcast", "worker"], 1024, 2048, common_secrets, uses_media=True)
         beat_td = task("Beat", ["quillcast", "beat"], 256, 512, common_secrets)
         migrate_td = task("Migrate", ["quillcast", "migrate"], 512, 1024, {
             **common_secrets, "DATABASE_URL": ecs.Secret.from_secrets_manager(data.owner_url)})
