@@ -9,7 +9,7 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: run test lint typecheck unit integration e2e bench bench-publish bench-ui clean install install-dev browser \
-	aws-synth security secrets-baseline upgrade-drill
+	aws-synth security secrets-baseline upgrade-drill dr-drill
 
 $(BIN)/python:
 	@echo "==> creating the virtualenv in $(VENV)"
@@ -84,6 +84,11 @@ upgrade-drill: install-dev
 
 bench-ui: install-dev browser
 	@$(BIN)/python scripts/bench_ui.py
+
+# Disaster-recovery drill on a temporary DATA_DIR: write, destroy, restore from the archive (ARGS=--replica:
+# promote a streaming replica instead); one JSON line with rpo_s, rto_s, rows_lost.
+dr-drill: install-dev
+	@$(BIN)/python scripts/dr_drill.py $(ARGS)
 
 clean:
 	rm -rf .web .states data/test

@@ -59,5 +59,12 @@ if settings.backup_daily:
         "schedule": crontab(hour=3, minute=17),
         "options": {"queue": MAINTENANCE_QUEUE, "expires": 3600},
     }
+# Asks hourly; takes one only when the newest is a day old (operations/backups.py), and only for the
+# embedded PostgreSQL: point-in-time recovery's starting points.
+app.conf.beat_schedule["base-backup"] = {
+    "task": "quillcast.maintenance.base_backup",
+    "schedule": 3600.0,
+    "options": {"queue": MAINTENANCE_QUEUE, "expires": 3600},
+}
 app.conf.include = ["tasks.publish", "tasks.maintenance", "tasks.email", "tasks.engagement", "tasks.webhooks"]
 celery = app

@@ -25,3 +25,9 @@ def reconcile() -> dict[str, int]:
 def backup() -> dict[str, object]:
     """The daily database backup (BACKUP_DIR, keeping BACKUP_KEEP files)."""
     return backups.scheduled()
+
+
+@quillcast_task("quillcast.maintenance.base_backup", time_limit=3600)
+def base_backup() -> dict[str, object]:
+    """The embedded PostgreSQL's base backup for point-in-time recovery, when the newest is a day old."""
+    return backups.base_backup_if_due()

@@ -72,7 +72,7 @@ def start_servers() -> Servers:
         # A server of this run's own (initdb: ~5 s), so parallel runs in one checkout never stop each
         # other's; stopped and deleted at the end.
         run_dir = ROOT / "data" / "test" / f"pg-{os.getpid()}-{secrets.token_hex(3)}"
-        pg = embedded.start_postgres(run_dir, database="postgres")
+        pg = embedded.start_postgres(run_dir, database="postgres", archive=False)
         stoppers.append(lambda: (pg.stop(), shutil.rmtree(run_dir, ignore_errors=True)))
         pg_url = pg.url
     redis_url = os.environ.get("TEST_REDIS_URL")

@@ -74,11 +74,35 @@ def backup(directory: Path = typer.Option(None, "--dir", help="Where to write (d
     say(media_note())
 
 
-def restore(file: Path = typer.Argument(..., help="A quillcast-*.dump file from `quillcast backup`"),
+def base_backup_if_due() -> None:
+    """At `quillcast run`: the embedded PostgreSQL's base backup when none is a day old (a warning if not)."""
+    from app.core.pitr import PitrError
+    from app.services.operations import backups
+
+    if not backups.base_backup_due():
+        return
+    say("taking a base backup for point-in-time recovery (none yet, or the newest is a day old)")
+    try:
+        taken = backups.base_backup_if_due()
+    except PitrError as exc:
+        say(f"warning: {exc}; point-in-time recovery has no starting point until one succeeds")
+        return
+    say(f"base backup written: {taken['path']}")
+
+
+def restore(file: Path = typer.Argument(None, help="A quillcast-*.dump file from `quillcast backup`"),
+            to_time: str = typer.Option(None, "--to-time", help="Point-in-time recovery of the embedded "
+                                        "PostgreSQL instead: ISO-8601 with offset, or `latest`"),
             yes: bool = typer.Option(False, "--yes", help="Really replace the database's contents")) -> None:
-    """Replace the database's contents with a backup, then migrate it to this version's schema."""
+    """Replace the database with a backup file (then migrate), or with its state at a time (--to-time)."""
     from app.core import backup as backups
 
+    if (file is None) == (to_time is None):
+        fail("give a backup FILE (from `quillcast backup`) or --to-time T (point-in-time recovery): "
+             "one of them")
+    if to_time is not None:
+        _restore_to_time(to_time, yes)
+        return
     if not yes:
         fail(f"this replaces everything in the database with {file.name}: stop Quillcast first, then run "
              "again with --yes")
@@ -91,3 +115,37 @@ def restore(file: Path = typer.Argument(..., help="A quillcast-*.dump file from 
         reload_settings()
         run_migrations()
     say(f"restored {file.name}")
+
+
+def _restore_to_time(to_time: str, yes: bool) -> None:
+    from datetime import UTC, datetime
+
+    from app.core import pitr, pitr_restore
+
+    settings = load_settings()
+    if settings.database_url:
+        fail("--to-time restores the embedded PostgreSQL (DATABASE_URL unset); a server of your own recovers "
+             "from its archive, RDS with `aws rds restore-db-instance-to-point-in-time` (docs/OPERATIONS.md)")
+    now = datetime.now(UTC)
+    try:
+        target = pitr.parse_target(to_time, now)
+        base = pitr_restore.check(settings.data_dir, target)
+    except pitr.PitrError as exc:
+        fail(str(exc))
+    point = target.isoformat() if target else "the end of the archive"
+    pgdata = pitr.pgdata_of(settings.data_dir)
+    if not yes:
+        fail(f"this replaces the database in {pgdata} with its state at {point} (the current one is kept "
+             "aside): stop Quillcast first, then run again with --yes")
+    say(f"restoring to {point} from the base backup of {base.finished_at.isoformat(timespec='seconds')}")
+    try:
+        done = pitr_restore.restore_to(settings.data_dir, target, now)
+        pitr_restore.finish(settings.data_dir)
+    except pitr.PitrError as exc:
+        fail(str(exc))
+    if done.whole_archive:
+        say(f"nothing committed after {point} is in the archive: restored all it holds (its last commit is "
+            "the nearest to that time there is)")
+    if done.replaced:
+        say(f"the data directory it replaced is kept in {done.replaced} (delete it once you are sure)")
+    say(f"restored to {point}; start Quillcast again (`quillcast run`)")

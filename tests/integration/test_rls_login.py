@@ -213,7 +213,7 @@ def password_server(monkeypatch):
     from app.core import embedded
 
     run_dir = support.ROOT / "data" / "test" / f"pg-scram-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-    pg = embedded.start_postgres(run_dir, database="postgres")
+    pg = embedded.start_postgres(run_dir, database="postgres", archive=False)
     pgdata = run_dir / "postgres"
     hba = pgdata / "pg_hba.conf"
     hba.write_text("local all postgres trust\nlocal all all scram-sha-256\n")

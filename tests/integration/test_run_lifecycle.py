@@ -14,6 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
+from app.core import pitr
 from tests.support import PROD_BUILD_ENV, free_port, kill_processes_with_marker, processes_with_marker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,6 +95,10 @@ def test_run_is_ready_stops_cleanly_and_keeps_its_data(data_dir):
     finally:
         _stop(runner, data_dir, marker)
     assert processes_with_marker(marker) == []
+    # Point-in-time recovery's starting point: the first start took a base backup, and the WAL (the
+    # insert above, finished by the stop) is in the archive.
+    assert "base backup written" in (data_dir / "runner.log").read_text(errors="replace")
+    assert len(pitr.base_backups(data_dir)) == 1 and any(pitr.archive_dir(data_dir).glob("0*.gz"))
 
     runner = _start(data_dir, port, redis_port, marker)
     try:
@@ -106,3 +111,4 @@ def test_run_is_ready_stops_cleanly_and_keeps_its_data(data_dir):
     finally:
         _stop(runner, data_dir, marker)
     assert processes_with_marker(marker) == []
+    assert len(pitr.base_backups(data_dir)) == 1  # not due again for a day
