@@ -43,7 +43,15 @@ lint: install-dev security
 # bandit (config in pyproject.toml) and detect-secrets against the committed .secrets.baseline: a new
 # finding fails. The hook runs on a copy of the baseline: it rewrites a baseline whose line numbers moved
 # (exit 3, no new secret), which must not dirty the tree during a check.
-security: install-dev
+CHECKOV_VENV := .venv-checkov
+
+$(CHECKOV_VENV)/.installed: deploy/aws/requirements-checkov.txt
+	@echo "==> installing checkov in $(CHECKOV_VENV) (its own venv: its pins conflict with the app's)"
+	@$(PYTHON) -m venv $(CHECKOV_VENV)
+	@$(CHECKOV_VENV)/bin/pip install --quiet -r deploy/aws/requirements-checkov.txt
+	@touch $@
+
+security: install-dev $(CHECKOV_VENV)/.installed
 	@echo "==> bandit"
 	@$(BIN)/bandit -q -c pyproject.toml -r app state components tasks models
 	@echo "==> detect-secrets"
@@ -52,6 +60,10 @@ security: install-dev
 	if [ $$rc -ne 0 ] && [ $$rc -ne 3 ]; then \
 	  echo "detect-secrets: a secret not in .secrets.baseline (above). Remove it; if it is none, run"; \
 	  echo "  make secrets-baseline && .venv/bin/detect-secrets audit .secrets.baseline"; exit 1; fi
+	@echo "==> checkov (the AWS stack's template; accepted findings carry their reason in the stack code)"
+	@cd deploy/aws && $(abspath $(BIN))/python app.py > /dev/null
+	@$(CHECKOV_VENV)/bin/checkov -f deploy/aws/cdk.out/Quillcast.template.json --framework cloudformation \
+	  --compact --quiet --skip-download
 
 # After a reviewed false positive: add it to the baseline (audits already made are kept).
 secrets-baseline: install-dev

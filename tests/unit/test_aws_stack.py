@@ -299,3 +299,12 @@ def test_workers_get_time_to_finish_their_publishes_before_sigkill(template: Tem
     # ECS sends SIGTERM, then SIGKILL after StopTimeout (30 s unless set): a warm shutdown needs the
     # task time limit (120 s) to let in-flight publishes finish.
     assert container(template, "worker")["StopTimeout"] == 120
+
+
+def test_every_secret_and_log_group_is_encrypted_with_the_stacks_key(template: Template) -> None:
+    secrets = resources(template, "AWS::SecretsManager::Secret")
+    groups = resources(template, "AWS::Logs::LogGroup")
+    assert len(secrets) >= 9 and len(groups) >= 6
+    for kind, found, prop in (("secret", secrets, "KmsKeyId"), ("log group", groups, "KmsKeyId")):
+        plain = [name for name, res in found.items() if "Fn::GetAtt" not in str(res["Properties"].get(prop))]
+        assert plain == [], f"{kind}s without the stack's key: {plain}"

@@ -17,10 +17,10 @@ OWNER_USER = "quillcast_owner"
 APP_USER = "quillcast_login"
 
 
-def _login_secret(scope: Construct, cid: str, user: str, description: str) -> sm.Secret:
+def _login_secret(scope: Construct, cid: str, user: str, description: str, key: kms.IKey) -> sm.Secret:
     # Without punctuation the password can stand in a URL unescaped: the app reads whole URLs.
     return sm.Secret(
-        scope, cid, description=description,
+        scope, cid, description=description, encryption_key=key,
         generate_secret_string=sm.SecretStringGenerator(
             secret_string_template=f'{{"username": "{user}"}}', generate_string_key="password",
             exclude_punctuation=True, password_length=40),
@@ -37,9 +37,9 @@ class Data(Construct):
 
         # --- PostgreSQL ---
         self.owner_secret = _login_secret(self, "OwnerSecret", OWNER_USER,
-                                          "Quillcast database owner: migrations only (the migrate task)")
+                                          "Quillcast database owner: migrations only (the migrate task)", key)
         self.app_secret = _login_secret(self, "AppLoginSecret", APP_USER,
-                                        "Quillcast database app login (web, worker, beat) through RDS Proxy")
+                                        "Quillcast database app login (web, worker, beat) through RDS Proxy", key)
         self.db_sg = ec2.SecurityGroup(self, "DbSg", vpc=vpc, description="PostgreSQL and its proxy",
                                        allow_all_outbound=False)
         self.db = rds.DatabaseInstance(
@@ -82,7 +82,7 @@ class Data(Construct):
 
         # --- Redis ---
         self.redis_secret = sm.Secret(
-            self, "RedisAuth", description="ElastiCache AUTH token for Quillcast",
+            self, "RedisAuth", description="ElastiCache AUTH token for Quillcast", encryption_key=key,
             generate_secret_string=sm.SecretStringGenerator(
                 # A template, not a password: the generated token is added under "token".
                 secret_string_template="{}", generate_string_key="token",  # noqa: S106
@@ -110,7 +110,7 @@ class Data(Construct):
         # stands in the template. They are resolved at deploy time: after changing a password, deploy
         # again (docs/OPERATIONS.md).
         def url_secret(cid: str, description: str, url: str) -> sm.Secret:
-            return sm.Secret(self, cid, description=description,
+            return sm.Secret(self, cid, description=description, encryption_key=key,
                              secret_string_value=SecretValue.unsafe_plain_text(url))
 
         def pw(secret: sm.ISecret) -> str:

@@ -39,6 +39,12 @@ def lint_ignore(construct: Construct, *checks: str) -> None:
     child.add_metadata("cfn-lint", {"config": {"ignore_checks": list(checks)}})  # type: ignore[union-attr]
 
 
+def checkov_skip(construct: Construct, check: str, reason: str) -> None:
+    """A checkov finding accepted on purpose, with the reason, where the resource is made."""
+    construct.node.default_child.add_metadata(  # type: ignore[union-attr]
+        "checkov", {"skip": [{"id": check, "comment": reason}]})
+
+
 class QuillcastStack(Stack):
     def __init__(self, scope: Construct, cid: str, **kwargs: object) -> None:
         super().__init__(scope, cid, **kwargs)  # type: ignore[arg-type]
@@ -101,17 +107,21 @@ class QuillcastStack(Stack):
                 ec2.SubnetConfiguration(name="data", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED,
                                         cidr_mask=24),
             ])
-        vpc.add_flow_log("FlowLog")
+        flow_logs = logs.LogGroup(self, "FlowLogs", retention=logs.RetentionDays.THREE_MONTHS, encryption_key=key,
+                                  removal_policy=RemovalPolicy.RETAIN)
+        vpc.add_flow_log("FlowLog", destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_logs))
 
         data = Data(self, "Data", vpc=vpc, key=key, backup_copy_region=copy_region,
                     backup_copy_vault=copy_vault)
-        app_secrets = AppSecrets(self, "AppSecrets")
+        app_secrets = AppSecrets(self, "AppSecrets", key=key)
 
         media = s3.Bucket(
             self, "Media", encryption=s3.BucketEncryption.KMS, encryption_key=key, bucket_key_enabled=True,
             versioned=True, block_public_access=s3.BlockPublicAccess.BLOCK_ALL, enforce_ssl=True,
             removal_policy=RemovalPolicy.RETAIN,
             lifecycle_rules=[s3.LifecycleRule(noncurrent_version_expiration=Duration.days(30))])
+        checkov_skip(media, "CKV_AWS_18", "every upload and removal is in the app's audit log with its member; "
+                     "S3 access logs would need a second bucket, which would need its own logs")
 
         alarm_topic = sns.Topic(self, "Alarms", display_name="Quillcast alarms", master_key=key)
 
@@ -210,8 +220,6 @@ class QuillcastStack(Stack):
         # above to the execution role, which fetches them at start; the task role holds nothing).
         for td in (web_td, worker_td):
             media.grant_read_write(td.task_role)
-        for td in (web_td, worker_td, beat_td, migrate_td):
-            td.node.add_dependency(app_secrets.first_key)
 
         # --- load balancer ---
         alb_sg = ec2.SecurityGroup(self, "AlbSg", vpc=vpc, description="Quillcast load balancer",
@@ -223,6 +231,9 @@ class QuillcastStack(Stack):
         alb = elbv2.ApplicationLoadBalancer(self, "Alb", vpc=vpc, internet_facing=True, security_group=alb_sg,
                                             drop_invalid_header_fields=True, deletion_protection=True)
         alb.add_redirect(source_port=80, target_port=443)
+        checkov_skip(alb_sg, "CKV_AWS_260", "port 80 only answers a redirect to HTTPS (add_redirect)")
+        checkov_skip(alb, "CKV_AWS_91", "not yet: ALB access logs need an S3 bucket with SSE-S3; WAF sampled "
+                     "requests and the app's JSON request logs cover it meanwhile (docs/OPERATIONS.md)")
         certificate = acm.Certificate.from_certificate_arn(self, "Cert", cert_arn)
 
         def target_group(cid: str) -> elbv2.ApplicationTargetGroup:
@@ -247,10 +258,14 @@ class QuillcastStack(Stack):
 
         # --- services ---
         def service(cid: str, td: ecs.FargateTaskDefinition, count: int, **kw: object) -> ecs.FargateService:
-            return ecs.FargateService(self, cid, cluster=cluster, task_definition=td, desired_count=count,
-                                      vpc_subnets=app_subnets, security_groups=[app_sg],
-                                      assign_public_ip=False, enable_execute_command=False,
-                                      **kw)  # type: ignore[arg-type]
+            svc = ecs.FargateService(self, cid, cluster=cluster, task_definition=td, desired_count=count,
+                                     vpc_subnets=app_subnets, security_groups=[app_sg],
+                                     assign_public_ip=False, enable_execute_command=False,
+                                     **kw)  # type: ignore[arg-type]
+            # No task starts before ENCRYPTION_KEYS holds a real Fernet key. On the services, not the task
+            # definitions: the key's policy names the execution roles, so those cannot wait for the key.
+            svc.node.add_dependency(app_secrets.first_key)
+            return svc
 
         web = service("WebService", web_td, when_running(2),
                       deployment_controller=ecs.DeploymentController(type=ecs.DeploymentControllerType.CODE_DEPLOY),
