@@ -38,8 +38,9 @@ class Data(Construct):
         # --- PostgreSQL ---
         self.owner_secret = _login_secret(self, "OwnerSecret", OWNER_USER,
                                           "Quillcast database owner: migrations only (the migrate task)", key)
-        self.app_secret = _login_secret(self, "AppLoginSecret", APP_USER,
-                                        "Quillcast database app login (web, worker, beat) through RDS Proxy", key)
+        self.app_secret = _login_secret(
+            self, "AppLoginSecret", APP_USER,
+            "Quillcast database app login (web, worker, beat) through RDS Proxy", key)
         self.db_sg = ec2.SecurityGroup(self, "DbSg", vpc=vpc, description="PostgreSQL and its proxy",
                                        allow_all_outbound=False)
         self.db = rds.DatabaseInstance(

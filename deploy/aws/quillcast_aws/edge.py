@@ -74,14 +74,16 @@ class AppSecrets(Construct):
     def __init__(self, scope: Construct, cid: str, *, key: kms.IKey) -> None:
         super().__init__(scope, cid)
         self.secret_key = sm.Secret(
-            self, "SecretKey", encryption_key=key, description="Quillcast SECRET_KEY (signs tokens and links)",
+            self, "SecretKey", encryption_key=key,
+            description="Quillcast SECRET_KEY (signs tokens and links)",
             generate_secret_string=sm.SecretStringGenerator(exclude_punctuation=True, password_length=64))
         self.encryption_keys = sm.Secret(
             self, "EncryptionKeys", encryption_key=key,
             description="Quillcast ENCRYPTION_KEYS: Fernet keys, comma-separated, newest first",
             generate_secret_string=sm.SecretStringGenerator(exclude_punctuation=True, password_length=44))
         self.metrics_token = sm.Secret(
-            self, "MetricsToken", encryption_key=key, description="Quillcast METRICS_TOKEN (the metrics sidecar scrapes with it)",
+            self, "MetricsToken", encryption_key=key,
+            description="Quillcast METRICS_TOKEN (the metrics sidecar scrapes with it)",
             generate_secret_string=sm.SecretStringGenerator(exclude_punctuation=True, password_length=48))
 
         fn = lambda_.Function(
