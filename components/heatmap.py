@@ -31,7 +31,7 @@ def _row(row: rx.Var) -> rx.Component:
                  style={"font_weight": "500", "font_size": "12px", "text_align": "left",
                         "padding_right": "6px", "position": "sticky", "left": "0",
                         "background": rx.color("gray", 1)}),
-        rx.foreach(row["cells"], _cell),
+        rx.foreach(row["cells"].to(list[dict[str, str]]), _cell),
     )
 
 
