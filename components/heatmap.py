@@ -6,6 +6,8 @@ vars. On a narrow screen the table keeps its size and scrolls sideways inside it
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 # Level "0" is a cell without a score: faint when it holds posts, blank when it holds none.
@@ -13,23 +15,23 @@ _SHADES = [(str(n), rx.color("grass", step)) for n, step in enumerate((4, 6, 8, 
 CELL = {"height": "26px", "border_radius": "4px", "border": f"1px solid {rx.color('gray', 4)}"}
 
 
-def _colour(cell: rx.Var) -> rx.Var:
+def _colour(cell: Any) -> rx.Var:
     return rx.match(cell["level"], *_SHADES,
                     rx.cond(cell["posts"] != "", rx.color("gray", 4), rx.color("gray", 2)))
 
 
-def _cell(cell: rx.Var) -> rx.Component:
+def _cell(cell: Any) -> rx.Component:
     return rx.el.td(
         rx.el.div(style={**CELL, "background": _colour(cell)}),
         title=cell["title"], aria_label=cell["title"], style={"padding": "1px"},
     )
 
 
-def _row(row: rx.Var) -> rx.Component:
+def _row(row: Any) -> rx.Component:
     return rx.el.tr(
         rx.el.th(row["day"], scope="row",
                  style={"font_weight": "500", "font_size": "12px", "text_align": "left",
-                        "padding_right": "6px", "position": "sticky", "left": "0",
+                        "white_space": "nowrap", "padding_right": "6px", "position": "sticky", "left": "0",
                         "background": rx.color("gray", 1)}),
         rx.foreach(row["cells"].to(list[dict[str, str]]), _cell),
     )
@@ -38,14 +40,14 @@ def _row(row: rx.Var) -> rx.Component:
 def legend() -> rx.Component:
     swatch = lambda colour: rx.el.span(style={**CELL, "display": "inline-block", "width": "18px",  # noqa: E731
                                               "height": "14px", "background": colour})
-    return rx.hstack(
-        rx.text("Less", size="1", color_scheme="gray"),
-        *[swatch(c) for _, c in _SHADES],
-        rx.text("More engagement per post", size="1", color_scheme="gray"),
-        rx.text("·", size="1", color_scheme="gray"),
-        swatch(rx.color("gray", 4)),
-        rx.text("too few posts", size="1", color_scheme="gray"),
-        spacing="1", align="center", wrap="wrap",
+    return rx.flex(
+        rx.hstack(rx.text("Less", size="1", color_scheme="gray"), *[swatch(c) for _, c in _SHADES],
+                  rx.text("More engagement per post", size="1", color_scheme="gray"),
+                  spacing="1", align="center"),
+        rx.hstack(swatch(rx.color("gray", 4)),
+                  rx.text("too few posts for a score", size="1", color_scheme="gray"),
+                  spacing="1", align="center"),
+        gap="4px 16px", align="center", wrap="wrap",
     )
 
 
@@ -56,7 +58,7 @@ def heatmap(rows: rx.Var, hours: rx.Var, name: str) -> rx.Component:
             rx.el.caption(name, style={"position": "absolute", "width": "1px", "height": "1px",
                                        "overflow": "hidden", "clip": "rect(0 0 0 0)"}),
             rx.el.thead(rx.el.tr(
-                rx.el.td(),
+                rx.el.td(style={"width": "40px"}),  # the fixed layout takes the day column's width from here
                 rx.foreach(hours, lambda h: rx.el.th(h, scope="col", style={
                     "font_weight": "400", "font_size": "11px", "color": rx.color("gray", 11),
                     "text_align": "center"})),

@@ -8,7 +8,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from models import MetricSnapshot
-from tests.e2e.conftest import goto, screenshot, sign_in_as
+from tests.e2e.conftest import ARTIFACTS, goto, screenshot, sign_in_as
 from tests.factories import make_channel, make_target
 
 pytestmark = pytest.mark.e2e
@@ -55,13 +55,13 @@ def test_best_time_heatmap_empty_state_and_use_these_times(browser, base_url, me
     expect(card.get_by_text("Tuesday 09:00")).to_be_visible()
     expect(card).to_contain_text("Choose a channel to use these times")
     screenshot(page, "best-times")
-    card.screenshot(path=str(screenshot(page, "best-times").with_name("best-times-card.png")))
+    card.screenshot(path=str(ARTIFACTS / "best-times-card.png"))
     assert serious(Axe().run(page)) == []
 
     card.get_by_label("Channel").select_option(label="Ada on Mastodon")
     expect(card).to_contain_text("Not enough data yet: 2 of the 20 measured posts needed", timeout=15_000)
     expect(grid).to_have_count(0)
-    card.screenshot(path=str(screenshot(page, "best-times").with_name("best-times-empty.png")))
+    card.screenshot(path=str(ARTIFACTS / "best-times-empty.png"))
 
     card.get_by_label("Channel").select_option(label="Ada on Bluesky")
     card.get_by_role("button", name="Use these times").click()
@@ -81,5 +81,5 @@ def test_best_time_heatmap_empty_state_and_use_these_times(browser, base_url, me
     assert region.evaluate("e => e.scrollWidth > e.clientWidth")  # the map scrolls inside its card
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # the page does not
     screenshot(phone, "best-times-phone")
-    phone_card.screenshot(path=str(screenshot(phone, "best-times-phone").with_name("best-times-card-phone.png")))
+    phone_card.screenshot(path=str(ARTIFACTS / "best-times-card-phone.png"))
     phone.context.close()
