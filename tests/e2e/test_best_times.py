@@ -67,6 +67,7 @@ def test_best_time_heatmap_empty_state_and_use_these_times(browser, base_url, me
     card.get_by_role("button", name="Use these times").click()
     dialog = page.get_by_role("alertdialog")
     expect(dialog).to_contain_text("Tuesday 09:00, Thursday 18:00, Monday 07:00")
+    dialog.screenshot(path=str(ARTIFACTS / "best-times-confirm.png"))
     dialog.get_by_role("button", name="Use these times").click()
     expect(page.get_by_text("now uses these 3 times")).to_be_visible(timeout=15_000)
     goto(page, base_url + "/queue")
