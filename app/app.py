@@ -31,6 +31,7 @@ from state.account import AccountState
 from state.analytics import AnalyticsState
 from state.audit import AuditState
 from state.auth import AuthState, ResetState, VerifyState
+from state.best_times import BestTimesState
 from state.bulk_import import ImportState
 from state.calendar import CalendarState, HomeState
 from state.channels import ChannelsState, OAuthCallbackState
@@ -102,7 +103,7 @@ app.add_page(outbox_page, route=routes.OUTBOX, title="Quillcast — outbox",
 app.add_page(welcome_page, route=routes.WELCOME, title="Quillcast — create your workspace",
              on_load=OnboardingState.prepare)
 app.add_page(analytics_page, route=routes.ANALYTICS, title="Quillcast — analytics",
-             on_load=[AnalyticsState.require_workspace, AnalyticsState.load])
+             on_load=[AnalyticsState.require_workspace, AnalyticsState.load, BestTimesState.load])
 app.add_page(compose_page, route=routes.COMPOSE, title="Quillcast — compose", on_load=ComposeState.on_load)
 app.add_page(import_page, route=routes.IMPORT, title="Quillcast — import posts",
              on_load=[ImportState.require_workspace, ImportState.on_load])

@@ -142,3 +142,5 @@ def require(permission: str) -> Callable[..., WorkspaceContext]:
 # Shared by the post-shaped resources (posts, links, snippets, ideas, the calendar feed, assist).
 PostReader = Annotated[WorkspaceContext, Depends(require("post:read"))]
 PostWriter = Annotated[WorkspaceContext, Depends(require("post:create"))]
+# Read-only numbers about the workspace's publishing (analytics, best times).
+AnalyticsReader = Annotated[WorkspaceContext, Depends(require("analytics:read"))]

@@ -18,6 +18,7 @@ from app.api import (
     assist,
     auth,
     auth_tokens,
+    best_times,
     calendar_feed,
     channels,
     errors,
@@ -70,7 +71,7 @@ def create_api() -> FastAPI:
         (account.router, API_PREFIX), (two_factor.router, API_PREFIX), (sessions.router, API_PREFIX),
         (auth_tokens.router, API_PREFIX), (workspaces.router, API_PREFIX), (webhooks.router, API_PREFIX),
         (api_keys.router, API_PREFIX), (oidc.router, API_PREFIX), (admin.router, API_PREFIX),
-        (notifications.router, API_PREFIX),
+        (notifications.router, API_PREFIX), (best_times.router, API_PREFIX),
     ]
     for router, prefix in routers:
         api.include_router(guard.guard_router(router), prefix=prefix, responses=errors.RESPONSES)

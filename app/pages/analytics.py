@@ -5,8 +5,13 @@ from __future__ import annotations
 import reflex as rx
 
 from app.pages.layout import workspace_page
+from components.heatmap import heatmap, legend
 from components.networks import network_badge
 from state.analytics import AnalyticsState as S
+from state.best_times import BestTimesState as B
+
+SELECT_STYLE = {"padding": "6px 8px", "border_radius": "6px", "border": f"1px solid {rx.color('gray', 7)}",
+                "background": rx.color("gray", 1), "color": rx.color("gray", 12), "max_width": "100%"}
 
 
 def _stat(label: str, key: str, hint: str) -> rx.Component:
@@ -204,15 +209,95 @@ def _top_posts() -> rx.Component:
     )
 
 
+def _use_times_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Use these times?"),
+            rx.alert_dialog.description(
+                "The queue of ", rx.text.strong(B.confirm_label), " will post at these times each week, "
+                "in place of its current slots: ",
+                rx.foreach(B.suggestions, lambda s, i: rx.text.span(rx.cond(i > 0, ", ", ""), s["label"])),
+                ". Posts already scheduled keep their times."),
+            rx.hstack(
+                rx.button("Keep my slots", variant="soft", color_scheme="gray", on_click=B.cancel_confirm),
+                rx.button("Use these times", on_click=B.use_times),
+                spacing="3", justify="end", margin_top="16px", wrap="wrap",
+            ),
+            max_width="440px",
+        ),
+        open=B.confirm_id != "",
+        on_open_change=B.dialog_open_change,
+    )
+
+
+def _suggestions() -> rx.Component:
+    return rx.vstack(
+        rx.text("Suggested queue slots", size="2", weight="medium"),
+        rx.cond(
+            B.suggestions.length() > 0,
+            rx.flex(rx.foreach(B.suggestions, lambda s: rx.badge(s["label"], size="2", variant="soft")),
+                    gap="6px", wrap="wrap"),
+            rx.text("No hour has enough posts for a score yet.", size="2", color_scheme="gray"),
+        ),
+        rx.cond(
+            B.can_use_times,
+            rx.button("Use these times", rx.icon("calendar-clock", size=16), on_click=B.ask_use_times,
+                      variant="soft"),
+            rx.cond(B.channel == "",
+                    rx.text("Choose a channel to use these times for its queue.", size="1",
+                            color_scheme="gray"),
+                    rx.fragment()),
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
+def _best_times() -> rx.Component:
+    """When posts drew the most engagement; honest about a sample too small to say."""
+    picker = rx.hstack(
+        rx.el.label(rx.text("Channel", size="2"), html_for="best-times-channel"),
+        rx.el.select(
+            rx.el.option("All channels", value=""),
+            rx.foreach(B.channel_options, lambda c: rx.el.option(c["name"], value=c["id"])),
+            id="best-times-channel", value=B.channel, on_change=B.pick_channel, style=SELECT_STYLE,
+        ),
+        align="center", spacing="2", min_width="0",
+    )
+    return rx.card(
+        rx.vstack(
+            rx.flex(rx.heading("Best time to post", size="4", as_="h2"), picker,
+                    justify="between", align="center", wrap="wrap", gap="8px", width="100%"),
+            rx.cond(B.error != "", rx.callout(B.error, icon="triangle-alert", color_scheme="red"),
+                    rx.fragment()),
+            rx.cond(
+                B.enough,
+                rx.vstack(heatmap(B.rows, B.hours, "Engagement per post by weekday and hour"), legend(),
+                          _suggestions(), spacing="3", width="100%"),
+                rx.callout(
+                    rx.text(rx.text.strong("Not enough data yet: "), B.sample, ". Scores appear once "
+                            "likes, reposts and replies have been read back for enough posts (Mastodon, X "
+                            "and Bluesky report them); keep posting at different times to learn more."),
+                    icon="hourglass", color_scheme="gray", width="100%",
+                ),
+            ),
+            rx.text(B.zone_note, size="1", color_scheme="gray"),
+            spacing="3",
+            width="100%",
+        ),
+        _use_times_dialog(),
+        width="100%",
+        min_width="0",
+    )
+
+
 def analytics_page() -> rx.Component:
     range_picker = rx.hstack(
         rx.el.label(rx.text("Period", size="2"), html_for="analytics-days"),
         rx.el.select(
             rx.el.option("Last 7 days", value="7"), rx.el.option("Last 30 days", value="30"),
             rx.el.option("Last 90 days", value="90"), rx.el.option("Last year", value="365"),
-            id="analytics-days", value=S.days, on_change=S.set_days,
-            style={"padding": "6px 8px", "border_radius": "6px", "border": f"1px solid {rx.color('gray', 7)}",
-                   "background": rx.color("gray", 1), "color": rx.color("gray", 12)},
+            id="analytics-days", value=S.days, on_change=S.set_days, style=SELECT_STYLE,
         ),
         align="center",
         spacing="2",
@@ -239,6 +324,7 @@ def analytics_page() -> rx.Component:
             gap="12px",
             width="100%",
         ),
+        _best_times(),
         _top_posts(),
         _engagement(),
         _links(),
