@@ -208,3 +208,81 @@ def test_get_post_shows_each_target_and_attempt(base_url, ws, session):
         (1, "transient_error", 503, "the network is down"), (2, "permanent_error", 400, "text too long")]
     (missing,) = _mcp(base_url, ws["keys"]["owner"], ("get_post", {"post_id": str(ws["ws"])}))
     assert _error(missing)["message"] == "post not found"
+
+
+@pytest.fixture(scope="module")
+def image_server() -> Iterator[str]:
+    """A plain HTTP server on loopback with one PNG (and nothing else)."""
+    import io
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 6), (200, 30, 30)).save(buffer, format="PNG")
+    png = buffer.getvalue()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            found = self.path == "/pictures/red%20dot.png"
+            self.send_response(200 if found else 404)
+            self.send_header("Content-Type", "image/png")
+            self.end_headers()
+            self.wfile.write(png if found else b"")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True, name="images").start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def test_media_from_a_url_is_stored_like_an_upload_and_private_addresses_are_refused(
+    base_url, ws, image_server, monkeypatch
+):
+    from app.core.config import get_settings
+
+    url = f"{image_server}/pictures/red%20dot.png"
+    stored, missing = _mcp(base_url, ws["keys"]["owner"],
+                           ("upload_media_from_url", {"url": url, "alt_text": "A red dot"}),
+                           ("upload_media_from_url", {"url": f"{image_server}/nothing.png"}))
+    asset = _json(stored)
+    assert (asset["content_type"], asset["width"], asset["height"], asset["alt_text"]) == (
+        "image/png", 8, 6, "A red dot")
+    assert asset["filename"] == "red dot.png"
+    assert _error(missing)["problems"][0]["field"] == "url"
+    assert "HTTP 404" in _error(missing)["message"]
+    # Production's rule (no private endpoints): the loopback server is refused before anything is sent.
+    monkeypatch.setattr(get_settings(), "allow_private_endpoints", False)
+    (refused,) = _mcp(base_url, ws["keys"]["owner"], ("upload_media_from_url", {"url": url}))
+    error = _error(refused)
+    assert error["problems"][0]["field"] == "url"
+    assert "private address (127.0.0.1)" in error["message"]
+
+
+def test_a_body_over_the_size_cap_is_refused_while_reading(image_server):
+    from app.services.errors import ValidationFailed
+    from app.services.planning import media_fetch
+
+    with pytest.raises(ValidationFailed) as refused:
+        media_fetch.fetch(f"{image_server}/pictures/red%20dot.png", max_bytes=10)
+    assert refused.value.field == "url"
+    assert "larger than" in refused.value.message
+
+
+def test_the_whole_port_reflex_serves_answers_at_mcp(app_env, ws):
+    """`quillcast web` serves Reflex's app with the API inside: /mcp is reached there too."""
+    from fastapi.testclient import TestClient
+
+    import app.app as ui
+
+    port = TestClient(ui.app())
+    call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": "list_channels", "arguments": {}}}
+    headers = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18"}
+    assert port.post("/mcp", json=call, headers=headers).status_code == 401
+    answer = port.post("/mcp", json=call, headers={**headers, "Authorization": f"Bearer {ws['keys']['owner']}"})
+    assert answer.status_code == 200, answer.text
+    assert str(ws["channel"]) in answer.text

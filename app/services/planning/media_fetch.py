@@ -39,6 +39,10 @@ def _filename(url: str) -> str:
     return name or "image"
 
 
+def _size(n: int) -> str:
+    return f"{n // (1024 * 1024)} MB" if n >= 1024 * 1024 else f"{n} bytes"
+
+
 def fetch(url: str, http: httpx.Client | None = None, max_bytes: int = media.MAX_UPLOAD_BYTES) -> bytes:
     """The bytes at `url`, at most `max_bytes` of them; every refusal names the `url` field."""
     url = (url or "").strip()
@@ -64,7 +68,7 @@ def fetch(url: str, http: httpx.Client | None = None, max_bytes: int = media.MAX
                 data.extend(chunk)
                 if len(data) > max_bytes:
                     raise ValidationFailed(
-                        f"url: the file is larger than {max_bytes // (1024 * 1024)} MB; use a smaller image",
+                        f"url: the file is larger than {_size(max_bytes)}; use a smaller image",
                         field="url")
             return bytes(data)
     except PrivateAddress as exc:
