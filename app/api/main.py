@@ -83,7 +83,7 @@ def create_api() -> FastAPI:
     # Inside the security headers and CORS (added below, so they wrap it): a 413 carries them too.
     api.add_middleware(guard.BodyLimit, prefix=API_PREFIX, uploads=UPLOAD_LIMITS)
     oidc.install(api)
-    security.install(api, API_PREFIX)
+    security.install(api, API_PREFIX, also_limited=(mcp_door.PATH,))
     _install_timing(api)
     return api
 

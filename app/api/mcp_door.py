@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
@@ -40,7 +40,6 @@ PATH = "/mcp"
 _raw_key: ContextVar[str] = ContextVar("mcp_api_key")
 _NO_KEY = ("send your Quillcast API key: `Authorization: Bearer qc_...` (create one under Account -> API "
            "keys, or POST /api/api-keys)")
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -80,10 +79,11 @@ def caller_session(permission: str) -> Iterator[tuple[Session, Caller]]:
         yield session, Caller(user, key)
 
 
-def run(permission: str, action: Callable[[Session, Caller], T]) -> T | CallToolResult:
+def run(permission: str, action: Callable[[Session, Caller], Any]) -> Any:
     """Call one service as the caller in one transaction; its answer is built before the commit. A refusal
     is a tool error whose text is the API's error body (returned, not raised: the SDK would put
-    "Error executing tool ..." before the API's words)."""
+    "Error executing tool ..." before the API's words). So the answer is the action's, or a CallToolResult,
+    which the SDK passes through but does not let a tool's return annotation name (hence Any)."""
     try:
         with caller_session(permission) as (session, caller):
             return action(session, caller)

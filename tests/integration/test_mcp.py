@@ -286,3 +286,15 @@ def test_the_whole_port_reflex_serves_answers_at_mcp(app_env, ws):
     answer = port.post("/mcp", json=call, headers={**headers, "Authorization": f"Bearer {ws['keys']['owner']}"})
     assert answer.status_code == 200, answer.text
     assert str(ws["channel"]) in answer.text
+
+
+def test_mcp_shares_the_apis_rate_limit(base_url, monkeypatch):
+    import secrets
+
+    from app.core.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "api_rate_limit_per_minute", 3)
+    headers = {"Authorization": f"Bearer qc_{secrets.token_hex(8)}", "Accept": "application/json"}
+    codes = [httpx.post(f"{base_url}/mcp", headers=headers, timeout=10,
+                        json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}).status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
