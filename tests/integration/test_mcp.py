@@ -298,3 +298,30 @@ def test_mcp_shares_the_apis_rate_limit(base_url, monkeypatch):
     codes = [httpx.post(f"{base_url}/mcp", headers=headers, timeout=10,
                         json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}).status_code for _ in range(4)]
     assert codes == [401, 401, 401, 429]
+
+
+def test_the_other_tools_answer_like_the_api(base_url, ws):
+    key = ws["keys"]["owner"]
+    created, idea, ideas, summary, slot = _mcp(
+        base_url, key,
+        ("create_post", {"text": "First words", "channel_ids": [str(ws["channel"])]}),
+        ("create_idea", {"title": "A thread about queues", "notes": "from the agent"}),
+        ("list_ideas", {}),
+        ("analytics_summary", {"days": 7}),
+        ("next_free_slot", {"channel_ids": [str(ws["channel"])]}))
+    post_id = _json(created)["id"]
+    assert _json(idea)["title"] in [i["title"] for i in _json(ideas)]
+    assert {"published", "failed", "per_network", "top_posts"} <= set(_json(summary))
+    if slot.is_error:  # no slots set: the queue's own words, naming what to fix
+        assert _error(slot)["problems"][0]["field"]
+    else:
+        assert datetime.fromisoformat(_json(slot)["at"]) > datetime.now(UTC)
+
+    updated, approve = _mcp(base_url, key, ("update_post", {"post_id": post_id, "text": "Better words"}),
+                            ("approve_post", {"post_id": post_id}))
+    assert _json(updated)["body"] == "Better words"
+    rest = _rest(base_url, key, "POST", f"{ws['rest']}/posts/{post_id}/approve")
+    assert _error(approve) == rest.json()  # a draft cannot be approved: the same answer, both doors
+    (published,) = _mcp(base_url, key, ("publish_now", {"post_id": post_id}))
+    assert _json(published)["status"] not in ("draft", "scheduled")
+    assert _rest(base_url, key, "GET", f"{ws['rest']}/posts/{post_id}").json()["body"] == "Better words"
