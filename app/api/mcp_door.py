@@ -129,7 +129,9 @@ class McpDoor:
             http_app = self.server.streamable_http_app(
                 streamable_http_path=PATH, stateless_http=True, json_response=True,
                 transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False))
-            async with self.server.session_manager.run():
+            # That app's own lifespan runs its own session manager (not the server's last-made one, which a
+            # concurrent request may have replaced).
+            async with http_app.router.lifespan_context(http_app):
                 await http_app(scope, receive, send)
         finally:
             _raw_key.reset(token)
