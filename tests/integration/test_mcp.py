@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import anyio
 import httpx
@@ -302,6 +303,9 @@ def test_mcp_shares_the_apis_rate_limit(base_url, monkeypatch):
 
 def test_the_other_tools_answer_like_the_api(base_url, ws):
     key = ws["keys"]["owner"]
+    slots = _rest(base_url, key, "PUT", f"{ws['rest']}/channels/{ws['channel']}/slots",
+                  json={"timezone": "Europe/Paris", "slots": [{"weekday": 0, "local_time": "09:30"}]})
+    assert slots.status_code == 200, slots.text
     created, idea, ideas, summary, slot = _mcp(
         base_url, key,
         ("create_post", {"text": "First words", "channel_ids": [str(ws["channel"])]}),
@@ -312,10 +316,9 @@ def test_the_other_tools_answer_like_the_api(base_url, ws):
     post_id = _json(created)["id"]
     assert _json(idea)["title"] in [i["title"] for i in _json(ideas)]
     assert {"published", "failed", "per_network", "top_posts"} <= set(_json(summary))
-    if slot.is_error:  # no slots set: the queue's own words, naming what to fix
-        assert _error(slot)["problems"][0]["field"]
-    else:
-        assert datetime.fromisoformat(_json(slot)["at"]) > datetime.now(UTC)
+    at = datetime.fromisoformat(_json(slot)["at"])
+    paris = at.astimezone(ZoneInfo("Europe/Paris"))
+    assert at > datetime.now(UTC) and (paris.weekday(), paris.hour, paris.minute) == (0, 9, 30)
 
     updated, approve = _mcp(base_url, key, ("update_post", {"post_id": post_id, "text": "Better words"}),
                             ("approve_post", {"post_id": post_id}))
