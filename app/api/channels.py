@@ -121,7 +121,7 @@ class MediaPublic(BaseModel):
     created_at: datetime
 
 
-def _public(channel: Channel) -> ChannelPublic:
+def channel_public(channel: Channel) -> ChannelPublic:
     settings = {k: v for k, v in (channel.settings or {}).items() if k in PUBLIC_SETTINGS}
     return ChannelPublic(
         id=channel.id,
@@ -147,7 +147,7 @@ def list_channels(
     rows = channel_service.list_channels(
         session, user_id=ctx.user.id, workspace_id=ctx.workspace.id, include_disabled=include_disabled
     )
-    return [_public(c) for c in rows]
+    return [channel_public(c) for c in rows]
 
 
 @router.post("/channels", response_model=ChannelPublic, status_code=status.HTTP_201_CREATED)
@@ -166,7 +166,7 @@ def connect_channel(
         name=body.name,
         settings=body.settings,
     )
-    return _public(channel)
+    return channel_public(channel)
 
 
 @router.get("/channels/{channel_id}", response_model=ChannelPublic)
@@ -176,7 +176,7 @@ def get_channel(
     ctx: ChannelReader,
 ) -> ChannelPublic:
     """One channel."""
-    return _public(
+    return channel_public(
         channel_service.get_channel(
             session, user_id=ctx.user.id, workspace_id=ctx.workspace.id, channel_id=channel_id
         )
@@ -191,7 +191,7 @@ def reconnect_channel(
     ctx: ChannelManager,
 ) -> ChannelPublic:
     """New credentials for the same account (after a revoked token or a new app password)."""
-    return _public(
+    return channel_public(
         channel_service.reconnect_channel(
             session,
             user_id=ctx.user.id,
@@ -301,4 +301,5 @@ def start_oauth(
 )
 def finish_oauth(body: OAuthFinish, session: SessionDep, user: CurrentUser) -> ChannelPublic:
     """Finish with the `state` and `code` the network put on the callback URL."""
-    return _public(channel_oauth.finish_oauth(session, user_id=user.id, state=body.state, code=body.code))
+    return channel_public(
+        channel_oauth.finish_oauth(session, user_id=user.id, state=body.state, code=body.code))

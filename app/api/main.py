@@ -27,6 +27,8 @@ from app.api import (
     ideas,
     imports,
     links,
+    mcp,
+    mcp_door,
     metrics,
     notifications,
     oidc,
@@ -76,10 +78,12 @@ def create_api() -> FastAPI:
     for router, prefix in routers:
         api.include_router(guard.guard_router(router), prefix=prefix, responses=errors.RESPONSES)
     _install_error_handlers(api)
+    # MCP for AI agents (app/api/mcp.py): its own transport and error shape, beside the REST API.
+    api.add_route(mcp_door.PATH, mcp.door, include_in_schema=False)
     # Inside the security headers and CORS (added below, so they wrap it): a 413 carries them too.
     api.add_middleware(guard.BodyLimit, prefix=API_PREFIX, uploads=UPLOAD_LIMITS)
     oidc.install(api)
-    security.install(api, API_PREFIX)
+    security.install(api, API_PREFIX, also_limited=(mcp_door.PATH,))
     _install_timing(api)
     return api
 

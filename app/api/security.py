@@ -57,8 +57,9 @@ def allowed_origins() -> list[str]:
     return list(dict.fromkeys(o.lower() for o in [*settings.cors_origin_list, *own]))
 
 
-def install(api: FastAPI, prefix: str = "/api") -> None:
-    """Add the middleware. Starlette runs the last added first: headers wrap everything (429s too)."""
+def install(api: FastAPI, prefix: str = "/api", also_limited: tuple[str, ...] = ()) -> None:
+    """Add the middleware. Starlette runs the last added first: headers wrap everything (429s too).
+    `also_limited`: paths outside `prefix` that share its rate limit (/mcp)."""
     settings = get_settings()
     api.add_middleware(
         StrictCORSMiddleware,
@@ -72,7 +73,8 @@ def install(api: FastAPI, prefix: str = "/api") -> None:
 
     @api.middleware("http")
     async def rate_limit(request: Request, call_next: Handler) -> Response:
-        if request.url.path.startswith(prefix) and not request.url.path.startswith(EXEMPT_FROM_RATE_LIMIT):
+        path = request.url.path
+        if path.startswith((prefix, *also_limited)) and not path.startswith(EXEMPT_FROM_RATE_LIMIT):
             retry_after = await run_in_threadpool(_hit, _caller(request))
             if retry_after is not None:
                 return _error(429, "rate_limited",
