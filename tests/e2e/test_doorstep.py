@@ -187,5 +187,5 @@ def test_a_stranger_goes_from_make_run_to_a_published_post(browser, data_dir, re
     finally:
         if context is not None:
             context.close()
-        _stop(runner, data_dir)
+        _stop(runner, data_dir, marker)
     assert processes_with_marker(marker) == []

@@ -56,7 +56,7 @@ def test_run_prints_the_setup_link_and_the_cli_finds_it_in_the_embedded_database
         res = _setup_link_cli(data_dir)
         assert res.returncode == 1 and "already set up" in res.stderr and res.stdout.strip() == ""
     finally:
-        _stop(runner, data_dir)
+        _stop(runner, data_dir, marker)
     assert processes_with_marker(marker) == []
     # Stopped: the command starts the embedded database for itself, answers, and stops it again.
     res = _setup_link_cli(data_dir)
