@@ -52,7 +52,7 @@ class FeedInput:
     url: str | None = None
     channel_ids: list[str] | None = None
     mode: str | None = None
-    delay_minutes: int | None = None
+    delay_minutes: int | str | None = None  # a form sends the typed text
     template: str | None = None
     utm_campaign: str | None = None
     short_links: bool | None = None
