@@ -11,7 +11,7 @@ from typing import Any
 
 import reflex as rx
 
-from app.services.errors import ValidationFailed
+from app.services.errors import DomainError, ValidationFailed
 from app.services.planning import compose, rss_feeds, rss_poll
 from models import RSS_DEFAULT_TEMPLATE
 from state.forms import ConfirmDialog, OnceForm, fresh_nonce
@@ -34,11 +34,12 @@ def _rows(session, user_id, workspace_id):  # type: ignore[no-untyped-def]
     return rows, [{"id": cid, "name": name} for cid, name in names.items()]
 
 
-def _poll(session, user_id, workspace_id, feed_id):  # type: ignore[no-untyped-def]
-    result = rss_poll.poll_now(session, user_id, workspace_id, feed_id)
+def _said(result: rss_poll.PollResult) -> str:
     if result.status == "error":
         return f"Not read: {result.error}"
-    return f"{result.new_posts} new post(s) made." if result.new_posts else "Read: nothing new."
+    if result.new_posts:
+        return f"{result.new_posts} new post{'s' if result.new_posts > 1 else ''} made."
+    return "Read: nothing new."
 
 
 class RssFeedsState(OnceForm, ConfirmDialog, WorkspaceState):
@@ -109,7 +110,13 @@ class RssFeedsState(OnceForm, ConfirmDialog, WorkspaceState):
 
     @rx.event
     async def poll_now(self, feed_id: str):  # type: ignore[no-untyped-def]
-        return await self.act(_poll, uuid.UUID(feed_id), done=lambda said: said, refresh=self._refresh)
+        try:
+            result = await self.run(rss_poll.poll_now, uuid.UUID(feed_id))
+        except DomainError as exc:
+            return rx.toast.error(exc.message)
+        await self._refresh()
+        # A failed read is the feed's state (shown on its row), but still the answer to this click.
+        return (rx.toast.error if result.status == "error" else rx.toast.success)(_said(result))
 
     @rx.event
     def ask_delete(self, feed_id: str) -> None:

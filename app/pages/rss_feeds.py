@@ -161,7 +161,7 @@ def add_form() -> rx.Component:
                     name="template",
                     value=S.template,
                     on_change=S.set_template,
-                    rows="4",
+                    rows="5",
                     width="100%",
                     aria_describedby="template-error",
                 ),
@@ -203,7 +203,7 @@ def add_form() -> rx.Component:
 def rss_feeds_page() -> rx.Component:
     return workspace_page(
         section_card(
-            "RSS feeds",
+            "Followed feeds",
             rx.cond(
                 S.feeds.length() > 0,
                 rx.vstack(rx.foreach(S.feeds, feed_row), spacing="0", width="100%"),

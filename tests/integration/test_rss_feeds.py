@@ -16,7 +16,7 @@ from app.api.main import create_api
 from app.core import db
 from app.core.config import get_settings
 from app.core.db import session_scope, user_claims
-from app.services.errors import PermissionDenied, ValidationFailed
+from app.services.errors import NotFound, PermissionDenied, ValidationFailed
 from app.services.planning import rss_feeds, rss_poll
 from app.services.planning.rss_feeds import FeedInput
 from models import Membership, Post, PostTarget, RssFeed, TimeSlot
@@ -214,3 +214,14 @@ def test_rest_routes(server, team):
     with db.session_scope() as s:
         target = s.exec(select(PostTarget).where(PostTarget.channel_id == channel.id)).one()
         assert target.status == "scheduled"
+
+
+def test_another_workspace_sees_no_feed_rows(server, team, session):
+    owner, _, ws, channel = team
+    feed = _follow(owner, ws, channel, server.url("/rls.xml"))
+    stranger = make_user(session)
+    make_workspace(session, owner=stranger)
+    with _as(stranger) as s:
+        assert s.get(RssFeed, feed.id) is None
+        with pytest.raises(NotFound):  # not a member: the workspace does not exist for them
+            rss_feeds.list_feeds(s, stranger.id, ws.id)

@@ -36,6 +36,7 @@ MIN_DELAY_MINUTES, MAX_DELAY_MINUTES = 5, 30 * 24 * 60
 PLACEHOLDERS = ("title", "link", "summary")
 MODE_LABELS = {"draft": "Save as a draft", "queue": "Add to the queue (next free slot)",
                "delay": "Schedule after a delay"}
+UTM = {"utm_source": "quillcast", "utm_medium": "social"}  # and the feed's utm_campaign
 DEFAULT_LIMIT = 500  # when no channel is chosen yet (the preview): a long post
 SAMPLE_ITEM = {
     "title": "Ten things we learned shipping on Fridays",
@@ -276,7 +277,7 @@ def limit_for(session: Session, channel_ids: list[str]) -> int:
 
 def preview(template: str, limit: int = DEFAULT_LIMIT) -> str:
     """The template filled with a sample item, for the form's live preview."""
-    link = SAMPLE_ITEM["link"] + "?utm_source=quillcast"
+    link = SAMPLE_ITEM["link"] + "?" + "&".join(f"{k}={v}" for k, v in {**UTM, "utm_campaign": "rss"}.items())
     return render(check_template(template), SAMPLE_ITEM["title"], link, SAMPLE_ITEM["summary"], limit)
 
 

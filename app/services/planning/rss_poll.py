@@ -42,7 +42,6 @@ BACKOFF_CAP = timedelta(hours=24)
 TIMEOUT_SECONDS = 15.0
 MAX_BYTES = 5 * 1024 * 1024
 MAX_NEW_PER_POLL = 20  # a feed that suddenly lists many new items makes at most this many posts per read
-UTM = {"utm_source": "quillcast", "utm_medium": "social"}
 
 
 class FeedError(Exception):
@@ -137,8 +136,8 @@ def parse(body: bytes) -> tuple[str, list[Item]]:
 def _text(session: Session, actor: uuid.UUID, feed: RssFeed, item: Item) -> str:
     link = ""
     if item.link:
-        link = links.with_utm(item.link, {**UTM, **({"utm_campaign": feed.utm_campaign} if feed.utm_campaign
-                                                   else {})})
+        campaign = {"utm_campaign": feed.utm_campaign} if feed.utm_campaign else {}
+        link = links.with_utm(item.link, {**rss_feeds.UTM, **campaign})
         if feed.short_links:
             code = links.shorten(session, actor, feed.workspace_id, link).code
             link = links.short_url(get_settings().url, code)
@@ -208,6 +207,8 @@ def _take(session: Session, actor: uuid.UUID, feed: RssFeed, items: list[Item], 
         for item in items[1:]:
             _claim(session, feed, item.key)
         items = items[:1]
+    for item in items[MAX_NEW_PER_POLL:]:  # a feed that suddenly lists many: the oldest are skipped
+        _claim(session, feed, item.key)
     made = 0
     for item in reversed(items[:MAX_NEW_PER_POLL]):  # oldest first, so the queue keeps the feed's order
         nested = session.begin_nested()
