@@ -225,3 +225,16 @@ def test_another_workspace_sees_no_feed_rows(server, team, session):
         assert s.get(RssFeed, feed.id) is None
         with pytest.raises(NotFound):  # not a member: the workspace does not exist for them
             rss_feeds.list_feeds(s, stranger.id, ws.id)
+
+
+def test_a_contributors_feed_queues_posts_for_approval(server, team, session):
+    owner, _, ws, channel = team
+    writer = make_user(session, display_name="Cora")
+    session.add(Membership(workspace_id=ws.id, user_id=writer.id, role="contributor"))
+    session.commit()
+    server.answers["/contrib.xml"] = Answer(rss("C", ITEMS))
+    feed = _follow(writer, ws, channel, server.url("/contrib.xml"), mode="delay", delay_minutes=30)
+    assert _poll(writer, ws, feed).new_posts == 1
+    with db.session_scope() as s:
+        post = s.exec(select(Post).where(Post.workspace_id == ws.id)).one()
+        assert post.author_id == writer.id and post.status == "awaiting_approval"
