@@ -238,3 +238,15 @@ def test_a_contributors_feed_queues_posts_for_approval(server, team, session):
     with db.session_scope() as s:
         post = s.exec(select(Post).where(Post.workspace_id == ws.id)).one()
         assert post.author_id == writer.id and post.status == "awaiting_approval"
+
+
+def test_a_feed_that_now_resolves_privately_is_refused_at_read_time(server, team, monkeypatch):
+    owner, _, ws, channel = team
+    server.answers["/later.xml"] = Answer(rss("L", ITEMS))
+    feed = _follow(owner, ws, channel, server.url("/later.xml"))  # allowed outside production
+    monkeypatch.setattr(get_settings(), "environment", "production")
+    monkeypatch.setattr(get_settings(), "allow_private_endpoints", None)
+    before = len(server.requests)
+    result = _poll(owner, ws, feed)
+    assert result.status == "error" and "private address (127.0.0.1)" in (result.error or "")
+    assert len(server.requests) == before and _bodies(ws) == [] and _feed(feed).active
