@@ -185,6 +185,10 @@ def test_viewer_reads_but_cannot_add(server, team):
 def test_template_errors_name_the_field_and_excerpt_is_trimmed():
     with pytest.raises(ValidationFailed, match=r"\{body\} is not a placeholder"):
         rss_feeds.check_template("{body} {link}")
+    for bad in ("{title:>99999999}", "{title!r}", "{title.__class__}", "{0}", "{title"):
+        with pytest.raises(ValidationFailed) as err:
+            rss_feeds.check_template(bad)
+        assert err.value.field == "template"
     text = rss_feeds.render("{title}\n{summary}\n{link}", "T", "https://x.test/a", "word " * 200, 60)
     assert len(text) <= 60 and text.endswith("…\nhttps://x.test/a")
 

@@ -67,8 +67,13 @@ def _clean_url(session: Session, workspace_id: uuid.UUID, url: str, feed_id: uui
     if len(url) > MAX_URL:
         raise ValidationFailed(f"url: the address has {len(url)} characters; use at most {MAX_URL}",
                                field="url")
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname or any(c.isspace() for c in url):
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # "http://[oops": a broken IPv6 literal, a bad port
+        raise ValidationFailed("url: this is not a valid address; enter a full https:// URL",
+                               field="url") from None
+    if parts.scheme not in ("https", "http") or not host or any(c.isspace() for c in url):
         raise ValidationFailed("url: enter a full address starting with https://", field="url")
     check_public_url(url, key="url: the feed address", field="url")
     same = select(RssFeed.id).where(RssFeed.workspace_id == workspace_id, RssFeed.url == url)
@@ -107,10 +112,15 @@ def check_template(template: str) -> str:
     if len(template) > MAX_TEMPLATE:
         raise ValidationFailed(f"template: use at most {MAX_TEMPLATE} characters", field="template")
     try:
-        names = [name for _, name, spec, conv in string.Formatter().parse(template) if name is not None]
+        fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(template)
+                  if name is not None]
     except ValueError:
         raise ValidationFailed("template: a { has no matching } (write {{ for a brace itself)",
                                field="template") from None
+    names = [name for name, _, _ in fields]
+    if any(spec or conv for _, spec, conv in fields):  # "{title:>9999999}" would build a huge text
+        raise ValidationFailed("template: write placeholders plainly, e.g. {title}, without : or !",
+                               field="template")
     unknown = sorted({n for n in names if n not in PLACEHOLDERS})
     if unknown:
         raise ValidationFailed(f"template: {{{unknown[0]}}} is not a placeholder; use "

@@ -135,7 +135,7 @@ def parse(body: bytes) -> tuple[str, list[Item]]:
 
 def _text(session: Session, actor: uuid.UUID, feed: RssFeed, item: Item) -> str:
     link = ""
-    if item.link:
+    if item.link.startswith(("https://", "http://")):  # anything else is not a link a reader can follow
         campaign = {"utm_campaign": feed.utm_campaign} if feed.utm_campaign else {}
         link = links.with_utm(item.link, {**rss_feeds.UTM, **campaign})
         if feed.short_links:
