@@ -17,7 +17,7 @@ from app.core import db
 from app.core.config import get_settings
 from app.core.db import session_scope, user_claims
 from app.services.errors import NotFound, PermissionDenied, ValidationFailed
-from app.services.planning import rss_feeds, rss_poll
+from app.services.planning import links, rss_feeds, rss_poll
 from app.services.planning.rss_feeds import FeedInput
 from models import Membership, Post, PostTarget, RssFeed, TimeSlot
 from models.base import utcnow
@@ -254,3 +254,18 @@ def test_a_feed_that_now_resolves_privately_is_refused_at_read_time(server, team
     result = _poll(owner, ws, feed)
     assert result.status == "error" and "private address (127.0.0.1)" in (result.error or "")
     assert len(server.requests) == before and _bodies(ws) == [] and _feed(feed).active
+
+
+def test_a_workspace_that_uses_short_links_gets_them_in_feed_posts(server, team):
+    owner, _, ws, channel = team
+    with _as(owner) as s:
+        links.shorten(s, owner.id, ws.id, "https://example.com/earlier")
+    server.answers["/short.xml"] = Answer(rss("S", ITEMS))
+    feed = _follow(owner, ws, channel, server.url("/short.xml"), template="{title} {link}")
+    assert _feed(feed).short_links
+    _poll(owner, ws, feed)
+    body = _bodies(ws)[0]
+    code = body.rsplit("/l/", 1)[1]
+    with db.session_scope() as s:
+        assert links.follow(s, code) == ("https://blog.example.com/post-3?utm_source=quillcast&utm_medium=social"
+                                         "&utm_campaign=rss")
