@@ -300,7 +300,7 @@ def status_line(session: Session, feed: RssFeed, now: datetime | None = None) ->
 
     def at(moment: datetime) -> str:
         local = moment.astimezone(tz)
-        return f"{local:%H:%M}" if moment.date() == now.date() or moment - now < timedelta(hours=20) \
+        return f"{local:%H:%M}" if abs(moment - now) < timedelta(hours=20) \
             else f"{local:%Y-%m-%d %H:%M}"
 
     if not feed.active:
