@@ -30,6 +30,9 @@ def _rows(session, user_id, workspace_id):  # type: ignore[no-untyped-def]
             "channels": ", ".join(names.get(c, "a removed channel") for c in f.channel_ids),
             "status": rss_feeds.status_line(session, f), "active": "yes" if f.active else "no",
             "error": "yes" if f.last_error and f.active else "",
+            # what the edit form starts from
+            "channel_ids": ",".join(f.channel_ids), "mode_value": f.mode, "delay": str(f.delay_minutes),
+            "template": f.template, "utm_campaign": f.utm_campaign,
         })
     return rows, [{"id": cid, "name": name} for cid, name in names.items()]
 
@@ -50,6 +53,12 @@ class RssFeedsState(OnceForm, ConfirmDialog, WorkspaceState):
     loaded: bool = False
     template: str = RSS_DEFAULT_TEMPLATE
     mode: str = "draft"
+    # the feed being edited ("" when none) and what its form starts from
+    editing_id: str = ""
+    edit_row: dict[str, str] = {}
+    edit_template: str = ""
+    edit_mode: str = "draft"
+    edit_errors: dict[str, str] = {}
 
     @rx.var
     def can_create(self) -> bool:
@@ -60,6 +69,13 @@ class RssFeedsState(OnceForm, ConfirmDialog, WorkspaceState):
         """The template filled with a sample item, as the form is typed."""
         try:
             return rss_feeds.preview(self.template)
+        except ValidationFailed as exc:
+            return f"({exc.message})"
+
+    @rx.var
+    def edit_preview(self) -> str:
+        try:
+            return rss_feeds.preview(self.edit_template)
         except ValidationFailed as exc:
             return f"({exc.message})"
 
@@ -117,6 +133,46 @@ class RssFeedsState(OnceForm, ConfirmDialog, WorkspaceState):
         await self._refresh()
         # A failed read is the feed's state (shown on its row), but still the answer to this click.
         return (rx.toast.error if result.status == "error" else rx.toast.success)(_said(result))
+
+    @rx.event
+    def start_edit(self, feed_id: str) -> None:
+        row = next((f for f in self.feeds if f["id"] == feed_id), None)
+        if row is not None:
+            self.editing_id, self.edit_row, self.edit_errors = feed_id, row, {}
+            self.edit_template, self.edit_mode, self.nonce = row["template"], row["mode_value"], fresh_nonce()
+
+    @rx.event
+    def set_edit_template(self, value: str) -> None:
+        self.edit_template = value
+
+    @rx.event
+    def set_edit_mode(self, value: str) -> None:
+        self.edit_mode = value
+
+    @rx.event
+    def edit_open_change(self, is_open: bool) -> None:
+        if not is_open:
+            self.editing_id = ""
+
+    @rx.event
+    async def save_edit(self, form: dict[str, Any]):  # type: ignore[no-untyped-def]
+        if not self.editing_id or not self._take(form.get("nonce", ""), self.saving):
+            return
+        self.saving, self.edit_errors = True, {}
+        yield
+        chosen = [k.split(":", 1)[1] for k, v in form.items() if k.startswith("edit_channel:") and v]
+        given = rss_feeds.FeedInput(
+            url=str(form.get("edit_url", "")), channel_ids=chosen, mode=self.edit_mode,
+            delay_minutes=str(form.get("edit_delay_minutes", "60")) if self.edit_mode == "delay" else None,
+            template=self.edit_template, utm_campaign=str(form.get("edit_utm_campaign", "")))
+        _, errors = await self.run_form(rss_feeds.update, uuid.UUID(self.editing_id), given)
+        self.saving, self.nonce = False, fresh_nonce()
+        if errors:
+            self.edit_errors = {(k if k == "form" else "edit_" + k): v for k, v in errors.items()}
+            return
+        self.editing_id = ""
+        await self._refresh()
+        yield rx.toast.success("Feed saved.")
 
     @rx.event
     def ask_delete(self, feed_id: str) -> None:

@@ -59,6 +59,13 @@ def feed_row(f: rx.Var) -> rx.Component:
                     on_click=S.poll_now(f["id"]),
                 ),
                 rx.button(
+                    "Edit",
+                    size="1",
+                    variant="soft",
+                    aria_label="Edit the feed " + f["title"].to(str),
+                    on_click=S.start_edit(f["id"]),
+                ),
+                rx.button(
                     "Delete",
                     size="1",
                     variant="soft",
@@ -79,7 +86,8 @@ def feed_row(f: rx.Var) -> rx.Component:
     )
 
 
-def channel_choices() -> rx.Component:
+def channel_choices(p: str, errors: rx.Var, checked: rx.Var | None = None) -> rx.Component:
+    """The channel checkboxes; `p` ("" or "edit_") keeps the edit form's names apart from the add form's."""
     return rx.el.fieldset(
         rx.el.legend(rx.text("Channels", size="2", weight="medium")),
         rx.cond(
@@ -90,9 +98,12 @@ def channel_choices() -> rx.Component:
                     lambda c: rx.el.label(
                         rx.el.input(
                             type="checkbox",
-                            name="channel:" + c["id"].to(str),
-                            id="channel-" + c["id"].to(str),
-                            aria_describedby="channel_ids-error",
+                            name=f"{p}channel:" + c["id"].to(str),
+                            id=f"{p}channel-" + c["id"].to(str),
+                            aria_describedby=f"{p}channel_ids-error",
+                            default_checked=checked.contains(c["id"].to(str))
+                            if checked is not None
+                            else False,
                             style={"width": "16px", "height": "16px"},
                         ),
                         rx.text(c["name"], size="2"),
@@ -105,83 +116,101 @@ def channel_choices() -> rx.Component:
             ),
             rx.text("Connect a channel first (Channels).", size="2", color_scheme="gray"),
         ),
-        field_error(S.errors, "channel_ids"),
+        field_error(errors, f"{p}channel_ids"),
         style={"border": "none", "padding": "0", "margin": "0"},
     )
+
+
+def feed_fields(
+    p: str,
+    errors: rx.Var,
+    mode: rx.Var,
+    set_mode,
+    template: rx.Var,
+    set_template,  # type: ignore[no-untyped-def]
+    preview: rx.Var,
+    row: rx.Var | None = None,
+) -> list[rx.Component]:
+    """The fields of the add form (`p` "") and of the edit dialog (`p` "edit_", starting from `row`)."""
+    start = (lambda key, default: row[key].to(str)) if row is not None else (lambda key, default: default)
+    return [
+        labelled_input(
+            "Feed URL (RSS or Atom)",
+            f"{p}url",
+            errors,
+            type="url",
+            placeholder="https://example.com/feed.xml",
+            default_value=start("url", ""),
+        ),
+        channel_choices(p, errors, row["channel_ids"].to(str).split(",") if row is not None else None),
+        rx.vstack(
+            rx.el.label(rx.text("Each new item becomes", size="2", weight="medium"), html_for=f"{p}mode"),
+            rx.select.root(
+                rx.select.trigger(id=f"{p}mode", width="100%"),
+                rx.select.content(
+                    *[rx.select.item(label, value=value) for value, label in MODE_LABELS.items()]
+                ),
+                value=mode,
+                on_change=set_mode,
+            ),
+            field_error(errors, f"{p}mode"),
+            spacing="1",
+            width="100%",
+        ),
+        rx.cond(
+            mode == "delay",
+            labelled_input(
+                "Minutes after the item is read",
+                f"{p}delay_minutes",
+                errors,
+                type="number",
+                default_value=start("delay", "60"),
+                min="5",
+            ),
+            rx.fragment(),
+        ),
+        rx.vstack(
+            rx.el.label(rx.text("Template", size="2", weight="medium"), html_for=f"{p}template"),
+            rx.text(
+                "Placeholders: {title}, {link} (with UTM, shortened if the workspace uses short links), "
+                "{summary} (cut to fit the strictest channel).",
+                size="1",
+                color_scheme="gray",
+            ),
+            rx.text_area(
+                id=f"{p}template",
+                name=f"{p}template",
+                value=template,
+                on_change=set_template,
+                rows="5",
+                width="100%",
+                aria_describedby=f"{p}template-error",
+            ),
+            field_error(errors, f"{p}template"),
+            rx.text("Preview with a sample item", size="1", weight="medium"),
+            rx.box(
+                rx.text(preview, size="2", style={"white_space": "pre-wrap", "overflow_wrap": "anywhere"}),
+                id=f"{p}template-preview",
+                padding="8px",
+                border_radius="6px",
+                width="100%",
+                background=rx.color("gray", 2),
+                border=f"1px solid {rx.color('gray', 5)}",
+            ),
+            spacing="1",
+            width="100%",
+        ),
+        labelled_input(
+            "UTM campaign", f"{p}utm_campaign", errors, default_value=start("utm_campaign", "rss")
+        ),
+    ]
 
 
 def add_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.el.input(type="hidden", name="nonce", value=S.nonce),
-            labelled_input(
-                "Feed URL (RSS or Atom)",
-                "url",
-                S.errors,
-                type="url",
-                placeholder="https://example.com/feed.xml",
-            ),
-            channel_choices(),
-            rx.vstack(
-                rx.el.label(rx.text("Each new item becomes", size="2", weight="medium"), html_for="mode"),
-                rx.select.root(
-                    rx.select.trigger(id="mode", width="100%"),
-                    rx.select.content(
-                        *[rx.select.item(label, value=value) for value, label in MODE_LABELS.items()]
-                    ),
-                    value=S.mode,
-                    on_change=S.set_mode,
-                ),
-                field_error(S.errors, "mode"),
-                spacing="1",
-                width="100%",
-            ),
-            rx.cond(
-                S.mode == "delay",
-                labelled_input(
-                    "Minutes after the item is read",
-                    "delay_minutes",
-                    S.errors,
-                    type="number",
-                    default_value="60",
-                    min="5",
-                ),
-                rx.fragment(),
-            ),
-            rx.vstack(
-                rx.el.label(rx.text("Template", size="2", weight="medium"), html_for="template"),
-                rx.text(
-                    "Placeholders: {title}, {link} (with UTM, shortened if the workspace uses short links), "
-                    "{summary} (cut to fit the strictest channel).",
-                    size="1",
-                    color_scheme="gray",
-                ),
-                rx.text_area(
-                    id="template",
-                    name="template",
-                    value=S.template,
-                    on_change=S.set_template,
-                    rows="5",
-                    width="100%",
-                    aria_describedby="template-error",
-                ),
-                field_error(S.errors, "template"),
-                rx.text("Preview with a sample item", size="1", weight="medium"),
-                rx.box(
-                    rx.text(
-                        S.preview, size="2", style={"white_space": "pre-wrap", "overflow_wrap": "anywhere"}
-                    ),
-                    id="template-preview",
-                    padding="8px",
-                    border_radius="6px",
-                    width="100%",
-                    background=rx.color("gray", 2),
-                    border=f"1px solid {rx.color('gray', 5)}",
-                ),
-                spacing="1",
-                width="100%",
-            ),
-            labelled_input("UTM campaign", "utm_campaign", S.errors, default_value="rss"),
+            *feed_fields("", S.errors, S.mode, S.set_mode, S.template, S.set_template, S.preview),
             rx.text(
                 "The first read takes only the feed's newest item; older items are not posted.",
                 size="1",
@@ -197,6 +226,52 @@ def add_form() -> rx.Component:
         on_submit=S.add,
         reset_on_submit=False,
         width="100%",
+    )
+
+
+def edit_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Edit RSS feed"),
+            rx.form(
+                rx.vstack(
+                    rx.el.input(type="hidden", name="nonce", value=S.nonce),
+                    *feed_fields(
+                        "edit_",
+                        S.edit_errors,
+                        S.edit_mode,
+                        S.set_edit_mode,
+                        S.edit_template,
+                        S.set_edit_template,
+                        S.edit_preview,
+                        S.edit_row,
+                    ),
+                    form_error(S.edit_errors),
+                    rx.hstack(
+                        rx.button(
+                            "Cancel",
+                            type="button",
+                            variant="soft",
+                            color_scheme="gray",
+                            on_click=S.edit_open_change(False),
+                        ),
+                        rx.button("Save feed", type="submit", loading=S.saving),
+                        spacing="3",
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                    width="100%",
+                ),
+                # Remounted for each feed opened, so the uncontrolled fields start from its values.
+                key=S.editing_id,
+                on_submit=S.save_edit,
+                reset_on_submit=False,
+            ),
+            max_width="600px",
+        ),
+        open=S.editing_id != "",
+        on_open_change=S.edit_open_change,
     )
 
 
@@ -219,6 +294,7 @@ def rss_feeds_page() -> rx.Component:
             description="New items of a blog or news feed become posts: drafts, queued posts or scheduled "
             "posts. Feeds are read every 15 minutes, less often while they fail.",
         ),
+        edit_dialog(),
         confirm_dialog(
             S,
             "Stop following this feed?",

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from sqlmodel import select
 
 from app.core import db
-from models import Post
+from models import Post, RssFeed
 from tests.e2e.conftest import ARTIFACTS, goto, screenshot, sign_in_as
 from tests.peers.feed_server import Answer, FeedServer, rss
 
@@ -41,6 +41,22 @@ def test_follow_a_feed_poll_now_and_see_a_broken_one(browser, base_url, member, 
         bodies = [p.body for p in s.exec(select(Post).where(Post.workspace_id == ws.id)).all()]
     assert len(bodies) == 1
     assert bodies[0].startswith("New: Engines and poetry https://blog.example.com/p2?utm_source=quillcast")
+
+    page.get_by_role("button", name="Edit the feed Ada's blog").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_label("Template")).to_have_value("New: {title} {link}")
+    expect(dialog.get_by_label("Ada on Bluesky")).to_be_checked()
+    dialog.get_by_label("Template").fill("{title}: {summary}")
+    expect(dialog.locator("#edit_template-preview")).to_contain_text("Ten things we learned shipping on Fridays: We")
+    dialog.screenshot(path=str(ARTIFACTS / "rss-feeds-edit.png"))
+    dialog.get_by_label("Template").fill("{nope}")
+    dialog.get_by_role("button", name="Save feed").click()
+    expect(dialog.get_by_text("{nope} is not a placeholder").first).to_be_visible(timeout=15_000)
+    dialog.get_by_label("Template").fill("Read: {title} {link}")
+    dialog.get_by_role("button", name="Save feed").click()
+    expect(page.get_by_text("Feed saved.")).to_be_visible(timeout=15_000)
+    with db.session_scope() as s:
+        assert s.exec(select(RssFeed).where(RssFeed.workspace_id == ws.id)).one().template == "Read: {title} {link}"
 
     feeds.answers["/blog.xml"] = Answer(b"down", 500, content_type="text/plain")
     page.get_by_role("button", name="Poll now").first.click()
