@@ -22,6 +22,7 @@ from app.pages.not_found import not_found_page
 from app.pages.outbox import outbox_page
 from app.pages.post_detail import post_detail_page
 from app.pages.queue import queue_page
+from app.pages.rss_feeds import rss_feeds_page
 from app.pages.setup import setup_page
 from app.pages.status import status_page
 from app.pages.unsubscribe import unsubscribe_page
@@ -43,6 +44,7 @@ from state.invitation import InvitationState
 from state.outbox import OutboxState
 from state.post_detail import PostDetailState
 from state.queue import QueueState
+from state.rss_feeds import RssFeedsState
 from state.setup import SetupNoticeState, SetupState
 from state.status import StatusState
 from state.unsubscribe import UnsubscribeState
@@ -117,6 +119,8 @@ app.add_page(workspace_settings_page, route=routes.WORKSPACE_SETTINGS, title="Qu
                       WebhookSettingsState.on_load])
 app.add_page(ideas_page, route=routes.IDEAS, title="Quillcast — ideas",
              on_load=[IdeasState.require_workspace, IdeasState.on_load])
+app.add_page(rss_feeds_page, route=routes.RSS_FEEDS, title="Quillcast — RSS feeds",
+             on_load=[RssFeedsState.require_workspace, RssFeedsState.on_load])
 app.add_page(queue_page, route=routes.QUEUE, title="Quillcast — queue",
              on_load=[QueueState.require_workspace, QueueState.on_load])
 app.add_page(drafts_page, route=routes.DRAFTS, title="Quillcast — drafts",

@@ -18,6 +18,7 @@ from models.post import (
     PublishAttempt,
     TimeSlot,
 )
+from models.rss_feed import RSS_DEFAULT_TEMPLATE, RSS_FEED_MODES, RssFeed, RssFeedItem
 from models.user import User
 from models.webhook import DELIVERY_STATUSES, TEST_EVENT, WEBHOOK_EVENTS, Webhook, WebhookDelivery
 from models.workspace import ROLES, Membership, Workspace
@@ -29,5 +30,6 @@ __all__ = [
     "PublishAttempt", "RefreshToken", "TimeSlot", "User", "Workspace",
     "IDEA_STATUSES", "SNIPPET_KINDS", "CalendarFeed", "Idea", "Link", "LinkClick", "Snippet",
     "DELIVERY_STATUSES", "TEST_EVENT", "WEBHOOK_EVENTS", "Webhook", "WebhookDelivery",
+    "RSS_DEFAULT_TEMPLATE", "RSS_FEED_MODES", "RssFeed", "RssFeedItem",
     "EMAIL_STATUSES", "TOKEN_PURPOSES", "EmailOutbox", "MetricSnapshot", "OneTimeToken", "RecoveryCode",
 ]

@@ -22,6 +22,7 @@ app.conf.task_routes = {
     "quillcast.maintenance.*": {"queue": MAINTENANCE_QUEUE},
     # Webhook deliveries are short and bounded by their timeout: they share the maintenance queue.
     "quillcast.webhooks.*": {"queue": MAINTENANCE_QUEUE},
+    "quillcast.rss_feeds.*": {"queue": MAINTENANCE_QUEUE},
 }
 app.conf.beat_schedule = {
     # The schedule lives in Postgres; this tick only asks it what is due.
@@ -47,6 +48,12 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "options": {"queue": MAINTENANCE_QUEUE, "expires": 60},
     },
+    # RSS feeds: each feed is due on its own schedule (rss_poll.POLL_EVERY, longer after errors).
+    "poll-rss-feeds": {
+        "task": "quillcast.rss_feeds.poll_due",
+        "schedule": 60.0,
+        "options": {"queue": MAINTENANCE_QUEUE, "expires": 60},
+    },
     "heartbeat": {
         "task": "quillcast.maintenance.heartbeat",
         "schedule": 30.0,
@@ -66,5 +73,6 @@ app.conf.beat_schedule["base-backup"] = {
     "schedule": 3600.0,
     "options": {"queue": MAINTENANCE_QUEUE, "expires": 3600},
 }
-app.conf.include = ["tasks.publish", "tasks.maintenance", "tasks.email", "tasks.engagement", "tasks.webhooks"]
+app.conf.include = ["tasks.publish", "tasks.maintenance", "tasks.email", "tasks.engagement", "tasks.webhooks",
+                    "tasks.rss_feeds"]
 celery = app

@@ -33,6 +33,7 @@ from app.api import (
     notifications,
     oidc,
     posts,
+    rss_feeds,
     security,
     sessions,
     snippets,
@@ -74,6 +75,7 @@ def create_api() -> FastAPI:
         (auth_tokens.router, API_PREFIX), (workspaces.router, API_PREFIX), (webhooks.router, API_PREFIX),
         (api_keys.router, API_PREFIX), (oidc.router, API_PREFIX), (admin.router, API_PREFIX),
         (notifications.router, API_PREFIX), (best_times.router, API_PREFIX),
+        (rss_feeds.router, API_PREFIX),
     ]
     for router, prefix in routers:
         api.include_router(guard.guard_router(router), prefix=prefix, responses=errors.RESPONSES)

@@ -33,6 +33,7 @@ CHANNELS = "/channels"
 CHANNELS_OAUTH_CALLBACK = "/channels/oauth/callback"  # app.services.channels.channel_oauth.CALLBACK_PATH
 WORKSPACE_SETTINGS = "/settings/workspace"
 AUDIT = "/settings/audit"  # owners and admins
+RSS_FEEDS = "/settings/rss-feeds"  # RSS / Atom feeds turned into posts
 IDEAS = "/ideas"
 QUEUE = "/queue"
 DRAFTS = "/drafts"

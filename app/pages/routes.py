@@ -23,6 +23,7 @@ from app.core.routes import (  # noqa: F401 - the pages' one import of paths
     POST_DETAIL,
     QUEUE,
     RESET,
+    RSS_FEEDS,
     SETUP,
     SIGNIN,
     SIGNUP,

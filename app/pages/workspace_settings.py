@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from app.pages.layout import workspace_page
+from app.pages.routes import RSS_FEEDS
 from app.pages.webhook_settings import delete_webhook_dialog, webhooks_section
 from components.confirm import confirm_dialog
 from components.forms import field_error, form_error, labelled_input, section_card
@@ -183,7 +184,10 @@ def workspace_settings_page() -> rx.Component:
         remove_dialog(),
         delete_webhook_dialog(),
         title="Workspace settings",
-        actions=rx.cond(S.allowed.contains("audit:read"),
-                        rx.link(rx.button("Audit log", variant="soft", tab_index=-1), href="/settings/audit"),
-                        rx.fragment()),
+        actions=rx.hstack(
+            rx.link(rx.button("RSS feeds", variant="soft", tab_index=-1), href=RSS_FEEDS),
+            rx.cond(S.allowed.contains("audit:read"),
+                    rx.link(rx.button("Audit log", variant="soft", tab_index=-1), href="/settings/audit"),
+                    rx.fragment()),
+            spacing="2", wrap="wrap"),
     )

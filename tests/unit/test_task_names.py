@@ -54,3 +54,11 @@ def test_worker_does_not_import_reflex():
     code = "import tasks, sys; tasks.app.loader.import_default_modules(); print('reflex' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_beat_polls_rss_feeds_on_the_maintenance_queue():
+    from tasks.celery_app import app
+
+    entry = next(e for e in app.conf.beat_schedule.values() if e["task"] == "quillcast.rss_feeds.poll_due")
+    assert entry["options"]["queue"] == MAINTENANCE_QUEUE
+    assert app.amqp.router.route({}, entry["task"])["queue"].name == MAINTENANCE_QUEUE
