@@ -6,6 +6,7 @@ beat as children whose output is prefixed with their name.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -46,13 +47,20 @@ class Child:
         if self.process.poll() is not None:
             return
         try:
-            os.killpg(self.process.pid, signal.SIGTERM)  # the whole group: reflex spawns granian, etc.
+            if self.name == "worker":
+                # Its main process only: Celery's warm shutdown lets the publishes in flight finish and
+                # then stops its pool. SIGTERM to the whole group would kill the pool mid-publish.
+                self.process.send_signal(signal.SIGTERM)
+            else:
+                os.killpg(self.process.pid, signal.SIGTERM)  # the whole group: reflex spawns granian, etc.
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
         except ProcessLookupError:
             pass
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)  # whatever of the group outlived its leader
 
 
 def _redact(url: str) -> str:
