@@ -3,6 +3,7 @@ with real API keys, PostgreSQL and Redis; what it does is checked through the RE
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import os
 import threading
@@ -93,7 +94,10 @@ def _mcp(base_url: str, key: str, *calls: tuple[str, dict[str, Any]]) -> list[An
                     out.append(await session.call_tool(name, arguments))
             return out
 
-    return anyio.run(go)
+    # In a thread of its own: after the browser tests, Playwright's sync API keeps an event loop running
+    # in this one, and anyio.run would refuse ("Already running asyncio in this thread").
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(anyio.run, go).result()
 
 
 def _json(result: Any) -> Any:

@@ -158,29 +158,41 @@ def github_client(app_env, monkeypatch):
     oidc._oauth.cache_clear()
 
 
-def test_github_preset_uses_the_verified_primary_address(github_client, session):
-    """GitHub cannot be reached here: its OAuth endpoints are served with respx in the shapes of GitHub's
-    documentation (token exchange, GET /user, GET /user/emails)."""
-    import respx
+def test_github_preset_uses_the_verified_primary_address(github_client, session, monkeypatch):
+    """GitHub cannot be reached here: its OAuth endpoints are answered in the shapes of GitHub's
+    documentation (token exchange, GET /user, GET /user/emails) by the HTTP transport of the client authlib
+    uses. That client is httpx2 when it is installed (the mcp SDK brings it), else httpx; respx mocks only
+    httpx, so the answers are given at the transport of whichever authlib took."""
+    from authlib.integrations.httpx_client._compat import httpx2 as web
 
     email = f"octo-{secrets.token_hex(3)}@example.test"
     url = github_client.get("/api/auth/oidc/github/login", follow_redirects=False).headers["location"]
     q = parse_qs(urlsplit(url).query)
     assert url.startswith("https://github.com/login/oauth/authorize")
     assert q["code_challenge_method"] == ["S256"]
-    with respx.mock(assert_all_called=True) as gh:
-        token = gh.post("https://github.com/login/oauth/access_token").mock(return_value=httpx.Response(
-            200, json={"access_token": "gho_x", "token_type": "bearer", "scope": "read:user,user:email"}))
-        gh.get("https://api.github.com/user").mock(return_value=httpx.Response(
-            200, json={"id": 583231, "login": "octocat", "name": "The Octocat"}))
-        gh.get("https://api.github.com/user/emails").mock(return_value=httpx.Response(200, json=[
+    answers = {
+        ("POST", "https://github.com/login/oauth/access_token"):
+            {"access_token": "gho_x", "token_type": "bearer", "scope": "read:user,user:email"},
+        ("GET", "https://api.github.com/user"): {"id": 583231, "login": "octocat", "name": "The Octocat"},
+        ("GET", "https://api.github.com/user/emails"): [
             {"email": "old@example.test", "primary": False, "verified": True, "visibility": None},
             {"email": email, "primary": True, "verified": True, "visibility": "public"},
-        ]))
-        res = github_client.get(f"/api/auth/oidc/github/callback?code=abc&state={q['state'][0]}")
+        ],
+    }
+    calls: dict[tuple[str, str], bytes] = {}
+
+    async def github(self, request):  # noqa: ANN001, ARG001 - the transport's own signature
+        key = (request.method, str(request.url).split("?", 1)[0])
+        assert key in answers, f"unexpected request to GitHub: {key}"
+        calls[key] = await request.aread()
+        return web.Response(200, json=answers[key], request=request)
+
+    monkeypatch.setattr(web.AsyncHTTPTransport, "handle_async_request", github)
+    res = github_client.get(f"/api/auth/oidc/github/callback?code=abc&state={q['state'][0]}")
     assert res.status_code == 200, res.text
     assert res.json()["email"] == email
-    sent = parse_qs(token.calls.last.request.content.decode())
+    assert set(calls) == set(answers)
+    sent = parse_qs(calls[("POST", "https://github.com/login/oauth/access_token")].decode())
     assert sent["code_verifier"][0] and sent["code"] == ["abc"]  # PKCE: the verifier goes with the code
 
 
